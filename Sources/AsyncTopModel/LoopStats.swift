@@ -1,0 +1,112 @@
+/// Counters and gauges of one event loop at the moment of a snapshot.
+public struct LoopStats: Hashable, Codable, Sendable {
+    /// "running", "stopped" or "closed".
+    public var phase: String
+    public var debug: Bool
+    public var instrumented: Bool
+    /// Live and retained tasks by state.
+    public var tasksByState: [TaskStateKind: Int]
+    public var totalSpawned: UInt64
+    public var totalSteps: UInt64
+    /// Steps per second over the last measuring window (about one second).
+    public var stepsPerSecond: Double
+    /// Share of wall time the loop spent running steps over the last window, 0...1.
+    public var busyFraction: Double
+    /// Jobs waiting in the ready queue.
+    public var readyQueueDepth: Int
+    /// Timers waiting in the timer heap (cancelled ones included until they fall due).
+    public var pendingTimers: Int
+    /// How late the last timer fired, and the worst lateness of the last window.
+    public var lagLast: Nanos
+    public var lagMax: Nanos
+    /// Finished tasks dropped from the registry by the retention policy.
+    public var droppedFinished: UInt64
+    /// The task running on the loop right now, and since when (a long step shows here).
+    public var currentTask: TaskID?
+    public var currentStepSince: Nanos?
+
+    public init(phase: String = "running", debug: Bool = false, instrumented: Bool = true,
+                tasksByState: [TaskStateKind: Int] = [:], totalSpawned: UInt64 = 0, totalSteps: UInt64 = 0,
+                stepsPerSecond: Double = 0, busyFraction: Double = 0, readyQueueDepth: Int = 0,
+                pendingTimers: Int = 0, lagLast: Nanos = 0, lagMax: Nanos = 0, droppedFinished: UInt64 = 0,
+                currentTask: TaskID? = nil, currentStepSince: Nanos? = nil) {
+        self.phase = phase
+        self.debug = debug
+        self.instrumented = instrumented
+        self.tasksByState = tasksByState
+        self.totalSpawned = totalSpawned
+        self.totalSteps = totalSteps
+        self.stepsPerSecond = stepsPerSecond
+        self.busyFraction = busyFraction
+        self.readyQueueDepth = readyQueueDepth
+        self.pendingTimers = pendingTimers
+        self.lagLast = lagLast
+        self.lagMax = lagMax
+        self.droppedFinished = droppedFinished
+        self.currentTask = currentTask
+        self.currentStepSince = currentStepSince
+    }
+
+    public func count(_ kind: TaskStateKind) -> Int { tasksByState[kind] ?? 0 }
+}
+
+/// The kind of an executor.
+public enum ExecutorKind: String, Hashable, Codable, Sendable {
+    case loop, threads, processes
+}
+
+/// One worker of an executor: idle, or running an item.
+public struct WorkerInfo: Hashable, Codable, Sendable {
+    /// Thread name or "pid 1234".
+    public var name: String
+    public var item: UInt64?
+    public var awaitingTask: TaskID?
+    public var since: Nanos?
+    public var label: String?
+
+    public init(name: String, item: UInt64? = nil, awaitingTask: TaskID? = nil, since: Nanos? = nil, label: String? = nil) {
+        self.name = name
+        self.item = item
+        self.awaitingTask = awaitingTask
+        self.since = since
+        self.label = label
+    }
+}
+
+/// One item waiting in an executor's queue.
+public struct QueuedItem: Hashable, Codable, Sendable {
+    public var item: UInt64
+    /// For the loop: the task whose job waits; for pools: the task awaiting the item.
+    public var task: TaskID?
+    public var enqueuedAt: Nanos
+    public var label: String?
+
+    public init(item: UInt64, task: TaskID?, enqueuedAt: Nanos, label: String? = nil) {
+        self.item = item
+        self.task = task
+        self.enqueuedAt = enqueuedAt
+        self.label = label
+    }
+}
+
+/// An executor and the work waiting on it.
+public struct ExecutorInfo: Hashable, Codable, Sendable, Identifiable {
+    public var name: String
+    public var kind: ExecutorKind
+    public var workers: [WorkerInfo]
+    /// Waiting items in order, possibly truncated to the first `queue.count` of `queueDepth`.
+    public var queue: [QueuedItem]
+    public var queueDepth: Int
+
+    public var id: String { name }
+
+    public init(name: String, kind: ExecutorKind, workers: [WorkerInfo] = [], queue: [QueuedItem] = [], queueDepth: Int? = nil) {
+        self.name = name
+        self.kind = kind
+        self.workers = workers
+        self.queue = queue
+        self.queueDepth = queueDepth ?? queue.count
+    }
+
+    public var busyWorkers: Int { workers.filter { $0.item != nil }.count }
+}

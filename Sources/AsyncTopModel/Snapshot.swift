@@ -1,0 +1,106 @@
+/// An immutable picture of a loop: every tracked task, the loop's counters and its executors.
+///
+/// The one thing the dashboard, the recorder and the wire protocol consume. Build a newer
+/// one from an older one with ``applying(_:)`` and a ``SnapshotDelta``.
+public struct Snapshot: Hashable, Codable, Sendable {
+    /// The registry's version when the snapshot was taken; grows with every change.
+    public var version: UInt64
+    /// Loop time of the snapshot.
+    public var takenAt: Nanos
+    /// Unix time (seconds) of the loop's time zero, to show wall-clock times.
+    public var epoch: Double
+    public var loopName: String
+    public var stats: LoopStats
+    /// Tasks ordered by id.
+    public var tasks: [TaskInfo]
+    public var executors: [ExecutorInfo]
+
+    public init(version: UInt64 = 0, takenAt: Nanos = 0, epoch: Double = 0, loopName: String = "loop",
+                stats: LoopStats = LoopStats(), tasks: [TaskInfo] = [], executors: [ExecutorInfo] = []) {
+        self.version = version
+        self.takenAt = takenAt
+        self.epoch = epoch
+        self.loopName = loopName
+        self.stats = stats
+        self.tasks = tasks
+        self.executors = executors
+    }
+
+    /// The task with this id, by binary search.
+    public func task(_ id: TaskID) -> TaskInfo? {
+        let i = tasks.partitionIndex(forID: id)
+        return i < tasks.count && tasks[i].id == id ? tasks[i] : nil
+    }
+
+    /// The tasks whose parent is `id`, in id order.
+    public func children(of id: TaskID) -> [TaskInfo] { tasks.filter { $0.parentID == id } }
+
+    /// The snapshot the delta leads to. Tasks the delta changed replace or join ours; removed ones go.
+    public func applying(_ delta: SnapshotDelta) -> Snapshot {
+        var next = self
+        next.version = delta.toVersion
+        next.takenAt = delta.takenAt
+        next.stats = delta.stats
+        next.executors = delta.executors
+        if delta.isFull {
+            next.tasks = delta.changed
+            return next
+        }
+        var removed = Set(delta.removed)
+        var merged: [TaskInfo] = []
+        merged.reserveCapacity(tasks.count + delta.changed.count)
+        var i = 0, j = 0
+        let changed = delta.changed
+        while i < tasks.count || j < changed.count {
+            if j == changed.count || (i < tasks.count && tasks[i].id < changed[j].id) {
+                if !removed.contains(tasks[i].id) { merged.append(tasks[i]) }
+                i += 1
+            } else {
+                if i < tasks.count && tasks[i].id == changed[j].id { i += 1 }
+                if removed.remove(changed[j].id) == nil { merged.append(changed[j]) }
+                j += 1
+            }
+        }
+        next.tasks = merged
+        return next
+    }
+}
+
+/// What changed between two snapshots: tasks changed or new since `fromVersion`, ids removed.
+public struct SnapshotDelta: Hashable, Codable, Sendable {
+    public var fromVersion: UInt64
+    public var toVersion: UInt64
+    public var takenAt: Nanos
+    /// True when the registry no longer knew what was removed since `fromVersion`:
+    /// `changed` then holds every task, and applying replaces them all.
+    public var isFull: Bool
+    /// Changed or new tasks, ordered by id.
+    public var changed: [TaskInfo]
+    public var removed: [TaskID]
+    public var stats: LoopStats
+    public var executors: [ExecutorInfo]
+
+    public init(fromVersion: UInt64, toVersion: UInt64, takenAt: Nanos, isFull: Bool, changed: [TaskInfo],
+                removed: [TaskID], stats: LoopStats, executors: [ExecutorInfo]) {
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.takenAt = takenAt
+        self.isFull = isFull
+        self.changed = changed
+        self.removed = removed
+        self.stats = stats
+        self.executors = executors
+    }
+}
+
+extension Array where Element == TaskInfo {
+    /// The first index whose task id is not below `id` (the array is ordered by id).
+    func partitionIndex(forID id: TaskID) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].id < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
