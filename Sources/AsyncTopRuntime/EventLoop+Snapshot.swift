@@ -1,0 +1,114 @@
+import AsyncTopModel
+import Dispatch
+
+extension EventLoop {
+    /// A snapshot of every tracked task and the loop's counters. Safe from any thread.
+    ///
+    /// On the loop it is exact. From another thread the loop builds it between two steps;
+    /// when the loop is stuck in a long step for more than `timeout` seconds, the last
+    /// snapshot it built is returned with the stuck task and its step start filled in, so a
+    /// blocked loop stays visible.
+    public func snapshot(timeout: Double = 0.25) -> Snapshot {
+        if isOnLoopThread { return buildSnapshot() }
+        // An idle loop does not touch its registry: build it here, holding the lock that
+        // keeps the loop idle.
+        let built: Snapshot? = lock.withLock { phase != .running ? buildSnapshot() : nil }
+        if let built { return built }
+        let box = ResultBox<Snapshot>()
+        handOver(.callback(LoopCallback { [unowned self] in box.fill(self.buildSnapshot()) }))
+        if let fresh = box.wait(timeout: timeout) { return fresh }
+        var stale = lastSnapshot.withLock { $0 } ?? Snapshot(loopName: name)
+        stale.takenAt = timeBase.now()
+        let running = currentTaskID.load(ordering: .relaxed)
+        stale.stats.currentTask = running == 0 ? nil : running
+        stale.stats.currentStepSince = running == 0 ? nil : currentStepStart.load(ordering: .relaxed)
+        return stale
+    }
+
+    /// What changed since the snapshot of `version`: tasks changed or added after it, and
+    /// ids removed since. When the registry no longer knows the removals that far back,
+    /// the delta is full (every task). Call it on the loop, or from another thread as
+    /// ``snapshot(timeout:)``.
+    public func delta(since version: UInt64, timeout: Double = 0.25) -> SnapshotDelta {
+        if isOnLoopThread { return buildDelta(since: version) }
+        let built: SnapshotDelta? = lock.withLock { phase != .running ? buildDelta(since: version) : nil }
+        if let built { return built }
+        let box = ResultBox<SnapshotDelta>()
+        handOver(.callback(LoopCallback { [unowned self] in box.fill(self.buildDelta(since: version)) }))
+        if let delta = box.wait(timeout: timeout) { return delta }
+        let stale = snapshot(timeout: 0)
+        return SnapshotDelta(fromVersion: version, toVersion: stale.version, takenAt: stale.takenAt, isFull: true,
+                             changed: stale.tasks, removed: [], stats: stale.stats, executors: stale.executors)
+    }
+
+    func buildSnapshot() -> Snapshot {
+        let snapshot = Snapshot(
+            version: registry.version, takenAt: timeBase.now(), epoch: timeBase.epoch, loopName: name,
+            stats: loopStats(), tasks: registry.infos(executor: name), executors: [loopExecutorInfo()])
+        lastSnapshot.withLock { $0 = snapshot }
+        return snapshot
+    }
+
+    func publishSnapshot() {
+        _ = buildSnapshot()
+    }
+
+    func buildDelta(since version: UInt64) -> SnapshotDelta {
+        let now = timeBase.now()
+        if let removed = registry.removed(after: version) {
+            return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
+                                 changed: registry.infos(changedAfter: version, executor: name), removed: removed,
+                                 stats: loopStats(), executors: [loopExecutorInfo()])
+        }
+        return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: true,
+                             changed: registry.infos(executor: name), removed: [], stats: loopStats(),
+                             executors: [loopExecutorInfo()])
+    }
+
+    func loopStats() -> LoopStats {
+        let phase = lock.withLock { self.phase }
+        let running = current?.id
+        return LoopStats(
+            phase: phase == .idle ? "stopped" : phase.rawValue, debug: debug, instrumented: instrumented,
+            tasksByState: registry.countsByState(), totalSpawned: registry.totalSpawned, totalSteps: stats.steps,
+            stepsPerSecond: stats.stepsPerSecond, busyFraction: stats.busyFraction, readyQueueDepth: ready.count,
+            pendingTimers: timers.count, lagLast: stats.lagLast, lagMax: max(stats.lagMaxWindow, stats.lagMaxPrevious),
+            droppedFinished: registry.droppedFinished, currentTask: running,
+            currentStepSince: running == nil ? nil : currentStepStart.load(ordering: .relaxed))
+    }
+
+    /// The loop as an executor: its ready queue, oldest first (the first 200 items).
+    func loopExecutorInfo() -> ExecutorInfo {
+        var queue: [QueuedItem] = []
+        for (index, item) in ready.prefix(200).enumerated() {
+            switch item {
+            case .job(let job, let enqueuedAt, _):
+                let id = RuntimeInternals.taskID(of: job)
+                queue.append(QueuedItem(item: UInt64(index), task: id == 0 ? nil : id, enqueuedAt: enqueuedAt, label: "step"))
+            case .spawned(_, let enqueuedAt, let record):
+                queue.append(QueuedItem(item: UInt64(index), task: record.id, enqueuedAt: enqueuedAt, label: "first step"))
+            case .callback:
+                queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "callback"))
+            }
+        }
+        let worker = WorkerInfo(name: name, item: current.map { _ in 0 }, awaitingTask: current?.id,
+                                since: current == nil ? nil : currentStepStart.load(ordering: .relaxed),
+                                label: current.map { "task \($0.id) \($0.displayName)" })
+        return ExecutorInfo(name: name, kind: .loop, workers: [worker], queue: queue, queueDepth: ready.count)
+    }
+}
+
+/// Carries a value from the loop thread to a thread that waits for it, for a while.
+private final class ResultBox<Value: Sendable>: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private var value: Value?
+
+    func fill(_ value: Value) {
+        self.value = value
+        semaphore.signal()
+    }
+
+    func wait(timeout: Double) -> Value? {
+        semaphore.wait(timeout: .now() + timeout) == .success ? value : nil
+    }
+}

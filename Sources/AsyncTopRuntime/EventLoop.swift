@@ -1,0 +1,256 @@
+import AsyncTopModel
+import CAsyncTopSupport
+import DequeModule
+import Foundation
+import HeapModule
+import Synchronization
+
+/// An asyncio-style event loop for native Swift tasks: one dedicated thread that runs every
+/// step of every task on it, owns its timers, and records what each task does.
+///
+/// Tasks run on the loop when they are spawned with ``spawn(name:file:line:_:)`` or created with
+/// `Task(executorPreference: loop)`; their `async let` and task-group children follow.
+/// ``EventLoop/run(name:debug:instrumented:retention:main:)`` is `asyncio.run`.
+public final class EventLoop: TaskExecutor, @unchecked Sendable {
+    /// The loop's name; its thread is named after it.
+    public let name: String
+    /// Debug mode: slow steps are reported (asyncio's `slow_callback_duration`).
+    public let debug: Bool
+    /// Whether the registry records tasks. Off, the loop only runs them (for comparison).
+    public let instrumented: Bool
+    /// A step longer than this is reported in debug mode (seconds).
+    public var slowStepThreshold: Double = 0.1
+
+    let timeBase = LoopTimeBase()
+    let registry: TaskRegistry
+
+    // MARK: State shared with other threads, guarded by `lock`.
+
+    let lock = ConditionLock()
+    /// Work handed over by other threads.
+    var inbox: Deque<LoopItem> = []
+    /// Set while `inbox` is not empty, so the loop can skip the lock when it is.
+    let inboxPending = Atomic<Bool>(false)
+    /// The loop thread sleeps on the condition.
+    var sleeping = false
+    var phase: Phase = .idle
+    /// Resumed when the loop goes back to idle.
+    var stoppedWaiters: [UnsafeContinuation<Void, Never>] = []
+
+    enum Phase: String { case idle, running, closed }
+
+    // MARK: Loop-thread state.
+
+    var ready: Deque<LoopItem> = []
+    var timers: Heap<TimerEntry> = []
+    var timerSequence: UInt64 = 0
+    var stopRequested = false
+    /// The task whose step runs now.
+    var current: TaskRecord?
+    /// What the running step said it will wait on.
+    var pendingWait: WaitTarget?
+    var stats = LoopCounters()
+    var executorRef: UnownedTaskExecutor!
+    var thread: Thread?
+
+    // MARK: Published for other threads, written by the loop thread.
+
+    let currentTaskID = Atomic<UInt64>(0)
+    let currentStepStart = Atomic<UInt64>(0)
+    let lastSnapshot = Mutex<Snapshot?>(nil)
+    let callbackErrors = Mutex<[String]>([])
+
+    /// Creates a loop and starts its thread, idle until it is run.
+    public init(name: String = "loop", debug: Bool = false, instrumented: Bool = true,
+                retention: RetentionPolicy = RetentionPolicy()) {
+        self.name = name
+        self.debug = debug
+        self.instrumented = instrumented
+        self.registry = TaskRegistry(retention: retention)
+        self.executorRef = UnownedTaskExecutor(ordinary: self)
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [unowned self] in
+            asynctop_set_thread_name(name)
+            asynctop_set_tls_loop(Unmanaged.passUnretained(self).toOpaque())
+            started.signal()
+            self.threadMain()
+        }
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+        started.wait()
+    }
+
+    /// The loop whose thread calls this, if any.
+    public static var current: EventLoop? {
+        asynctop_tls_loop().map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// True on this loop's own thread.
+    @inline(__always)
+    public var isOnLoopThread: Bool {
+        asynctop_tls_loop() == Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// True while the loop is running (between `runUntilComplete`/`runForever` and stop).
+    public var isRunning: Bool { lock.withLock { phase == .running } }
+
+    /// True once the loop was closed.
+    public var isClosed: Bool { lock.withLock { phase == .closed } }
+
+    /// Errors thrown by callbacks (`callSoon`, `callLater`, done callbacks), oldest first,
+    /// as asyncio's default exception handler logs them.
+    public var callbackErrorLog: [String] { callbackErrors.withLock { $0 } }
+
+    // MARK: Running
+
+    /// Runs `main` on a new loop until it completes, then cancels the tasks it left
+    /// pending, waits for them, reports them, and closes the loop: `asyncio.run`.
+    ///
+    /// - Parameter reportLeftovers: called with the tasks that were still pending when `main`
+    ///   returned; by default they are listed on standard error.
+    /// - Throws: `LoopError.runningInsideLoop` when called from a task of a running loop;
+    ///   otherwise whatever `main` throws.
+    public static func run<T: Sendable>(
+        name: String = "loop", debug: Bool = false, instrumented: Bool = true,
+        retention: RetentionPolicy = RetentionPolicy(),
+        reportLeftovers: @Sendable ([TaskInfo]) -> Void = EventLoop.printLeftovers,
+        main: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
+        let loop = EventLoop(name: name, debug: debug, instrumented: instrumented, retention: retention)
+        let result: Result<T, any Error>
+        do { result = .success(try await loop.runUntilComplete(main)) } catch { result = .failure(error) }
+        let leftovers = await loop.cancelAllTasks()
+        if !leftovers.isEmpty { reportLeftovers(leftovers) }
+        try? loop.close()
+        return try result.get()
+    }
+
+    /// Lists tasks left pending on standard error.
+    public static let printLeftovers: @Sendable ([TaskInfo]) -> Void = { tasks in
+        var text = "asynctop: the loop closed with \(tasks.count) task(s) left pending, now cancelled:\n"
+        for task in tasks { text += "  task \(task.id) \(task.name) (\(task.state))\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Runs the loop until `main` completes and returns its result: `run_until_complete`.
+    ///
+    /// - Throws: `LoopError.runningInsideLoop`, `.alreadyRunning` or `.closed` for misuse;
+    ///   `.stoppedBeforeComplete` when `stop()` came first; otherwise what `main` throws.
+    public func runUntilComplete<T: Sendable>(
+        file: StaticString = #fileID, line: UInt = #line,
+        _ main: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
+        let handle = try spawnTask(name: "main", origin: .main, file: file, line: line, main)
+        handle.addDoneCallback { handle in handle.box.loop.stop() }
+        try start()
+        await waitUntilStopped()
+        guard let result = handle.box.result else { throw LoopError.stoppedBeforeComplete }
+        return try result.get()
+    }
+
+    /// Runs the loop until `stop()` is called: `run_forever`.
+    public func runForever() async throws {
+        guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
+        try start()
+        await waitUntilStopped()
+    }
+
+    /// Asks the loop to stop after the current iteration. Safe from any thread.
+    public func stop() {
+        onLoop { loop in loop.stopRequested = true }
+    }
+
+    /// Closes an idle loop: its thread ends, pending callbacks and timers are dropped.
+    ///
+    /// - Throws: `LoopError.closeWhileRunning` when it runs.
+    public func close() throws {
+        try lock.withLock {
+            if phase == .closed { return }
+            guard phase == .idle else { throw LoopError.closeWhileRunning }
+            phase = .closed
+            lock.broadcast()
+        }
+    }
+
+    /// Cancels every task still pending and runs the loop until they finished, as
+    /// `asyncio.run` does before it closes. Returns the tasks as they were before the cancel.
+    public func cancelAllTasks() async -> [TaskInfo] {
+        guard EventLoop.current == nil, !isClosed else { return [] }
+        let leftovers = try? await runUntilComplete { [self] () -> [TaskInfo] in
+            let own = self.current?.id
+            var infos: [TaskInfo] = []
+            var boxes: [AnyTaskBox] = []
+            self.registry.forEachRecord { record in
+                guard !record.isFinished, record.id != own else { return }
+                infos.append(record.info(executor: self.name))
+                if let box = record.box { boxes.append(box) }
+            }
+            for box in boxes { _ = box.cancel(message: "the loop is closing", requester: .loopShutdown) }
+            // Let the cancelled tasks run to their end, up to a bound.
+            for _ in 0..<1000 where boxes.contains(where: { $0.record?.isFinished == false }) {
+                await Task.yield()
+            }
+            return infos
+        }
+        return leftovers ?? []
+    }
+
+    func start() throws {
+        try lock.withLock {
+            switch phase {
+            case .closed: throw LoopError.closed
+            case .running: throw LoopError.alreadyRunning
+            case .idle:
+                phase = .running
+                lock.broadcast()
+            }
+        }
+    }
+
+    func waitUntilStopped() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let stopped = lock.withLock {
+                if phase != .running { return true }
+                stoppedWaiters.append(continuation)
+                return false
+            }
+            if stopped { continuation.resume() }
+        }
+    }
+
+    /// The loop thread: idle until run, drives until stopped, ends when closed.
+    private func threadMain() {
+        lock.lock()
+        while true {
+            while phase == .idle { lock.wait() }
+            if phase == .closed { break }
+            lock.unlock()
+            drive()
+            lock.lock()
+            if phase == .running { phase = .idle }
+            let waiters = stoppedWaiters
+            stoppedWaiters = []
+            lock.unlock()
+            publishSnapshot()
+            for waiter in waiters { waiter.resume() }
+            lock.lock()
+        }
+        lock.unlock()
+        timers = Heap()
+        ready.removeAll()
+        registry.removeAll()
+        asynctop_set_tls_loop(nil)
+    }
+}
+
+/// The name of the calling thread, for provenance ("thread main", "thread pool-1").
+func currentThreadName() -> String {
+    var buffer = [CChar](repeating: 0, count: 32)
+    if asynctop_get_thread_name(&buffer, 32) == 0, buffer[0] != 0 {
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return "tid \(asynctop_gettid())"
+}

@@ -1,0 +1,29 @@
+import AsyncTopModel
+import CAsyncTopSupport
+import Foundation
+
+/// The monotonic clock every loop time is read from, in nanoseconds.
+enum MonotonicClock {
+    @inline(__always)
+    static func now() -> UInt64 { asynctop_monotonic_ns() }
+}
+
+/// Converts between the monotonic clock and a loop's own time line, which starts at zero.
+struct LoopTimeBase: Sendable {
+    let origin: UInt64
+    /// Unix time of the origin, in seconds.
+    let epoch: Double
+
+    init() {
+        origin = MonotonicClock.now()
+        epoch = Date().timeIntervalSince1970
+    }
+
+    @inline(__always)
+    func now() -> Nanos { MonotonicClock.now() &- origin }
+}
+
+extension Double {
+    /// Seconds as nanoseconds, for a duration already checked to be finite and non-negative.
+    var asNanos: UInt64 { self >= 1.8e10 ? UInt64.max / 2 : UInt64((self * 1e9).rounded()) }
+}

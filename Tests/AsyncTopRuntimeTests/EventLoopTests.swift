@@ -1,0 +1,137 @@
+import AsyncTopModel
+import Foundation
+import Synchronization
+import Testing
+@testable import AsyncTopRuntime
+
+/// Runs `main` on a fresh loop that stays silent about leftovers.
+func onLoop<T: Sendable>(_ main: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await EventLoop.run(name: "test-loop", reportLeftovers: { _ in }, main: main)
+}
+
+@Suite struct EventLoopTests {
+    @Test func runReturnsTheValueAndRunsOnTheLoopThread() async throws {
+        let value = try await onLoop { () -> String in
+            #expect(EventLoop.current != nil)
+            #expect(EventLoop.current!.isOnLoopThread)
+            return "ok"
+        }
+        #expect(value == "ok")
+        #expect(EventLoop.current == nil)
+    }
+
+    @Test func runRethrowsTheError() async throws {
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) { try await onLoop { () -> Int in throw Boom() } }
+    }
+
+    @Test func runInsideARunningLoopIsAnError() async throws {
+        let thrown = try await onLoop { () -> LoopError? in
+            do { _ = try await EventLoop.run { 1 }; return nil } catch let error as LoopError { return error }
+        }
+        #expect(thrown == .runningInsideLoop)
+    }
+
+    @Test func theLoopThreadIsNamed() async throws {
+        let name = try await EventLoop.run(name: "named-loop", reportLeftovers: { _ in }) { currentThreadName() }
+        #expect(name == "named-loop")
+    }
+
+    @Test func runClosesTheLoopAndReportsLeftovers() async throws {
+        let reported = Mutex<[TaskInfo]>([])
+        let loopBox = Mutex<EventLoop?>(nil)
+        try await EventLoop.run(reportLeftovers: { tasks in reported.withLock { $0 = tasks } }) {
+            loopBox.withLock { $0 = EventLoop.current }
+            try spawn(name: "forever") { try await sleep(3600) }
+            try spawn(name: "quick") { 1 }
+            try await sleep(0.01)
+        }
+        let leftovers = reported.withLock { $0 }
+        #expect(leftovers.map(\.name) == ["forever"])
+        #expect(leftovers.first?.state == .suspended(leftovers.first!.state.waitTarget!))
+        let loop = try #require(loopBox.withLock { $0 })
+        #expect(loop.isClosed)
+        #expect(throws: LoopError.closed) { try loop.spawn { 1 } }
+    }
+
+    @Test func runUntilCompleteTwiceThenClose() async throws {
+        let loop = EventLoop(name: "twice")
+        let a = try await loop.runUntilComplete { () -> Int in try await sleep(0.001); return 1 }
+        let b = try await loop.runUntilComplete { () -> Int in 2 }
+        #expect(a + b == 3)
+        #expect(!loop.isRunning)
+        try loop.close()
+        #expect(loop.isClosed)
+        await #expect(throws: LoopError.closed) { try await loop.runUntilComplete { 3 } }
+    }
+
+    @Test func runForeverUntilStop() async throws {
+        let loop = EventLoop(name: "forever")
+        let hits = Mutex(0)
+        loop.callSoonThreadsafe { hits.withLock { $0 += 1 } }
+        try loop.callLater(0.005) { hits.withLock { $0 += 1 }; loop.stop() }
+        try await loop.runForever()
+        #expect(hits.withLock { $0 } == 2)
+        try loop.close()
+    }
+
+    @Test func closeWhileRunningIsRefused() async throws {
+        let loop = EventLoop(name: "busy")
+        let thrown = try await loop.runUntilComplete { () -> Bool in
+            // From another thread, while the loop runs.
+            await Task.detached { (try? loop.close()) == nil }.value
+        }
+        #expect(thrown)
+        try loop.close()
+    }
+
+    @Test func callbacksRunInOrderAndAThrowingOneDoesNotStopTheLoop() async throws {
+        struct Oops: Error {}
+        let order = Mutex<[Int]>([])
+        let loopBox = Mutex<EventLoop?>(nil)
+        try await onLoop {
+            let loop = EventLoop.current!
+            loopBox.withLock { $0 = loop }
+            loop.callSoon { order.withLock { $0.append(1) } }
+            loop.callSoon { throw Oops() }
+            let skipped = loop.callSoon { order.withLock { $0.append(99) } }
+            skipped.cancel()
+            loop.callSoon { order.withLock { $0.append(2) } }
+            try await sleep(0.001)
+        }
+        #expect(order.withLock { $0 } == [1, 2])
+        #expect(loopBox.withLock { $0 }!.callbackErrorLog.count == 1)
+    }
+
+    @Test func timersFireInDeadlineOrderAndNeverEarly() async throws {
+        let fired = Mutex<[(Int, Double)]>([])
+        try await onLoop {
+            let loop = EventLoop.current!
+            let delays = [0.030, 0.010, 0.020, 0.0, 0.015, 0.010]
+            let start = loop.time()
+            for (index, delay) in delays.enumerated() {
+                try loop.callLater(delay) { fired.withLock { $0.append((index, loop.time() - start - delay)) } }
+            }
+            try await sleep(0.05)
+        }
+        let events = fired.withLock { $0 }
+        #expect(events.map(\.0) == [3, 1, 5, 4, 2, 0])
+        #expect(events.allSatisfy { $0.1 >= 0 })
+    }
+
+    @Test func badDurationsAreErrorsAndNegativeOnesAreZero() async throws {
+        try await onLoop {
+            await #expect(throws: LoopError.invalidDuration(.infinity)) { try await sleep(.infinity) }
+            await #expect(throws: LoopError.self) { try await sleep(.nan) }
+            #expect(throws: LoopError.self) { try EventLoop.current!.callLater(.nan) {} }
+            try await sleep(-1)
+        }
+    }
+}
+
+extension TaskState {
+    var waitTarget: WaitTarget? {
+        if case .suspended(let target) = self { return target }
+        return nil
+    }
+}

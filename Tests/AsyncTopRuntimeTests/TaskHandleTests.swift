@@ -1,0 +1,77 @@
+import AsyncTopModel
+import Foundation
+import Synchronization
+import Testing
+@testable import AsyncTopRuntime
+
+@Suite struct TaskHandleTests {
+    @Test func valueResultAndException() async throws {
+        struct Boom: Error {}
+        try await onLoop {
+            let ok = try spawn(name: "ok") { 41 + 1 }
+            let bad = try spawn(name: "bad") { () throws -> Int in throw Boom() }
+            #expect(throws: LoopError.self) { try ok.result() }
+            #expect(throws: LoopError.self) { try ok.exception() }
+            #expect(!ok.done)
+            #expect(try await ok.value == 42)
+            _ = try? await bad.value
+            #expect(ok.done && bad.done)
+            #expect(try ok.result() == 42)
+            #expect(try ok.exception() == nil)
+            #expect(try bad.exception() is Boom)
+            #expect(throws: Boom.self) { try bad.result() }
+            #expect(ok.name == "ok")
+            #expect(ok.id != bad.id && ok.id != 0)
+        }
+    }
+
+    @Test func cancelReturnsFalseOnAFinishedTask() async throws {
+        try await onLoop {
+            let task = try spawn { 1 }
+            _ = try await task.value
+            #expect(task.cancel() == false)
+            #expect(!task.cancelled)
+        }
+    }
+
+    @Test func cancelledTaskReportsCancelledAndRaises() async throws {
+        try await onLoop {
+            let task = try spawn(name: "sleeper") { try await sleep(10) }
+            try await sleep(0)
+            #expect(task.cancel(message: "enough"))
+            await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(task.cancelled)
+            #expect(throws: CancellationError.self) { try task.exception() }
+            let info = try #require(EventLoop.current!.snapshot().task(task.id))
+            #expect(info.state == .cancelled(message: "enough"))
+        }
+    }
+
+    @Test func doneCallbacksRunOnTheLoopAfterTheEnd() async throws {
+        let seen = Mutex<[String]>([])
+        try await onLoop {
+            let task = try spawn(name: "t") { "r" }
+            task.addDoneCallback { handle in
+                #expect(EventLoop.current != nil)
+                seen.withLock { $0.append("first \(String(describing: try? handle.result()))") }
+            }
+            _ = try await task.value
+            task.addDoneCallback { _ in seen.withLock { $0.append("late") } }
+            try await sleep(0.001)
+        }
+        #expect(seen.withLock { $0 } == ["first Optional(\"r\")", "late"])
+    }
+
+    @Test func awaitingATaskFromACancelledTaskCancelsIt() async throws {
+        try await onLoop {
+            let inner = try spawn(name: "inner") { try await sleep(10) }
+            let outer = try spawn(name: "outer") { try await inner.value }
+            try await sleep(0.001)
+            outer.cancel(message: "stop outer")
+            _ = try? await outer.value
+            #expect(inner.cancelled && outer.cancelled)
+            let snap = EventLoop.current!.snapshot()
+            #expect(snap.task(inner.id)?.cancel?.requestedBy == .task(outer.id))
+        }
+    }
+}
