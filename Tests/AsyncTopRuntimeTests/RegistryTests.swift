@@ -1,0 +1,237 @@
+import AsyncTopModel
+import Foundation
+import Synchronization
+import Testing
+@testable import AsyncTopRuntime
+
+@Suite struct RegistryTests {
+    @Test func statesAndTransitionsThroughSleepAndCancellation() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let sleeper = try spawn(name: "sleeper") { try await sleep(10) }
+            #expect(loop.snapshot().task(sleeper.id)?.state == .pending)
+            try await sleep(0)
+            let suspended = try #require(loop.snapshot().task(sleeper.id))
+            guard case .suspended(.sleep) = suspended.state else {
+                Issue.record("expected a sleep, got \(suspended.state)")
+                return
+            }
+            #expect(suspended.steps == 1)
+            sleeper.cancel(message: "wake up")
+            _ = try? await sleeper.value
+            let ended = try #require(loop.snapshot().task(sleeper.id))
+            #expect(ended.state == .cancelled(message: "wake up"))
+            #expect(ended.history.map(\.state) == [.running, .suspended, .suspended, .cancelled])
+            #expect(ended.history[2].detail?.contains("cancel requested") == true)
+            #expect(ended.finishedAt != nil && ended.steps == 2)
+            let me = try #require(currentTask())
+            #expect(ended.cancel?.requestedBy == .task(me.id))
+            #expect(ended.cancel?.deliveredIn?.hasPrefix("sleep") == true)
+            #expect(ended.cancel?.outcome == .cancelled)
+        }
+    }
+
+    @Test func parentsOfSpawnAsyncLetAndGroupChildren() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let mainID = try #require(currentTask()).id
+            let parent = try spawn(name: "parent") { () async throws -> [TaskID] in
+                async let letChild: TaskID = { currentTaskIDForTest() }()
+                let groupIDs = await withTaskGroup(of: TaskID.self) { group in
+                    for _ in 0..<3 { group.addTask { await Task.yield(); return currentTaskIDForTest() } }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+                return await [letChild] + groupIDs
+            }
+            let childIDs = try await parent.value
+            let snap = loop.snapshot()
+            #expect(snap.task(parent.id)?.parentID == mainID)
+            #expect(childIDs.count == 4)
+            for id in childIDs {
+                let child = try #require(snap.task(id))
+                #expect(child.parentID == parent.id)
+                #expect(child.origin == .native)
+                #expect(child.state.kind == .done, "native child \(id) should be seen finished: \(child.state)")
+            }
+        }
+    }
+
+    @Test func currentTaskInsideAndOutside() async throws {
+        #expect(currentTask() == nil)
+        try await onLoop {
+            let outer = try #require(currentTask())
+            #expect(outer.name == "main")
+            #expect(outer.state == .running)
+            let inner = try spawn(name: "inner") { currentTask()?.name }
+            #expect(try await inner.value == "inner")
+            let fromCallback = Mutex<String?>("unset")
+            EventLoop.current!.callSoon { fromCallback.withLock { $0 = currentTask()?.name } }
+            try await sleep(0.001)
+            #expect(fromCallback.withLock { $0 } == nil)
+            let fromThread = await Task.detached { currentTask() }.value
+            #expect(fromThread == nil)
+        }
+    }
+
+    @Test func allTasksCountsThePendingOnes() async throws {
+        try await onLoop {
+            let waiters = try (0..<50).map { i in try spawn(name: "w\(i)") { try await sleep(10) } }
+            let quick = try (0..<20).map { _ in try spawn { 0 } }
+            for task in quick { _ = try await task.value }
+            let all = try allTasks()
+            #expect(all.count == 51)  // the 50 sleepers and main
+            #expect(Set(all.map(\.name)).isSuperset(of: ["main", "w0", "w49"]))
+            for task in waiters { task.cancel() }
+        }
+        #expect(throws: LoopError.self) { try allTasks() }
+    }
+
+    @Test func provenanceOfACancelFromAForeignThread() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let target = try spawn(name: "target") { try await sleep(10) }
+            try await sleep(0)
+            let cancelled = await Task.detached { target.cancel(message: "from outside") }.value
+            #expect(cancelled)
+            _ = try? await target.value
+            let info = try #require(loop.snapshot().task(target.id))
+            guard case .thread = info.cancel?.requestedBy else {
+                Issue.record("expected a thread requester, got \(String(describing: info.cancel))")
+                return
+            }
+            #expect(info.cancel?.message == "from outside")
+            #expect(info.cancel?.outcome == .cancelled)
+        }
+    }
+
+    @Test func aTaskThatSwallowsCancellationIsShownSo() async throws {
+        try await onLoop {
+            let stubborn = try spawn(name: "stubborn") { () async -> String in
+                do { try await sleep(10) } catch { return "carried on" }
+                return "slept"
+            }
+            try await sleep(0)
+            stubborn.cancel(message: "please stop")
+            #expect(try await stubborn.value == "carried on")
+            let info = try #require(EventLoop.current!.snapshot().task(stubborn.id))
+            #expect(info.state == .done(result: "carried on"))
+            #expect(info.cancel?.outcome == .swallowed)
+            #expect(info.cancel?.deliveredAt != nil)
+        }
+    }
+
+    @Test func retentionBoundsHoldUnder100kShortTasks() async throws {
+        let retention = RetentionPolicy(maxFinished: 1_000, maxAge: 60)
+        try await EventLoop.run(retention: retention, reportLeftovers: { _ in }) {
+            let loop = EventLoop.current!
+            for _ in 0..<100 {
+                let batch = try (0..<1_000).map { _ in try spawn { 1 } }
+                for task in batch { _ = try await task.value }
+            }
+            let snap = loop.snapshot()
+            let finished = snap.tasks.filter { $0.state.isFinished }.count
+            #expect(finished <= 1_000)
+            #expect(snap.tasks.count <= 1_001)
+            #expect(snap.stats.droppedFinished >= 99_000)
+            #expect(snap.stats.totalSpawned >= 100_001)
+            #expect(loop.registry.records.count == snap.tasks.count)
+        }
+    }
+
+    @Test func retentionByAge() async throws {
+        try await EventLoop.run(retention: RetentionPolicy(maxFinished: 100, maxAge: 0.01), reportLeftovers: { _ in }) {
+            let loop = EventLoop.current!
+            let short = try spawn(name: "short") { 1 }
+            _ = try await short.value
+            #expect(loop.snapshot().task(short.id) != nil)
+            try await sleep(0.02)
+            _ = try await spawn { 2 }.value  // a finish triggers eviction
+            #expect(loop.snapshot().task(short.id) == nil)
+        }
+    }
+
+    @Test func aDeltaAppliedToAnOlderSnapshotEqualsTheNewOne() async throws {
+        try await EventLoop.run(retention: RetentionPolicy(maxFinished: 5), reportLeftovers: { _ in }) {
+            let loop = EventLoop.current!
+            let sleepers = try (0..<10).map { i in try spawn(name: "s\(i)") { try await sleep(Double(i) * 0.001) } }
+            try await sleep(0)
+            var old = loop.snapshot()
+            for round in 0..<4 {
+                try await sleep(0.003)
+                _ = try spawn(name: "new\(round)") { 1 }
+                sleepers[round].cancel()
+                try await sleep(0)
+                let delta = loop.delta(since: old.version)
+                let new = loop.snapshot()
+                #expect(!delta.isFull)
+                #expect(delta.changed.count < new.tasks.count)
+                var applied = old.applying(delta)
+                applied.takenAt = new.takenAt
+                applied.stats = new.stats
+                #expect(applied == new)
+                old = new
+            }
+        }
+    }
+
+    @Test func aDeltaFromTooFarBackIsFull() async throws {
+        try await EventLoop.run(retention: RetentionPolicy(maxFinished: 0), reportLeftovers: { _ in }) {
+            let loop = EventLoop.current!
+            let delta = loop.delta(since: 0)
+            #expect(!delta.isFull)
+            for _ in 0..<3 { _ = try await spawn { 1 }.value }
+            #expect(loop.delta(since: 0).removed.count == 3)
+        }
+    }
+
+    @Test func theLoopCountsStepsAndStates() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let ticker = try spawn(name: "ticker") { for _ in 0..<100 { try await sleep(0) } }
+            try await ticker.value
+            let snap = loop.snapshot()
+            #expect(snap.task(ticker.id)!.steps == 101)
+            #expect(snap.stats.totalSteps >= 101)
+            #expect(snap.stats.count(.done) >= 1)
+            #expect(snap.stats.count(.running) == 1)  // main, taking the snapshot
+            #expect(snap.stats.instrumented)
+            #expect(snap.executors.first?.kind == .loop)
+        }
+    }
+
+    @Test func aSnapshotFromAnotherThreadSeesABlockedLoop() async throws {
+        let loop = EventLoop(name: "blocked")
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let work = Task.detached {
+            try await loop.runUntilComplete { () -> TaskID in
+                let me = currentTask()!.id
+                started.signal()
+                release.wait()  // holds the loop thread, as CPU work in a task would
+                return me
+            }
+        }
+        started.wait()
+        let snap = loop.snapshot(timeout: 0.05)
+        release.signal()
+        let blocker = try await work.value
+        #expect(snap.stats.currentTask == blocker)
+        #expect(snap.stats.currentStepSince != nil)
+        try loop.close()
+    }
+
+    @Test func bareLoopsTrackNothingButRunTheSame() async throws {
+        let result = try await EventLoop.run(instrumented: false, reportLeftovers: { _ in }) { () -> Int in
+            let a = try spawn(name: "a") { () async throws -> Int in try await sleep(0.001); return 1 }
+            let snapshot = EventLoop.current!.snapshot()
+            #expect(snapshot.tasks.isEmpty)
+            #expect(!snapshot.stats.instrumented)
+            #expect(a.id != 0)
+            return try await a.value + 1
+        }
+        #expect(result == 2)
+    }
+}
+
+/// The runtime's id of the running task, read the way the loop reads it.
+func currentTaskIDForTest() -> TaskID { currentTask()?.id ?? 0 }
