@@ -34,11 +34,17 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
     public var state: TaskState
     /// Set once a cancellation was requested; stays after the task ends.
     public var cancel: CancelInfo?
-    /// The last transitions, oldest first; bounded.
+    /// Earlier transitions, oldest first, bounded: every change of state or of what the task
+    /// waits on, cancellation requests and the end. The first start is `startedAt` and the
+    /// state now began at `stateSince`; ``timeline`` puts them all in order.
     public var history: [Transition]
-    /// How many transitions were dropped from the front of `history`.
+    /// How many transitions were dropped from `history` to keep it bounded.
     public var historyDropped: Int
     public var createdAt: Nanos
+    /// When it first ran, once it has.
+    public var startedAt: Nanos?
+    /// When the current state began.
+    public var stateSince: Nanos
     public var finishedAt: Nanos?
     /// Times the task ran (steps).
     public var steps: UInt64
@@ -54,7 +60,7 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
     public init(id: TaskID, parentID: TaskID? = nil, name: String, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
                 history: [Transition] = [], historyDropped: Int = 0, createdAt: Nanos = 0,
-                finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
+                startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
                 executor: String = "loop") {
         self.id = id
@@ -67,6 +73,8 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.history = history
         self.historyDropped = historyDropped
         self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.stateSince = stateSince ?? finishedAt ?? startedAt ?? createdAt
         self.finishedAt = finishedAt
         self.steps = steps
         self.busy = busy
@@ -75,6 +83,16 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.lastLatency = lastLatency
         self.maxLatency = maxLatency
         self.executor = executor
+    }
+
+    /// The whole story in time order: created, first run, earlier transitions, the state now.
+    public var timeline: [Transition] {
+        var all = [Transition(at: createdAt, state: .pending)]
+        if let startedAt { all.append(Transition(at: startedAt, state: .running)) }
+        all += history
+        let now = Transition(at: stateSince, state: state.kind, detail: state.detail)
+        if all.last != now { all.append(now) }
+        return all
     }
 
     /// True while a cancellation was asked for and the task has not finished.

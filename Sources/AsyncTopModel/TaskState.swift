@@ -71,6 +71,17 @@ public enum TaskState: Hashable, Codable, Sendable, CustomStringConvertible {
 
     public var isFinished: Bool { kind.isFinished }
 
+    /// The detail a timeline shows: what it waits on, the error, the message or the result.
+    public var detail: String? {
+        switch self {
+        case .pending, .running: nil
+        case .suspended(let on): on.description
+        case .done(let result): result
+        case .failed(let error): error
+        case .cancelled(let message): message
+        }
+    }
+
     public var description: String {
         switch self {
         case .pending: "pending"

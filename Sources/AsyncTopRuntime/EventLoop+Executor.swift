@@ -55,10 +55,10 @@ extension EventLoop {
     /// runtime enqueues the new task's first job synchronously on that thread: this is
     /// where the task's id becomes known.
     @inline(__always)
-    private func takeSpawnSlot(for job: UnownedJob) -> AnyTaskBox? {
+    private func takeSpawnSlot(for job: UnownedJob) -> TaskBox? {
         guard let slot = asynctop_tls_spawn_slot() else { return nil }
         asynctop_set_tls_spawn_slot(nil)
-        let box = Unmanaged<AnyTaskBox>.fromOpaque(slot).takeUnretainedValue()
+        let box = Unmanaged<TaskBox>.fromOpaque(slot).takeUnretainedValue()
         let id = RuntimeInternals.taskID(of: job)
         box.id = id
         box.record?.id = id

@@ -19,16 +19,16 @@ extension EventLoop {
         name: String?, origin: TaskOrigin, file: StaticString, line: UInt,
         _ body: @escaping @Sendable () async throws -> T
     ) throws -> TaskHandle<T> {
-        guard !isClosed else { throw LoopError.closed }
+        guard !closedFlag.load(ordering: .relaxed) else { throw LoopError.closed }
         let record: TaskRecord? = instrumented
             ? TaskRecord(id: 0, parentID: isOnLoopThread ? (current?.id ?? 0) : 0, name: name, origin: origin,
                          site: SpawnSite(file: file, line: line), createdAt: timeBase.now())
             : nil
-        let box = TaskBox<T>(name: name, record: record, loop: self)
+        let box = TaskBox(name: name, record: record, loop: self)
         record?.box = box
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
         let task = Task(name: name, executorPreference: self) {
-            let result: Result<T, any Error>
+            let result: Result<any Sendable, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             box.loop.finished(box, result)
         }
@@ -38,7 +38,7 @@ extension EventLoop {
     }
 
     /// The end of a spawned task: record its final state, then wake its awaiters.
-    func finished<T>(_ box: TaskBox<T>, _ result: Result<T, any Error>) {
+    func finished(_ box: TaskBox, _ result: Result<any Sendable, any Error>) {
         if let record = box.record {
             let state: TaskState
             switch result {
@@ -49,7 +49,11 @@ extension EventLoop {
             case .failure(let error): state = .failed(error: String(describing: error))
             }
             let at = timeBase.now()
-            onLoop { loop in loop.registry.finish(record, state, at: at) }
+            if isOnLoopThread {
+                registry.finish(record, state, at: at)
+            } else {
+                onLoop { loop in loop.registry.finish(record, state, at: at) }
+            }
         }
         box.complete(result)
     }
@@ -62,6 +66,13 @@ extension EventLoop {
         guard isOnLoopThread, let current else { return nil }
         pendingWait = target
         return current.id
+    }
+
+    /// Forgets the noted wait once the await returned: it may have returned without
+    /// suspending, and the step goes on.
+    @inline(__always)
+    func clearWait() {
+        if isOnLoopThread { pendingWait = nil }
     }
 
     /// Notes that an await of the running task threw `CancellationError`.

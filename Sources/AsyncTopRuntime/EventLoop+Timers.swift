@@ -115,6 +115,7 @@ extension EventLoop {
         let deadline = timeBase.now() &+ seconds.asNanos
         let waiter = SleepWaiter()
         noteWait(.sleep(until: deadline))
+        defer { clearWait() }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

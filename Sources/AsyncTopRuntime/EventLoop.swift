@@ -34,6 +34,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// The loop thread sleeps on the condition.
     var sleeping = false
     var phase: Phase = .idle
+    /// Mirrors `phase == .closed` for checks that must not take the lock.
+    let closedFlag = Atomic<Bool>(false)
     /// Resumed when the loop goes back to idle.
     var stoppedWaiters: [UnsafeContinuation<Void, Never>] = []
 
@@ -148,7 +150,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         try start()
         await waitUntilStopped()
         guard let result = handle.box.result else { throw LoopError.stoppedBeforeComplete }
-        return try result.get()
+        return try result.get() as! T
     }
 
     /// Runs the loop until `stop()` is called: `run_forever`.
@@ -171,6 +173,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             if phase == .closed { return }
             guard phase == .idle else { throw LoopError.closeWhileRunning }
             phase = .closed
+            closedFlag.store(true, ordering: .relaxed)
             lock.broadcast()
         }
     }
@@ -182,7 +185,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let leftovers = try? await runUntilComplete { [self] () -> [TaskInfo] in
             let own = self.current?.id
             var infos: [TaskInfo] = []
-            var boxes: [AnyTaskBox] = []
+            var boxes: [TaskBox] = []
             self.registry.forEachRecord { record in
                 guard !record.isFinished, record.id != own else { return }
                 infos.append(record.info(executor: self.name))

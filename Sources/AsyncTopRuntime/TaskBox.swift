@@ -1,15 +1,27 @@
 import AsyncTopModel
 import Synchronization
 
-/// The type-erased part of a spawned task's storage: what the registry needs to cancel it
-/// and to show its result.
-class AnyTaskBox: @unchecked Sendable {
+/// Storage shared by a spawned task and its handles: the Swift task, its result, the
+/// awaiting continuations and the done callbacks.
+///
+/// Not generic: the result is kept as `any Sendable` and `TaskHandle<T>` casts it back. A
+/// generic box made every spawn from another module look up generic metadata at run time.
+final class TaskBox: @unchecked Sendable {
     /// The runtime's task id; set by the loop's `enqueue` while `Task.init` runs.
-    final var id: TaskID = 0
-    final let name: String?
+    var id: TaskID = 0
+    let name: String?
     /// The loop's record of the task; nil when the loop is not instrumented.
-    final let record: TaskRecord?
-    unowned(unsafe) final let loop: EventLoop
+    let record: TaskRecord?
+    unowned(unsafe) let loop: EventLoop
+
+    struct State {
+        var task: Task<Void, Never>?
+        var result: Result<any Sendable, any Error>?
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+        var callbacks: [@Sendable () -> Void] = []
+    }
+
+    let state = Mutex(State())
 
     init(name: String?, record: TaskRecord?, loop: EventLoop) {
         self.name = name
@@ -17,39 +29,19 @@ class AnyTaskBox: @unchecked Sendable {
         self.loop = loop
     }
 
+    var result: Result<any Sendable, any Error>? { state.withLock { $0.result } }
+
     /// A short description of the result of a task that finished normally (nil for Void).
-    var resultDescription: String? { nil }
-
-    /// Requests cancellation. Returns false when the task already finished.
-    func cancel(message: String?, requester: CancelRequester) -> Bool { false }
-}
-
-/// Storage shared by a spawned task and its handles: the Swift task, its result, the
-/// awaiting continuations and the done callbacks.
-final class TaskBox<T: Sendable>: AnyTaskBox, @unchecked Sendable {
-    struct State {
-        var task: Task<Void, Never>?
-        var result: Result<T, any Error>?
-        var waiters: [UnsafeContinuation<Void, Never>] = []
-        var callbacks: [@Sendable (TaskHandle<T>) -> Void] = []
-        var cancelRequested = false
-    }
-
-    let state = Mutex(State())
-
-    override var resultDescription: String? {
-        guard T.self != Void.self, case .success(let value)? = state.withLock({ $0.result }) else { return nil }
+    var resultDescription: String? {
+        guard case .success(let value)? = result, !(value is Void) else { return nil }
         let text = String(describing: value)
         return text.count > 80 ? String(text.prefix(79)) + "…" : text
     }
 
-    var result: Result<T, any Error>? { state.withLock { $0.result } }
-
-    override func cancel(message: String?, requester: CancelRequester) -> Bool {
+    /// Requests cancellation, recording who asked. Returns false when the task already finished.
+    func cancel(message: String?, requester: CancelRequester) -> Bool {
         let task: Task<Void, Never>? = state.withLock { state in
-            guard state.result == nil else { return nil }
-            state.cancelRequested = true
-            return state.task
+            state.result == nil ? state.task : nil
         }
         guard let task else { return false }
         if let record {
@@ -65,21 +57,27 @@ final class TaskBox<T: Sendable>: AnyTaskBox, @unchecked Sendable {
     }
 
     /// Stores the result, wakes the awaiting tasks and schedules the done callbacks.
-    func complete(_ result: Result<T, any Error>) {
+    func complete(_ result: Result<any Sendable, any Error>) {
         let (waiters, callbacks) = state.withLock { state in
             state.result = result
             defer { state.waiters = []; state.callbacks = [] }
             return (state.waiters, state.callbacks)
         }
         for waiter in waiters { waiter.resume() }
-        if !callbacks.isEmpty {
-            let handle = TaskHandle(box: self)
-            for callback in callbacks { loop.callSoonAnywhere { callback(handle) } }
+        for callback in callbacks { loop.callSoonAnywhere(callback) }
+    }
+
+    /// Registers a callback for the end; false when the task already ended.
+    func addCallback(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { state in
+            if state.result != nil { return false }
+            state.callbacks.append(callback)
+            return true
         }
     }
 
     /// Waits for the result without propagating cancellation.
-    func waitForResult() async -> Result<T, any Error> {
+    func waitForResult() async -> Result<any Sendable, any Error> {
         if let result = self.result { return result }
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let done = state.withLock { state in

@@ -5,9 +5,9 @@ import AsyncTopModel
 /// Await ``value`` for its result. Cancelling the awaiting task cancels this one too, as
 /// awaiting an asyncio task does; use `shield` to prevent that.
 public struct TaskHandle<T: Sendable>: Sendable, Hashable {
-    let box: TaskBox<T>
+    let box: TaskBox
 
-    init(box: TaskBox<T>) { self.box = box }
+    init(box: TaskBox) { self.box = box }
 
     /// The runtime's task id (the same number the dashboard shows).
     public var id: TaskID { box.id }
@@ -29,9 +29,10 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     /// - Throws: the task's error, or `CancellationError` when it was cancelled.
     public var value: T {
         get async throws {
-            if let result = box.result { return try result.get() }
+            if let result = box.result { return try result.get() as! T }
             let loop = box.loop
             let awaiter = loop.noteWait(.task(box.id))
+            defer { loop.clearWait() }
             let result = await withTaskCancellationHandler {
                 await box.waitForResult()
             } onCancel: {
@@ -40,7 +41,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
             if case .failure(let error) = result, error is CancellationError {
                 loop.noteCancelDelivered(in: "await task \(box.id)")
             }
-            return try result.get()
+            return try result.get() as! T
         }
     }
 
@@ -50,7 +51,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     ///   task's own error (`CancellationError` when it was cancelled).
     public func result() throws -> T {
         guard let result = box.result else { throw LoopError.invalidState("result of task \(name), which has not finished") }
-        return try result.get()
+        return try result.get() as! T
     }
 
     /// The error of a finished task, or nil when it returned normally, as asyncio's `Task.exception()`.
@@ -76,12 +77,8 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     /// Calls `callback` on the loop once the task finished (at once, in the next loop
     /// iteration, when it already has).
     public func addDoneCallback(_ callback: @escaping @Sendable (TaskHandle<T>) -> Void) {
-        let finished = box.state.withLock { state in
-            if state.result != nil { return true }
-            state.callbacks.append(callback)
-            return false
-        }
-        if finished { box.loop.callSoonAnywhere { callback(self) } }
+        let handle = self
+        if !box.addCallback({ callback(handle) }) { box.loop.callSoonAnywhere { callback(handle) } }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.box === b.box }

@@ -13,18 +13,27 @@ struct SpawnSite: Sendable {
 }
 
 /// The loop's live record of one task. Confined to the loop thread (closures only carry it
-/// there, hence the unchecked `Sendable`); the registry turns it
-/// into a `TaskInfo` value for snapshots.
+/// there, hence the unchecked `Sendable`); the registry turns it into a `TaskInfo` value for
+/// snapshots.
+///
+/// Kept small: a parked task's record allocates nothing else. The first start and the
+/// current state live in fields; `history` gets the earlier transitions only once there are some.
 final class TaskRecord: @unchecked Sendable {
     var id: TaskID
     let parentID: TaskID
-    var name: String?
+    let name: String?
     let origin: TaskOrigin
-    let site: SpawnSite?
     var state: TaskStateKind = .pending
-    /// What the task waits on while suspended; set by the instrumented await before it suspends.
+    /// Set once the registry dropped the record (retention).
+    var evicted = false
+    let site: SpawnSite?
+    /// What the task waits on (kept while it runs, to see whether the next wait differs).
     var wait: WaitTarget = .unknown
     let createdAt: Nanos
+    var startedAt: Nanos = 0
+    var stateSince: Nanos
+    /// When it began to wait on `wait`; 0 before its first suspension.
+    var waitSince: Nanos = 0
     var finishedAt: Nanos = 0
     var steps: UInt64 = 0
     var busy: Nanos = 0
@@ -34,15 +43,13 @@ final class TaskRecord: @unchecked Sendable {
     var maxLatency: Nanos = 0
     /// Registry version of the last change.
     var version: UInt64 = 0
-    /// Transitions, oldest first, at most `TaskRecord.historyLimit`.
+    /// Earlier transitions, in time order, at most `historyLimit`.
     var history: [Transition] = []
-    /// Rarely needed details, allocated on first use to keep a parked task's record small.
+    /// Rarely needed details, allocated on first use.
     var extras: Extras?
-    /// Set once the registry dropped the record (retention).
-    var evicted = false
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
     /// Cleared when the record is dropped, which breaks the record ↔ handle cycle.
-    var box: AnyTaskBox?
+    var box: TaskBox?
 
     final class Extras {
         var cancel: CancelInfo?
@@ -59,6 +66,7 @@ final class TaskRecord: @unchecked Sendable {
         self.origin = origin
         self.site = site
         self.createdAt = createdAt
+        self.stateSince = createdAt
     }
 
     var ensureExtras: Extras {
@@ -68,8 +76,6 @@ final class TaskRecord: @unchecked Sendable {
         return made
     }
 
-    func detach() { box = nil }
-
     var cancel: CancelInfo? {
         get { extras?.cancel }
         set { ensureExtras.cancel = newValue }
@@ -77,14 +83,24 @@ final class TaskRecord: @unchecked Sendable {
 
     var isFinished: Bool { state.isFinished }
 
-    /// Appends a transition, keeping the history bounded: the first entry stays, the
-    /// oldest after it go.
-    func record(_ kind: TaskStateKind, at time: Nanos, detail: String? = nil) {
+    func detach() { box = nil }
+
+    /// Adds an earlier transition in time order, keeping the history bounded (the oldest go).
+    func remember(_ transition: Transition) {
+        if history.isEmpty { history.reserveCapacity(4) }
         if history.count >= Self.historyLimit {
-            history.remove(at: 1)
+            history.removeFirst()
             ensureExtras.historyDropped += 1
         }
-        history.append(Transition(at: time, state: kind, detail: detail))
+        var index = history.count
+        while index > 0, history[index - 1].at > transition.at { index -= 1 }
+        history.insert(transition, at: index)
+    }
+
+    /// Moves the wait that just ended into the history.
+    func rememberWait() {
+        guard waitSince != 0 else { return }
+        remember(Transition(at: waitSince, state: .suspended, detail: wait == .unknown ? nil : wait.description))
     }
 
     /// The display name: the given one, or one made from the id.
@@ -110,6 +126,7 @@ final class TaskRecord: @unchecked Sendable {
             id: id, parentID: parentID == 0 ? nil : parentID, name: displayName, origin: origin,
             site: site?.text, state: fullState, cancel: extras?.cancel, history: history,
             historyDropped: extras?.historyDropped ?? 0, createdAt: createdAt,
+            startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? finishedAt : nil, steps: steps, busy: busy, lastStep: lastStep,
             maxStep: maxStep, lastLatency: lastLatency, maxLatency: maxLatency, executor: executor)
     }

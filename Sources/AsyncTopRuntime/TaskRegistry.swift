@@ -15,8 +15,9 @@ public struct RetentionPolicy: Sendable, Equatable {
 /// The one source of truth about tasks: every record, their versions, counts by state, and
 /// the finished ones kept for a while. Confined to the loop thread.
 final class TaskRegistry {
-    private(set) var records: [TaskID: TaskRecord] = [:]
-    /// Records in the order they were added; evicted ones are skipped and compacted away.
+    private var table = TaskTable()
+    /// Records in the order they were added (this array owns them); evicted ones are
+    /// skipped and compacted away.
     private var order: [TaskRecord] = []
     private var evictedInOrder = 0
     /// Finished records, oldest first, waiting for the retention policy to drop them.
@@ -36,6 +37,11 @@ final class TaskRegistry {
         self.retention = retention
     }
 
+    deinit { table.deallocate() }
+
+    /// The number of records held (live and retained finished tasks).
+    var count: Int { table.count }
+
     @inline(__always)
     private func touch(_ record: TaskRecord) {
         version &+= 1
@@ -43,10 +49,10 @@ final class TaskRegistry {
     }
 
     @inline(__always)
-    func record(_ id: TaskID) -> TaskRecord? { records[id] }
+    func record(_ id: TaskID) -> TaskRecord? { table.find(id) }
 
     func insert(_ record: TaskRecord) {
-        guard records.updateValue(record, forKey: record.id) == nil else { return }
+        guard record.id != 0, table.insert(record.id, record) else { return }
         order.append(record)
         counts[Self.index(record.state)] += 1
         totalSpawned &+= 1
@@ -74,8 +80,9 @@ final class TaskRegistry {
     /// A step of the task starts now.
     @inline(__always)
     func beginStep(_ record: TaskRecord, at now: Nanos, latency: Nanos) {
-        if record.steps == 0 { record.record(.running, at: now) }
+        if record.steps == 0 { record.startedAt = now }
         move(record, to: .running)
+        record.stateSince = now
         record.steps &+= 1
         record.lastLatency = latency
         if latency > record.maxLatency { record.maxLatency = latency }
@@ -91,11 +98,13 @@ final class TaskRegistry {
         if duration > record.maxStep { record.maxStep = duration }
         if record.state == .running {
             let wait = pendingWait ?? .unknown
-            if record.wait != wait || record.history.last?.state != .suspended {
-                record.record(.suspended, at: now, detail: wait == .unknown ? nil : wait.description)
+            if record.waitSince == 0 || record.wait != wait {
+                record.rememberWait()
+                record.wait = wait
+                record.waitSince = now
             }
-            record.wait = wait
             move(record, to: .suspended)
+            record.stateSince = now
         }
         touch(record)
     }
@@ -103,9 +112,10 @@ final class TaskRegistry {
     /// The task ended. Records the final state and the outcome of a pending cancellation.
     func finish(_ record: TaskRecord, _ state: TaskState, at now: Nanos) {
         guard !record.isFinished else { return }
+        record.rememberWait()
         move(record, to: state.kind)
         record.finishedAt = now
-        record.wait = .unknown
+        record.stateSince = now
         switch state {
         case .done(nil):
             if var cancel = record.cancel { cancel.outcome = .swallowed; record.cancel = cancel }
@@ -121,12 +131,6 @@ final class TaskRegistry {
                 extras.cancel = cancel
             }
         }
-        let detail: String? = switch state {
-        case .failed(let error): error
-        case .cancelled(let message): message
-        default: nil
-        }
-        record.record(state.kind, at: now, detail: detail)
         touch(record)
         finished.append(record)
         evict(now: now)
@@ -136,7 +140,7 @@ final class TaskRegistry {
     func noteCancelRequested(_ record: TaskRecord, by requester: CancelRequester, message: String?, at now: Nanos) {
         guard !record.isFinished, record.cancel == nil else { return }
         record.cancel = CancelInfo(requestedBy: requester, message: message, requestedAt: now)
-        record.record(record.state, at: now, detail: "cancel requested by \(requester)")
+        record.remember(Transition(at: now, state: record.state, detail: "cancel requested by \(requester)"))
         touch(record)
     }
 
@@ -160,7 +164,7 @@ final class TaskRegistry {
     }
 
     private func remove(_ record: TaskRecord) {
-        records.removeValue(forKey: record.id)
+        table.remove(record.id)
         record.evicted = true
         record.detach()
         counts[Self.index(record.state)] -= 1
@@ -191,7 +195,7 @@ final class TaskRegistry {
     /// Task values of every record (or only those changed after `version`), ordered by id.
     func infos(changedAfter since: UInt64 = 0, executor: String, includeFinished: Bool = true) -> [TaskInfo] {
         var result: [TaskInfo] = []
-        result.reserveCapacity(since == 0 ? records.count : 64)
+        result.reserveCapacity(since == 0 ? table.count : 64)
         var sorted = true
         var last: TaskID = 0
         for record in order where !record.evicted && record.version > since {
@@ -218,7 +222,8 @@ final class TaskRegistry {
     /// Forgets everything (the loop closed). Breaks the record ↔ handle cycles.
     func removeAll() {
         for record in order { record.detach() }
-        records.removeAll()
+        table.deallocate()
+        table = TaskTable()
         order.removeAll()
         finished.removeAll()
     }

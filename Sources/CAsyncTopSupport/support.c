@@ -25,10 +25,10 @@ uint64_t asynctop_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static _Thread_local void *spawn_slot;
+static __thread void *spawn_slot __attribute__((tls_model("initial-exec")));
 void *asynctop_tls_spawn_slot(void) { return spawn_slot; }
 void asynctop_set_tls_spawn_slot(void *value) { spawn_slot = value; }
 
-static _Thread_local void *loop_slot;
+static __thread void *loop_slot __attribute__((tls_model("initial-exec")));
 void *asynctop_tls_loop(void) { return loop_slot; }
 void asynctop_set_tls_loop(void *value) { loop_slot = value; }

@@ -21,8 +21,10 @@ import Testing
             _ = try? await sleeper.value
             let ended = try #require(loop.snapshot().task(sleeper.id))
             #expect(ended.state == .cancelled(message: "wake up"))
-            #expect(ended.history.map(\.state) == [.running, .suspended, .suspended, .cancelled])
-            #expect(ended.history[2].detail?.contains("cancel requested") == true)
+            #expect(ended.timeline.map(\.state) == [.pending, .running, .suspended, .suspended, .cancelled])
+            #expect(ended.timeline[2].detail?.hasPrefix("sleep until") == true)
+            #expect(ended.timeline[3].detail?.contains("cancel requested") == true)
+            #expect(ended.timeline.map(\.at) == ended.timeline.map(\.at).sorted())
             #expect(ended.finishedAt != nil && ended.steps == 2)
             let me = try #require(currentTask())
             #expect(ended.cancel?.requestedBy == .task(me.id))
@@ -134,7 +136,7 @@ import Testing
             #expect(snap.tasks.count <= 1_001)
             #expect(snap.stats.droppedFinished >= 99_000)
             #expect(snap.stats.totalSpawned >= 100_001)
-            #expect(loop.registry.records.count == snap.tasks.count)
+            #expect(loop.registry.count == snap.tasks.count)
         }
     }
 

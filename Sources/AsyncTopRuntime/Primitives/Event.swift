@@ -1,0 +1,70 @@
+import AsyncTopModel
+import Synchronization
+
+/// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
+/// dashboard as "Event <name>".
+public final class Event: Sendable {
+    /// The name shown for tasks waiting on it.
+    public let name: String?
+    let id = ResourceID.next()
+
+    private struct State {
+        var isSet = false
+        var waiters: [UInt64: UnsafeContinuation<Void, any Error>] = [:]
+        var nextToken: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    public init(name: String? = nil) { self.name = name }
+
+    /// True once `set()` was called and not cleared since.
+    public var isSet: Bool { state.withLock { $0.isSet } }
+
+    /// The number of tasks waiting.
+    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+
+    /// Sets the flag and wakes every waiting task, in the order they began to wait.
+    public func set() {
+        let woken = state.withLock { state -> [UnsafeContinuation<Void, any Error>] in
+            state.isSet = true
+            defer { state.waiters = [:] }
+            return state.waiters.sorted { $0.key < $1.key }.map(\.value)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Clears the flag; later waits suspend again.
+    public func clear() { state.withLock { $0.isSet = false } }
+
+    /// Waits until the flag is set; returns at once when it is.
+    ///
+    /// - Throws: `CancellationError` as soon as the waiting task is cancelled.
+    public func wait() async throws {
+        if isSet { return }
+        let loop = EventLoop.current
+        loop?.noteWait(.resource(kind: "Event", id: id, name: name))
+        let token = state.withLock { state -> UInt64 in
+            state.nextToken &+= 1
+            return state.nextToken
+        }
+        defer { loop?.clearWait() }
+        do {
+            try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                    let resumeNow: Result<Void, any Error>? = state.withLock { state in
+                        if state.isSet { return .success(()) }
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        state.waiters[token] = continuation
+                        return nil
+                    }
+                    if let resumeNow { continuation.resume(with: resumeNow) }
+                }
+            } onCancel: {
+                state.withLock { $0.waiters.removeValue(forKey: token) }?.resume(throwing: CancellationError())
+            }
+        } catch {
+            loop?.noteCancelDelivered(in: "Event \(name ?? "#\(id)")")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import AsyncTopModel
+
+/// Task records by task id: an open-addressing hash table with linear probing.
+///
+/// The loop looks a record up on every step, so this avoids `Dictionary`'s SipHash and
+/// reference counting: ids are mixed with a multiplicative hash and records are held
+/// unretained (the registry's `order` array owns them).
+struct TaskTable {
+    private var keys: UnsafeMutablePointer<TaskID>
+    private var values: UnsafeMutablePointer<Unmanaged<TaskRecord>?>
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = .allocate(capacity: size)
+        keys.initialize(repeating: 0, count: size)
+        values = .allocate(capacity: size)
+        values.initialize(repeating: nil, count: size)
+        mask = size - 1
+    }
+
+    /// Frees the storage; the table must not be used afterwards.
+    func deallocate() {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    @inline(__always)
+    private func slot(_ id: TaskID) -> Int { Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
+
+    @inline(__always)
+    func find(_ id: TaskID) -> TaskRecord? {
+        var i = slot(id)
+        while true {
+            let key = keys[i]
+            if key == id { return values[i]?.takeUnretainedValue() }
+            if key == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Inserts a record under a nonzero id; returns false when the id is already present.
+    @discardableResult
+    mutating func insert(_ id: TaskID, _ record: TaskRecord) -> Bool {
+        if (count + 1) * 4 > (mask + 1) * 3 { grow() }
+        var i = slot(id)
+        while keys[i] != 0 {
+            if keys[i] == id { return false }
+            i = (i + 1) & mask
+        }
+        keys[i] = id
+        values[i] = .passUnretained(record)
+        count += 1
+        return true
+    }
+
+    /// Removes an id, shifting later entries of its probe run back (no tombstones).
+    mutating func remove(_ id: TaskID) {
+        var i = slot(id)
+        while keys[i] != id {
+            if keys[i] == 0 { return }
+            i = (i + 1) & mask
+        }
+        var hole = i
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let key = keys[j]
+            if key == 0 { break }
+            let home = slot(key)
+            // Move the entry at j into the hole unless its home lies cyclically in (hole, j].
+            let inRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
+            if !inRange {
+                keys[hole] = key
+                values[hole] = values[j]
+                hole = j
+            }
+        }
+        keys[hole] = 0
+        values[hole] = nil
+        count -= 1
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values, oldSize = mask + 1
+        let size = oldSize * 2
+        keys = .allocate(capacity: size)
+        keys.initialize(repeating: 0, count: size)
+        values = .allocate(capacity: size)
+        values.initialize(repeating: nil, count: size)
+        mask = size - 1
+        count = 0
+        for i in 0..<oldSize where oldKeys[i] != 0 {
+            insert(oldKeys[i], oldValues[i]!.takeUnretainedValue())
+        }
+        oldKeys.deallocate()
+        oldValues.deallocate()
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import AsyncTopRuntime
+import Foundation
+
+/// Where the workloads run: the instrumented loop, the same loop with instrumentation
+/// off, or Swift's default (global) executor.
+enum Mode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case instrumented, bare, global
+}
+
+enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case spawnGather = "spawn_gather"
+    case yieldPingpong = "yield_pingpong"
+    case yieldNative = "yield_native"
+    case timers
+    case allTasksSnapshot = "all_tasks_snapshot"
+    case memoryPerTask = "memory_per_task"
+}
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "asynctop-bench",
+        abstract: "Runs one workload of ../shared/anchors/asyncio_workloads.py and prints one JSON line.",
+        discussion: """
+        Workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).
+        yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
+        """)
+
+    @Argument(help: "The workload.") var workload: Workload
+    @Argument(help: "N, the workload's size.") var n: Int
+    @Option(help: "instrumented, bare or global.") var mode: Mode = .instrumented
+
+    func validate() throws {
+        guard n > 0 else { throw ValidationError("N must be positive") }
+        if mode == .global, workload == .allTasksSnapshot {
+            throw ValidationError("all_tasks_snapshot needs a loop: the global executor keeps no registry")
+        }
+    }
+
+    func run() async throws {
+        let measured = try await Runner(mode: mode, n: n).run(workload)
+        var record: [String: Any] = [
+            "workload": workload.rawValue, "n": n, "mode": mode.rawValue, "seconds": measured.seconds,
+            "ops": measured.ops, "ops_per_s": Double(measured.ops) / measured.seconds,
+            "us_per_op": measured.seconds * 1e6 / Double(measured.ops), "peak_rss_kib": peakRSSKiB(),
+        ]
+        for (key, value) in measured.extras { record[key] = value }
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// What a workload measured: the timed region, the operation count, and extras.
+struct Measured: Sendable {
+    var seconds: Double
+    var ops: Int
+    var extras: [String: Double] = [:]
+}
+
+func peakRSSKiB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
+}
+
+/// Resident memory now, in bytes, from /proc/self/statm.
+func currentRSSBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let pages = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Wall-clock seconds of the monotonic clock.
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// The anchor's delays: splitmix64 with seed 42, uniform on [0, 10 ms).
+func timerDelays(_ n: Int) -> [Double] {
+    var state: UInt64 = 42
+    return (0..<n).map { _ in
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1.0p-53 * 0.010
+    }
+}
