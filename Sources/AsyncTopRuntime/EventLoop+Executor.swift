@@ -6,8 +6,9 @@ enum LoopItem {
     /// A job of a task (or a small continuation job), with its enqueue time and, for jobs
     /// enqueued by a step of the loop, the task that ran then (a new task's parent).
     case job(UnownedJob, enqueuedAt: Nanos, spawner: TaskID)
-    /// The first job of a task spawned from another thread, with its prepared record.
-    case spawned(UnownedJob, enqueuedAt: Nanos, record: TaskRecord)
+    /// The first job of a task spawned from another thread, with its storage, which holds
+    /// the record to file.
+    case spawned(UnownedJob, enqueuedAt: Nanos, box: TaskBox)
     /// A callback: `callSoon`, a fired `callLater`, work handed over by another thread.
     case callback(LoopCallback)
 }
@@ -35,15 +36,15 @@ extension EventLoop {
         let box = takeSpawnSlot(for: job)
         if isOnLoopThread {
             if instrumented {
-                if let record = box?.record { registry.insert(record) }
-                ready.append(.job(job, enqueuedAt: timeBase.now(), spawner: current?.id ?? 0))
+                if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
+                ready.append(.job(job, enqueuedAt: timeBase.now(), spawner: currentID))
             } else {
                 ready.append(.job(job, enqueuedAt: 0, spawner: 0))
             }
         } else {
             let now = instrumented ? timeBase.now() : 0
-            let item: LoopItem = if let record = box?.record {
-                .spawned(job, enqueuedAt: now, record: record)
+            let item: LoopItem = if let box, box.pendingRecord != nil {
+                .spawned(job, enqueuedAt: now, box: box)
             } else {
                 .job(job, enqueuedAt: now, spawner: 0)
             }
@@ -61,7 +62,7 @@ extension EventLoop {
         let box = Unmanaged<TaskBox>.fromOpaque(slot).takeUnretainedValue()
         let id = RuntimeInternals.taskID(of: job)
         box.id = id
-        box.record?.id = id
+        box.pendingRecord?.id = id
         return box
     }
 
@@ -147,13 +148,13 @@ extension EventLoop {
                 stats.steps &+= 1
                 return start
             }
-            return runTracked(job, enqueuedAt: enqueuedAt, spawner: spawner, prepared: nil, start: start)
-        case .spawned(let job, let enqueuedAt, let record):
-            guard instrumented else {
-                job.runSynchronously(on: executorRef)
-                return start
+            return runTracked(job, enqueuedAt: enqueuedAt, spawner: spawner, start: start)
+        case .spawned(let job, let enqueuedAt, let box):
+            if let record = box.pendingRecord {
+                box.pendingRecord = nil
+                registry.insert(record)
             }
-            return runTracked(job, enqueuedAt: enqueuedAt, spawner: 0, prepared: record, start: start)
+            return runTracked(job, enqueuedAt: enqueuedAt, spawner: 0, start: start)
         case .callback(let callback):
             guard !callback.cancelled else { return start }
             do { try callback.body() } catch { reportCallbackError(error) }
@@ -162,53 +163,44 @@ extension EventLoop {
     }
 
     /// Runs a job with the registry's bookkeeping around it.
-    private func runTracked(_ job: UnownedJob, enqueuedAt: Nanos, spawner: TaskID,
-                            prepared: TaskRecord?, start: Nanos) -> Nanos {
+    private func runTracked(_ job: UnownedJob, enqueuedAt: Nanos, spawner: TaskID, start: Nanos) -> Nanos {
         let id = RuntimeInternals.taskID(of: job)
         guard id != 0, RuntimeInternals.isTask(job) else {
             // A continuation job (`Task.yield` makes one): not a task of its own.
             job.runSynchronously(on: executorRef)
             return timeBase.now()
         }
-        let record: TaskRecord
-        if let found = registry.record(id) {
-            record = found
-        } else if let prepared {
-            registry.insert(prepared)
-            record = prepared
-        } else {
-            record = TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, site: nil,
-                                createdAt: enqueuedAt)
-            registry.insert(record)
-        }
-        let latency = start > enqueuedAt ? start &- enqueuedAt : 0
-        registry.beginStep(record, at: start, latency: latency)
-        current = record
+        let slot = registry.slot(of: id) ?? registry.insert(
+            TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, site: nil, createdAt: enqueuedAt))
+        registry.beginStep(slot, at: start, latency: start > enqueuedAt ? start &- enqueuedAt : 0)
+        currentSlot = slot
+        currentID = id
         pendingWait = nil
         currentTaskID.store(id, ordering: .relaxed)
         currentStepStart.store(start, ordering: .relaxed)
 
-        let native = record.origin == .native
+        let native = registry[slot].origin == .native
         if native { RuntimeInternals.retain(task: job) }
         job.runSynchronously(on: executorRef)
         let end = timeBase.now()
         let duration = end &- start
-        registry.endStep(record, duration: duration, at: end, pendingWait: pendingWait)
+        registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
         if native {
             let flags = RuntimeInternals.statusFlags(ofTask: job)
             if flags & RuntimeInternals.isCompleteBit != 0 {
                 let cancelled = flags & RuntimeInternals.isCancelledBit != 0
-                registry.finish(record, cancelled ? .cancelled(message: record.cancel?.message) : .done(result: nil), at: end)
+                registry.finish(slot, cancelled ? .cancelled(message: registry[slot].cancel?.message) : .done(result: nil), at: end)
             }
             RuntimeInternals.release(task: job)
         }
-        current = nil
+        currentSlot = -1
+        currentID = 0
         pendingWait = nil
         currentTaskID.store(0, ordering: .relaxed)
         stats.steps &+= 1
         stats.windowSteps &+= 1
         stats.windowBusy &+= duration
-        if debug, duration > slowStepThreshold.asNanos { reportSlowStep(record, duration: duration) }
+        if debug, duration > slowStepThreshold.asNanos { reportSlowStep(id, duration: duration) }
         return end
     }
 
@@ -220,8 +212,9 @@ extension EventLoop {
         }
     }
 
-    private func reportSlowStep(_ record: TaskRecord, duration: Nanos) {
-        let text = "asynctop: slow step: task \(record.id) \(record.displayName) held the loop for \(formatDuration(duration))\n"
+    private func reportSlowStep(_ id: TaskID, duration: Nanos) {
+        let name = registry.slot(of: id).map { registry[$0].displayName } ?? "Task-\(id)"
+        let text = "asynctop: slow step: task \(id) \(name) held the loop for \(formatDuration(duration))\n"
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -67,7 +67,7 @@ extension EventLoop {
 
     func loopStats() -> LoopStats {
         let phase = lock.withLock { self.phase }
-        let running = current?.id
+        let running: TaskID? = currentID == 0 ? nil : currentID
         return LoopStats(
             phase: phase == .idle ? "stopped" : phase.rawValue, debug: debug, instrumented: instrumented,
             tasksByState: registry.countsByState(), totalSpawned: registry.totalSpawned, totalSteps: stats.steps,
@@ -85,15 +85,16 @@ extension EventLoop {
             case .job(let job, let enqueuedAt, _):
                 let id = RuntimeInternals.taskID(of: job)
                 queue.append(QueuedItem(item: UInt64(index), task: id == 0 ? nil : id, enqueuedAt: enqueuedAt, label: "step"))
-            case .spawned(_, let enqueuedAt, let record):
-                queue.append(QueuedItem(item: UInt64(index), task: record.id, enqueuedAt: enqueuedAt, label: "first step"))
+            case .spawned(_, let enqueuedAt, let box):
+                queue.append(QueuedItem(item: UInt64(index), task: box.id, enqueuedAt: enqueuedAt, label: "first step"))
             case .callback:
                 queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "callback"))
             }
         }
-        let worker = WorkerInfo(name: name, item: current.map { _ in 0 }, awaitingTask: current?.id,
-                                since: current == nil ? nil : currentStepStart.load(ordering: .relaxed),
-                                label: current.map { "task \($0.id) \($0.displayName)" })
+        let running = currentSlot >= 0
+        let worker = WorkerInfo(name: name, item: running ? 0 : nil, awaitingTask: running ? currentID : nil,
+                                since: running ? currentStepStart.load(ordering: .relaxed) : nil,
+                                label: running ? "task \(currentID) \(registry[currentSlot].displayName)" : nil)
         return ExecutorInfo(name: name, kind: .loop, workers: [worker], queue: queue, queueDepth: ready.count)
     }
 }

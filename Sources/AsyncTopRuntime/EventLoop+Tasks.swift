@@ -20,12 +20,13 @@ extension EventLoop {
         _ body: @escaping @Sendable () async throws -> T
     ) throws -> TaskHandle<T> {
         guard !closedFlag.load(ordering: .relaxed) else { throw LoopError.closed }
-        let record: TaskRecord? = instrumented
-            ? TaskRecord(id: 0, parentID: isOnLoopThread ? (current?.id ?? 0) : 0, name: name, origin: origin,
-                         site: SpawnSite(file: file, line: line), createdAt: timeBase.now())
-            : nil
-        let box = TaskBox(name: name, record: record, loop: self)
-        record?.box = box
+        let box = TaskBox(name: name, loop: self)
+        if instrumented {
+            var record = TaskRecord(id: 0, parentID: isOnLoopThread ? currentID : 0, name: name, origin: origin,
+                                    site: SpawnSite(file: file, line: line), createdAt: timeBase.now())
+            record.box = box
+            if isOnLoopThread { box.slot = registry.reserve(record) } else { box.pendingRecord = record }
+        }
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
         let task = Task(name: name, executorPreference: self) {
             let result: Result<any Sendable, any Error>
@@ -39,23 +40,33 @@ extension EventLoop {
 
     /// The end of a spawned task: record its final state, then wake its awaiters.
     func finished(_ box: TaskBox, _ result: Result<any Sendable, any Error>) {
-        if let record = box.record {
+        if instrumented {
             let state: TaskState
             switch result {
             case .success: state = .done(result: nil)
             case .failure(let error as CancellationError):
                 _ = error
-                state = .cancelled(message: record.cancel?.message)
+                state = .cancelled(message: nil)
             case .failure(let error): state = .failed(error: String(describing: error))
             }
             let at = timeBase.now()
+            let id = box.id
             if isOnLoopThread {
-                registry.finish(record, state, at: at)
+                finishRecord(box.slot >= 0 ? box.slot : registry.slot(of: id), state, at: at)
             } else {
-                onLoop { loop in loop.registry.finish(record, state, at: at) }
+                onLoop { loop in loop.finishRecord(loop.registry.slot(of: id), state, at: at) }
             }
         }
         box.complete(result)
+    }
+
+    func finishRecord(_ slot: Slot?, _ state: TaskState, at: Nanos) {
+        guard let slot else { return }
+        if case .cancelled(nil) = state {
+            registry.finish(slot, .cancelled(message: registry[slot].cancel?.message), at: at)
+        } else {
+            registry.finish(slot, state, at: at)
+        }
     }
 
     // MARK: What instrumented awaits tell the loop
@@ -63,9 +74,9 @@ extension EventLoop {
     /// Notes what the running task is about to wait on; returns the running task's id.
     @discardableResult
     func noteWait(_ target: WaitTarget) -> TaskID? {
-        guard isOnLoopThread, let current else { return nil }
+        guard isOnLoopThread, currentID != 0 else { return nil }
         pendingWait = target
-        return current.id
+        return currentID
     }
 
     /// Forgets the noted wait once the await returned: it may have returned without
@@ -77,14 +88,14 @@ extension EventLoop {
 
     /// Notes that an await of the running task threw `CancellationError`.
     func noteCancelDelivered(in place: String) {
-        guard isOnLoopThread, instrumented, let current else { return }
-        registry.noteCancelDelivered(current, in: place, at: timeBase.now())
+        guard isOnLoopThread, instrumented, currentSlot >= 0 else { return }
+        registry.noteCancelDelivered(currentSlot, in: place, at: timeBase.now())
     }
 
     /// Who is asking, for cancellation provenance: the running loop task, or this thread.
     func currentRequester() -> CancelRequester {
-        if let loop = EventLoop.current, loop.isOnLoopThread, let current = loop.current {
-            return .task(current.id)
+        if let loop = EventLoop.current, loop.currentID != 0 {
+            return .task(loop.currentID)
         }
         return .thread(currentThreadName())
     }
@@ -105,8 +116,8 @@ public func spawn<T: Sendable>(
 /// The task running now on this thread's loop, as a value: asyncio's `current_task()`.
 /// Nil outside a loop task (on other threads, in callbacks).
 public func currentTask() -> TaskInfo? {
-    guard let loop = EventLoop.current, let record = loop.current else { return nil }
-    return record.info(executor: loop.name)
+    guard let loop = EventLoop.current, loop.currentSlot >= 0 else { return nil }
+    return loop.registry[loop.currentSlot].info(executor: loop.name)
 }
 
 /// Every task of the current loop that has not finished: asyncio's `all_tasks()`.

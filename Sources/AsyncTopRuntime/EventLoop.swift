@@ -47,8 +47,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var timers: Heap<TimerEntry> = []
     var timerSequence: UInt64 = 0
     var stopRequested = false
-    /// The task whose step runs now.
-    var current: TaskRecord?
+    /// The slot and id of the task whose step runs now (-1 and 0 between steps).
+    var currentSlot: Slot = -1
+    var currentID: TaskID = 0
     /// What the running step said it will wait on.
     var pendingWait: WaitTarget?
     var stats = LoopCounters()
@@ -183,17 +184,17 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     public func cancelAllTasks() async -> [TaskInfo] {
         guard EventLoop.current == nil, !isClosed else { return [] }
         let leftovers = try? await runUntilComplete { [self] () -> [TaskInfo] in
-            let own = self.current?.id
+            let own = self.currentID
             var infos: [TaskInfo] = []
             var boxes: [TaskBox] = []
-            self.registry.forEachRecord { record in
-                guard !record.isFinished, record.id != own else { return }
-                infos.append(record.info(executor: self.name))
-                if let box = record.box { boxes.append(box) }
+            self.registry.forEachSlot { slot in
+                guard !self.registry[slot].isFinished, self.registry[slot].id != own else { return }
+                infos.append(self.registry[slot].info(executor: self.name))
+                if let box = self.registry[slot].box { boxes.append(box) }
             }
             for box in boxes { _ = box.cancel(message: "the loop is closing", requester: .loopShutdown) }
             // Let the cancelled tasks run to their end, up to a bound.
-            for _ in 0..<1000 where boxes.contains(where: { $0.record?.isFinished == false }) {
+            for _ in 0..<1000 where boxes.contains(where: { $0.result == nil }) {
                 await Task.yield()
             }
             return infos

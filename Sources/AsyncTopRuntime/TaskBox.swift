@@ -10,8 +10,13 @@ final class TaskBox: @unchecked Sendable {
     /// The runtime's task id; set by the loop's `enqueue` while `Task.init` runs.
     var id: TaskID = 0
     let name: String?
-    /// The loop's record of the task; nil when the loop is not instrumented.
-    let record: TaskRecord?
+    /// The record made by `spawn` on another thread, until the loop files it in its
+    /// registry (instrumented loops only). Touched by the spawning thread, then only by the
+    /// loop thread.
+    var pendingRecord: TaskRecord?
+    /// The registry slot of the record of a task spawned on the loop thread (-1 otherwise).
+    /// Loop thread only.
+    var slot: Slot = -1
     unowned(unsafe) let loop: EventLoop
 
     struct State {
@@ -23,9 +28,8 @@ final class TaskBox: @unchecked Sendable {
 
     let state = Mutex(State())
 
-    init(name: String?, record: TaskRecord?, loop: EventLoop) {
+    init(name: String?, loop: EventLoop) {
         self.name = name
-        self.record = record
         self.loop = loop
     }
 
@@ -44,12 +48,13 @@ final class TaskBox: @unchecked Sendable {
             state.result == nil ? state.task : nil
         }
         guard let task else { return false }
-        if let record {
+        if loop.instrumented {
             // Recorded on the loop before the task can observe the cancellation: the
             // task's next step is queued behind this note.
             let at = loop.timeBase.now()
+            let id = self.id
             loop.onLoop { loop in
-                loop.registry.noteCancelRequested(record, by: requester, message: message, at: at)
+                loop.registry.noteCancelRequested(id, by: requester, message: message, at: at)
             }
         }
         task.cancel()

@@ -12,29 +12,17 @@ struct SpawnSite: Sendable {
     }
 }
 
-/// The loop's live record of one task. Confined to the loop thread (closures only carry it
-/// there, hence the unchecked `Sendable`); the registry turns it into a `TaskInfo` value for
-/// snapshots.
+/// The loop's live record of one task, stored by value in the registry's slots.
 ///
-/// Kept small: a parked task's record allocates nothing else. The first start and the
-/// current state live in fields; `history` gets the earlier transitions only once there are some.
-final class TaskRecord: @unchecked Sendable {
+/// A value, not an object: the loop touches a record on every step, and a class cost a
+/// reference count round trip on each touch. A parked task's record allocates nothing
+/// else: the first start and the current state live in fields, and `history` gets the
+/// earlier transitions only once there are some.
+struct TaskRecord {
+    // The fields every step touches come first, to share cache lines.
     var id: TaskID
-    let parentID: TaskID
-    let name: String?
-    let origin: TaskOrigin
     var state: TaskStateKind = .pending
-    /// Set once the registry dropped the record (retention).
-    var evicted = false
-    let site: SpawnSite?
-    /// What the task waits on (kept while it runs, to see whether the next wait differs).
-    var wait: WaitTarget = .unknown
-    let createdAt: Nanos
-    var startedAt: Nanos = 0
-    var stateSince: Nanos
-    /// When it began to wait on `wait`; 0 before its first suspension.
-    var waitSince: Nanos = 0
-    var finishedAt: Nanos = 0
+    var origin: TaskOrigin
     var steps: UInt64 = 0
     var busy: Nanos = 0
     var lastStep: Nanos = 0
@@ -43,12 +31,22 @@ final class TaskRecord: @unchecked Sendable {
     var maxLatency: Nanos = 0
     /// Registry version of the last change.
     var version: UInt64 = 0
+    var stateSince: Nanos
+    var startedAt: Nanos = 0
+    /// When it began to wait on `wait`; 0 before its first suspension.
+    var waitSince: Nanos = 0
+    /// What the task waits on (kept while it runs, to see whether the next wait differs).
+    var wait: WaitTarget = .unknown
+    var createdAt: Nanos
+    var finishedAt: Nanos = 0
+    var parentID: TaskID
+    var name: String?
+    var site: SpawnSite?
     /// Earlier transitions, in time order, at most `historyLimit`.
     var history: [Transition] = []
     /// Rarely needed details, allocated on first use.
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
-    /// Cleared when the record is dropped, which breaks the record ↔ handle cycle.
     var box: TaskBox?
 
     final class Extras {
@@ -70,10 +68,12 @@ final class TaskRecord: @unchecked Sendable {
     }
 
     var ensureExtras: Extras {
-        if let extras { return extras }
-        let made = Extras()
-        extras = made
-        return made
+        mutating get {
+            if let extras { return extras }
+            let made = Extras()
+            extras = made
+            return made
+        }
     }
 
     var cancel: CancelInfo? {
@@ -83,10 +83,8 @@ final class TaskRecord: @unchecked Sendable {
 
     var isFinished: Bool { state.isFinished }
 
-    func detach() { box = nil }
-
     /// Adds an earlier transition in time order, keeping the history bounded (the oldest go).
-    func remember(_ transition: Transition) {
+    mutating func remember(_ transition: Transition) {
         if history.isEmpty { history.reserveCapacity(4) }
         if history.count >= Self.historyLimit {
             history.removeFirst()
@@ -98,7 +96,7 @@ final class TaskRecord: @unchecked Sendable {
     }
 
     /// Moves the wait that just ended into the history.
-    func rememberWait() {
+    mutating func rememberWait() {
         guard waitSince != 0 else { return }
         remember(Transition(at: waitSince, state: .suspended, detail: wait == .unknown ? nil : wait.description))
     }
@@ -106,25 +104,25 @@ final class TaskRecord: @unchecked Sendable {
     /// The display name: the given one, or one made from the id.
     var displayName: String { name ?? "Task-\(id)" }
 
-    /// The full state with its details.
-    var fullState: TaskState {
+    /// The full state with its details. A result is described once, by the first snapshot
+    /// that shows it, then kept.
+    mutating func fullState() -> TaskState {
         switch state {
         case .pending: return .pending
         case .running: return .running
         case .suspended: return .suspended(wait)
         case .done, .failed, .cancelled:
             if let final = extras?.finalState { return final }
-            // A result is described once, by the first snapshot that shows it, then kept.
             let text = box?.resultDescription
             if text != nil { ensureExtras.finalState = .done(result: text) }
             return .done(result: text)
         }
     }
 
-    func info(executor: String) -> TaskInfo {
+    mutating func info(executor: String) -> TaskInfo {
         TaskInfo(
             id: id, parentID: parentID == 0 ? nil : parentID, name: displayName, origin: origin,
-            site: site?.text, state: fullState, cancel: extras?.cancel, history: history,
+            site: site?.text, state: fullState(), cancel: extras?.cancel, history: history,
             historyDropped: extras?.historyDropped ?? 0, createdAt: createdAt,
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? finishedAt : nil, steps: steps, busy: busy, lastStep: lastStep,

@@ -12,16 +12,27 @@ public struct RetentionPolicy: Sendable, Equatable {
     }
 }
 
+/// A record's place in the registry.
+typealias Slot = Int32
+
 /// The one source of truth about tasks: every record, their versions, counts by state, and
 /// the finished ones kept for a while. Confined to the loop thread.
+///
+/// Records are values in one growing buffer of slots; a table maps task ids to slots, and
+/// freed slots are reused.
 final class TaskRegistry {
+    private var slots: UnsafeMutablePointer<TaskRecord>
+    private var capacity: Int
+    /// Slots ever used (the initialized prefix of `slots`).
+    private var used = 0
+    private var free: [Slot] = []
     private var table = TaskTable()
-    /// Records in the order they were added (this array owns them); evicted ones are
-    /// skipped and compacted away.
-    private var order: [TaskRecord] = []
-    private var evictedInOrder = 0
+    /// Slots with their ids in the order they were added; an entry whose slot now holds
+    /// another id is stale and skipped, and stale entries are compacted away.
+    private var order: [(slot: Slot, id: TaskID)] = []
+    private var staleInOrder = 0
     /// Finished records, oldest first, waiting for the retention policy to drop them.
-    private var finished: Deque<TaskRecord> = []
+    private var finished: Deque<(slot: Slot, id: TaskID)> = []
     /// Ids removed, with the version of their removal, so deltas can report them.
     private var removedLog: Deque<(version: UInt64, id: TaskID)> = []
     private var removedHorizon: UInt64 = 0
@@ -35,28 +46,33 @@ final class TaskRegistry {
 
     init(retention: RetentionPolicy) {
         self.retention = retention
+        capacity = 1024
+        slots = .allocate(capacity: capacity)
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        slots.deinitialize(count: used)
+        slots.deallocate()
+        table.deallocate()
+    }
 
     /// The number of records held (live and retained finished tasks).
     var count: Int { table.count }
 
+    /// The record in `slot`, for reading and writing in place.
     @inline(__always)
-    private func touch(_ record: TaskRecord) {
-        version &+= 1
-        record.version = version
+    subscript(slot: Slot) -> TaskRecord {
+        _read { yield slots[Int(slot)] }
+        _modify { yield &slots[Int(slot)] }
     }
 
     @inline(__always)
-    func record(_ id: TaskID) -> TaskRecord? { table.find(id) }
+    func slot(of id: TaskID) -> Slot? { table.find(id) }
 
-    func insert(_ record: TaskRecord) {
-        guard record.id != 0, table.insert(record.id, record) else { return }
-        order.append(record)
-        counts[Self.index(record.state)] += 1
-        totalSpawned &+= 1
-        touch(record)
+    @inline(__always)
+    private func touch(_ slot: Slot) {
+        version &+= 1
+        slots[Int(slot)].version = version
     }
 
     @inline(__always)
@@ -71,56 +87,102 @@ final class TaskRegistry {
         }
     }
 
-    private func move(_ record: TaskRecord, to kind: TaskStateKind) {
-        counts[Self.index(record.state)] -= 1
+    /// Adds a record under its (nonzero) id; returns its slot, or the existing one's.
+    @discardableResult
+    func insert(_ record: TaskRecord) -> Slot {
+        if let existing = table.find(record.id) { return existing }
+        let slot = reserve(record)
+        activate(slot, id: record.id)
+        return slot
+    }
+
+    /// Stores a record whose id is not known yet (a spawn, before the runtime enqueued the
+    /// task); ``activate(_:id:)`` files it once the id is known.
+    func reserve(_ record: TaskRecord) -> Slot {
+        if let reused = free.popLast() {
+            slots[Int(reused)] = record
+            return reused
+        }
+        if used == capacity { grow() }
+        (slots + used).initialize(to: record)
+        used += 1
+        return Slot(used - 1)
+    }
+
+    func activate(_ slot: Slot, id: TaskID) {
+        let record = slots + Int(slot)
+        record.pointee.id = id
+        table.insert(id, slot)
+        order.append((slot, id))
+        counts[Self.index(record.pointee.state)] += 1
+        totalSpawned &+= 1
+        touch(slot)
+    }
+
+    private func grow() {
+        let bigger = UnsafeMutablePointer<TaskRecord>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: slots, count: used)
+        slots.deallocate()
+        slots = bigger
+        capacity *= 2
+    }
+
+    private func move(_ slot: Slot, to kind: TaskStateKind) {
+        let record = slots + Int(slot)
+        counts[Self.index(record.pointee.state)] -= 1
         counts[Self.index(kind)] += 1
-        record.state = kind
+        record.pointee.state = kind
     }
 
     /// A step of the task starts now.
     @inline(__always)
-    func beginStep(_ record: TaskRecord, at now: Nanos, latency: Nanos) {
-        if record.steps == 0 { record.startedAt = now }
-        move(record, to: .running)
-        record.stateSince = now
-        record.steps &+= 1
-        record.lastLatency = latency
-        if latency > record.maxLatency { record.maxLatency = latency }
-        touch(record)
+    func beginStep(_ slot: Slot, at now: Nanos, latency: Nanos) {
+        move(slot, to: .running)
+        let record = slots + Int(slot)
+        if record.pointee.steps == 0 { record.pointee.startedAt = now }
+        record.pointee.stateSince = now
+        record.pointee.steps &+= 1
+        record.pointee.lastLatency = latency
+        if latency > record.pointee.maxLatency { record.pointee.maxLatency = latency }
+        touch(slot)
     }
 
     /// The step that began at `now - duration` returned. Unless the task finished in it,
     /// it is now suspended on what it said it waits on (or on something unknown).
     @inline(__always)
-    func endStep(_ record: TaskRecord, duration: Nanos, at now: Nanos, pendingWait: WaitTarget?) {
-        record.busy &+= duration
-        record.lastStep = duration
-        if duration > record.maxStep { record.maxStep = duration }
-        if record.state == .running {
+    func endStep(_ slot: Slot, duration: Nanos, at now: Nanos, pendingWait: WaitTarget?) {
+        let record = slots + Int(slot)
+        record.pointee.busy &+= duration
+        record.pointee.lastStep = duration
+        if duration > record.pointee.maxStep { record.pointee.maxStep = duration }
+        if record.pointee.state == .running {
             let wait = pendingWait ?? .unknown
-            if record.waitSince == 0 || record.wait != wait {
-                record.rememberWait()
-                record.wait = wait
-                record.waitSince = now
+            if record.pointee.waitSince == 0 || record.pointee.wait != wait {
+                record.pointee.rememberWait()
+                record.pointee.wait = wait
+                record.pointee.waitSince = now
             }
-            move(record, to: .suspended)
-            record.stateSince = now
+            move(slot, to: .suspended)
+            record.pointee.stateSince = now
         }
-        touch(record)
+        touch(slot)
     }
 
     /// The task ended. Records the final state and the outcome of a pending cancellation.
-    func finish(_ record: TaskRecord, _ state: TaskState, at now: Nanos) {
-        guard !record.isFinished else { return }
-        record.rememberWait()
-        move(record, to: state.kind)
-        record.finishedAt = now
-        record.stateSince = now
-        switch state {
-        case .done(nil):
-            if var cancel = record.cancel { cancel.outcome = .swallowed; record.cancel = cancel }
-        default:
-            let extras = record.ensureExtras
+    func finish(_ slot: Slot, _ state: TaskState, at now: Nanos) {
+        let record = slots + Int(slot)
+        guard !record.pointee.isFinished else { return }
+        record.pointee.rememberWait()
+        move(slot, to: state.kind)
+        record.pointee.finishedAt = now
+        record.pointee.stateSince = now
+        if case .done(nil) = state {
+            if var cancel = record.pointee.cancel {
+                cancel.outcome = .swallowed
+                record.pointee.cancel = cancel
+            }
+        } else {
+            let extras = record.pointee.ensureExtras
             extras.finalState = state
             if var cancel = extras.cancel {
                 switch state.kind {
@@ -131,59 +193,70 @@ final class TaskRegistry {
                 extras.cancel = cancel
             }
         }
-        touch(record)
-        finished.append(record)
+        touch(slot)
+        finished.append((slot, record.pointee.id))
         evict(now: now)
     }
 
-    /// Somebody asked the task to stop. The first request is kept; later ones only refresh the time.
-    func noteCancelRequested(_ record: TaskRecord, by requester: CancelRequester, message: String?, at now: Nanos) {
-        guard !record.isFinished, record.cancel == nil else { return }
-        record.cancel = CancelInfo(requestedBy: requester, message: message, requestedAt: now)
-        record.remember(Transition(at: now, state: record.state, detail: "cancel requested by \(requester)"))
-        touch(record)
+    /// Somebody asked the task to stop. The first request is kept.
+    func noteCancelRequested(_ id: TaskID, by requester: CancelRequester, message: String?, at now: Nanos) {
+        guard let slot = table.find(id) else { return }
+        let record = slots + Int(slot)
+        guard !record.pointee.isFinished, record.pointee.cancel == nil else { return }
+        record.pointee.cancel = CancelInfo(requestedBy: requester, message: message, requestedAt: now)
+        record.pointee.remember(Transition(at: now, state: record.pointee.state, detail: "cancel requested by \(requester)"))
+        touch(slot)
     }
 
     /// An await of the task threw `CancellationError`.
-    func noteCancelDelivered(_ record: TaskRecord, in place: String, at now: Nanos) {
-        guard var cancel = record.cancel, cancel.deliveredAt == nil else { return }
+    func noteCancelDelivered(_ slot: Slot, in place: String, at now: Nanos) {
+        let record = slots + Int(slot)
+        guard var cancel = record.pointee.cancel, cancel.deliveredAt == nil else { return }
         cancel.deliveredAt = now
         cancel.deliveredIn = place
-        record.cancel = cancel
-        touch(record)
+        record.pointee.cancel = cancel
+        touch(slot)
     }
 
     /// Drops finished records beyond the retention policy.
     func evict(now: Nanos) {
         let maxAge = retention.maxAge.asNanos
         while let oldest = finished.first,
-              finished.count > retention.maxFinished || now &- oldest.finishedAt > maxAge {
+              finished.count > retention.maxFinished || now &- slots[Int(oldest.slot)].finishedAt > maxAge {
             finished.removeFirst()
-            remove(oldest)
+            remove(oldest.slot)
         }
     }
 
-    private func remove(_ record: TaskRecord) {
-        table.remove(record.id)
-        record.evicted = true
-        record.detach()
-        counts[Self.index(record.state)] -= 1
+    private func remove(_ slot: Slot) {
+        let record = slots + Int(slot)
+        let id = record.pointee.id
+        table.remove(id)
+        counts[Self.index(record.pointee.state)] -= 1
+        // Release what the record holds now; the slot keeps the rest until it is reused.
+        record.pointee.id = 0
+        record.pointee.box = nil
+        record.pointee.name = nil
+        if !record.pointee.history.isEmpty { record.pointee.history = [] }
+        record.pointee.extras = nil
+        record.pointee.wait = .unknown
+        free.append(slot)
         droppedFinished &+= 1
         version &+= 1
-        removedLog.append((version, record.id))
+        removedLog.append((version, id))
         if removedLog.count > Self.removedLogLimit {
             removedHorizon = removedLog.removeFirst().version
         }
-        evictedInOrder += 1
-        if evictedInOrder > 1024, evictedInOrder * 2 > order.count {
-            order.removeAll { $0.evicted }
-            evictedInOrder = 0
+        staleInOrder += 1
+        if staleInOrder > 1024, staleInOrder * 2 > order.count {
+            order.removeAll { slots[Int($0.slot)].id != $0.id }
+            staleInOrder = 0
         }
     }
 
     /// Every record still in the registry, in the order they were added.
-    func forEachRecord(_ body: (TaskRecord) -> Void) {
-        for record in order where !record.evicted { body(record) }
+    func forEachSlot(_ body: (Slot) -> Void) {
+        for entry in order where slots[Int(entry.slot)].id == entry.id { body(entry.slot) }
     }
 
     func countsByState() -> [TaskStateKind: Int] {
@@ -198,11 +271,13 @@ final class TaskRegistry {
         result.reserveCapacity(since == 0 ? table.count : 64)
         var sorted = true
         var last: TaskID = 0
-        for record in order where !record.evicted && record.version > since {
-            if !includeFinished && record.isFinished { continue }
-            if record.id < last { sorted = false }
-            last = record.id
-            result.append(record.info(executor: executor))
+        for entry in order {
+            let record = slots + Int(entry.slot)
+            guard record.pointee.id == entry.id, record.pointee.version > since else { continue }
+            if !includeFinished && record.pointee.isFinished { continue }
+            if entry.id < last { sorted = false }
+            last = entry.id
+            result.append(record.pointee.info(executor: executor))
         }
         if !sorted { result.sort { $0.id < $1.id } }
         return result
@@ -219,9 +294,11 @@ final class TaskRegistry {
         return ids
     }
 
-    /// Forgets everything (the loop closed). Breaks the record ↔ handle cycles.
+    /// Forgets everything (the loop closed), releasing the handles the records hold.
     func removeAll() {
-        for record in order { record.detach() }
+        slots.deinitialize(count: used)
+        used = 0
+        free.removeAll()
         table.deallocate()
         table = TaskTable()
         order.removeAll()

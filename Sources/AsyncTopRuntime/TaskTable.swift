@@ -2,12 +2,11 @@ import AsyncTopModel
 
 /// Task records by task id: an open-addressing hash table with linear probing.
 ///
-/// The loop looks a record up on every step, so this avoids `Dictionary`'s SipHash and
-/// reference counting: ids are mixed with a multiplicative hash and records are held
-/// unretained (the registry's `order` array owns them).
+/// The loop looks a record up on every step, so this avoids `Dictionary`'s SipHash: ids
+/// are mixed with a multiplicative hash, and the values are slots of the registry.
 struct TaskTable {
     private var keys: UnsafeMutablePointer<TaskID>
-    private var values: UnsafeMutablePointer<Unmanaged<TaskRecord>?>
+    private var values: UnsafeMutablePointer<Slot>
     private var mask: Int
     private(set) var count = 0
 
@@ -17,7 +16,7 @@ struct TaskTable {
         keys = .allocate(capacity: size)
         keys.initialize(repeating: 0, count: size)
         values = .allocate(capacity: size)
-        values.initialize(repeating: nil, count: size)
+        values.initialize(repeating: -1, count: size)
         mask = size - 1
     }
 
@@ -28,14 +27,14 @@ struct TaskTable {
     }
 
     @inline(__always)
-    private func slot(_ id: TaskID) -> Int { Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
+    private func home(_ id: TaskID) -> Int { Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
     @inline(__always)
-    func find(_ id: TaskID) -> TaskRecord? {
-        var i = slot(id)
+    func find(_ id: TaskID) -> Slot? {
+        var i = home(id)
         while true {
             let key = keys[i]
-            if key == id { return values[i]?.takeUnretainedValue() }
+            if key == id { return values[i] }
             if key == 0 { return nil }
             i = (i + 1) & mask
         }
@@ -43,22 +42,22 @@ struct TaskTable {
 
     /// Inserts a record under a nonzero id; returns false when the id is already present.
     @discardableResult
-    mutating func insert(_ id: TaskID, _ record: TaskRecord) -> Bool {
+    mutating func insert(_ id: TaskID, _ value: Slot) -> Bool {
         if (count + 1) * 4 > (mask + 1) * 3 { grow() }
-        var i = slot(id)
+        var i = home(id)
         while keys[i] != 0 {
             if keys[i] == id { return false }
             i = (i + 1) & mask
         }
         keys[i] = id
-        values[i] = .passUnretained(record)
+        values[i] = value
         count += 1
         return true
     }
 
     /// Removes an id, shifting later entries of its probe run back (no tombstones).
     mutating func remove(_ id: TaskID) {
-        var i = slot(id)
+        var i = home(id)
         while keys[i] != id {
             if keys[i] == 0 { return }
             i = (i + 1) & mask
@@ -69,7 +68,7 @@ struct TaskTable {
             j = (j + 1) & mask
             let key = keys[j]
             if key == 0 { break }
-            let home = slot(key)
+            let home = self.home(key)
             // Move the entry at j into the hole unless its home lies cyclically in (hole, j].
             let inRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if !inRange {
@@ -79,7 +78,7 @@ struct TaskTable {
             }
         }
         keys[hole] = 0
-        values[hole] = nil
+        values[hole] = -1
         count -= 1
     }
 
@@ -89,11 +88,11 @@ struct TaskTable {
         keys = .allocate(capacity: size)
         keys.initialize(repeating: 0, count: size)
         values = .allocate(capacity: size)
-        values.initialize(repeating: nil, count: size)
+        values.initialize(repeating: -1, count: size)
         mask = size - 1
         count = 0
         for i in 0..<oldSize where oldKeys[i] != 0 {
-            insert(oldKeys[i], oldValues[i]!.takeUnretainedValue())
+            insert(oldKeys[i], oldValues[i])
         }
         oldKeys.deallocate()
         oldValues.deallocate()
