@@ -37,7 +37,9 @@ extension EventLoop {
         if isOnLoopThread {
             if instrumented {
                 if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
-                ready.append(.job(job, enqueuedAt: timeBase.now(), spawner: currentID))
+                // Only task jobs need the time (for their scheduling latency).
+                let now = RuntimeInternals.isTask(job) ? timeBase.now() : 0
+                ready.append(.job(job, enqueuedAt: now, spawner: currentID))
             } else {
                 ready.append(.job(job, enqueuedAt: 0, spawner: 0))
             }
@@ -166,9 +168,10 @@ extension EventLoop {
     private func runTracked(_ job: UnownedJob, enqueuedAt: Nanos, spawner: TaskID, start: Nanos) -> Nanos {
         let id = RuntimeInternals.taskID(of: job)
         guard id != 0, RuntimeInternals.isTask(job) else {
-            // A continuation job (`Task.yield` makes one): not a task of its own.
+            // A small continuation job (`Task.yield` makes one): not a task of its own, and
+            // too short to be worth a clock read.
             job.runSynchronously(on: executorRef)
-            return timeBase.now()
+            return start
         }
         let slot = registry.slot(of: id) ?? registry.insert(
             TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, site: nil, createdAt: enqueuedAt))

@@ -39,7 +39,8 @@ final class TaskRegistry {
     private static let removedLogLimit = 200_000
 
     private(set) var version: UInt64 = 0
-    private(set) var counts = [Int](repeating: 0, count: TaskStateKind.allCases.count)
+    /// Records by state, indexed by `index(_:)`.
+    private let counts = UnsafeMutablePointer<Int>.allocate(capacity: 6)
     private(set) var totalSpawned: UInt64 = 0
     private(set) var droppedFinished: UInt64 = 0
     var retention: RetentionPolicy
@@ -48,12 +49,14 @@ final class TaskRegistry {
         self.retention = retention
         capacity = 1024
         slots = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: 6)
     }
 
     deinit {
         slots.deinitialize(count: used)
         slots.deallocate()
         table.deallocate()
+        counts.deallocate()
     }
 
     /// The number of records held (live and retained finished tasks).
