@@ -24,46 +24,53 @@ public struct Transition: Hashable, Codable, Sendable {
 }
 
 /// Everything the loop knows about one task, as an immutable value.
-public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
-    public var id: TaskID
-    public var parentID: TaskID?
-    public var name: String
-    public var origin: TaskOrigin
+///
+/// A final class with constant fields, so a snapshot shares the values of unchanged tasks
+/// with the previous one instead of copying some 300 bytes per task.
+public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
+    public let id: TaskID
+    /// The registry version of the task's last change.
+    public let version: UInt64
+    public let parentID: TaskID?
+    /// The name given at spawn; nil for unnamed and native tasks (see ``displayName``).
+    public let name: String?
+    public let origin: TaskOrigin
     /// Where it was spawned, "File.swift:12", when known.
-    public var site: String?
-    public var state: TaskState
+    public let site: String?
+    public let state: TaskState
     /// Set once a cancellation was requested; stays after the task ends.
-    public var cancel: CancelInfo?
+    public let cancel: CancelInfo?
     /// Earlier transitions, oldest first, bounded: every change of state or of what the task
     /// waits on, cancellation requests and the end. The first start is `startedAt` and the
     /// state now began at `stateSince`; ``timeline`` puts them all in order.
-    public var history: [Transition]
+    public let history: [Transition]
     /// How many transitions were dropped from `history` to keep it bounded.
-    public var historyDropped: Int
-    public var createdAt: Nanos
+    public let historyDropped: Int
+    public let createdAt: Nanos
     /// When it first ran, once it has.
-    public var startedAt: Nanos?
+    public let startedAt: Nanos?
     /// When the current state began.
-    public var stateSince: Nanos
-    public var finishedAt: Nanos?
+    public let stateSince: Nanos
+    public let finishedAt: Nanos?
     /// Times the task ran (steps).
-    public var steps: UInt64
-    public var busy: Nanos
-    public var lastStep: Nanos
-    public var maxStep: Nanos
+    public let steps: UInt64
+    public let busy: Nanos
+    public let lastStep: Nanos
+    public let maxStep: Nanos
     /// Scheduling latency: from the job's enqueue to its start.
-    public var lastLatency: Nanos
-    public var maxLatency: Nanos
+    public let lastLatency: Nanos
+    public let maxLatency: Nanos
     /// Which executor the task runs on ("loop").
-    public var executor: String
+    public let executor: String
 
-    public init(id: TaskID, parentID: TaskID? = nil, name: String, origin: TaskOrigin = .spawned,
+    public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
                 history: [Transition] = [], historyDropped: Int = 0, createdAt: Nanos = 0,
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
-                executor: String = "loop") {
+                executor: String = "loop", version: UInt64 = 0) {
         self.id = id
+        self.version = version
         self.parentID = parentID
         self.name = name
         self.origin = origin
@@ -85,6 +92,9 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.executor = executor
     }
 
+    /// The name, or `Task-<id>` as asyncio names unnamed tasks.
+    public var displayName: String { name ?? "Task-\(id)" }
+
     /// The whole story in time order: created, first run, earlier transitions, the state now.
     public var timeline: [Transition] {
         var all = [Transition(at: createdAt, state: .pending)]
@@ -93,6 +103,21 @@ public struct TaskInfo: Hashable, Codable, Sendable, Identifiable {
         let now = Transition(at: stateSince, state: state.kind, detail: state.detail)
         if all.last != now { all.append(now) }
         return all
+    }
+
+    public static func == (a: TaskInfo, b: TaskInfo) -> Bool {
+        a === b || (a.id == b.id && a.version == b.version && a.parentID == b.parentID && a.name == b.name
+            && a.origin == b.origin && a.site == b.site && a.state == b.state && a.cancel == b.cancel
+            && a.history == b.history && a.historyDropped == b.historyDropped && a.createdAt == b.createdAt
+            && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
+            && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
+            && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(version)
+        hasher.combine(state)
     }
 
     /// True while a cancellation was asked for and the task has not finished.

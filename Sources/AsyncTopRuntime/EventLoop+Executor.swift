@@ -152,8 +152,9 @@ extension EventLoop {
             }
             return runTracked(job, enqueuedAt: enqueuedAt, spawner: spawner, start: start)
         case .spawned(let job, let enqueuedAt, let box):
-            if let record = box.pendingRecord {
+            if var record = box.pendingRecord {
                 box.pendingRecord = nil
+                if let site = box.pendingSite { record.site = registry.sites.index(of: site) }
                 registry.insert(record)
             }
             return runTracked(job, enqueuedAt: enqueuedAt, spawner: 0, start: start)
@@ -174,7 +175,7 @@ extension EventLoop {
             return start
         }
         let slot = registry.slot(of: id) ?? registry.insert(
-            TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, site: nil, createdAt: enqueuedAt))
+            TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, createdAt: enqueuedAt))
         registry.beginStep(slot, at: start, latency: start > enqueuedAt ? start &- enqueuedAt : 0)
         currentSlot = slot
         currentID = id

@@ -22,10 +22,17 @@ extension EventLoop {
         guard !closedFlag.load(ordering: .relaxed) else { throw LoopError.closed }
         let box = TaskBox(name: name, loop: self)
         if instrumented {
-            var record = TaskRecord(id: 0, parentID: isOnLoopThread ? currentID : 0, name: name, origin: origin,
-                                    site: SpawnSite(file: file, line: line), createdAt: timeBase.now())
+            let onLoop = isOnLoopThread
+            var record = TaskRecord(id: 0, parentID: onLoop ? currentID : 0, name: name, origin: origin,
+                                    createdAt: timeBase.now())
             record.box = box
-            if isOnLoopThread { box.slot = registry.reserve(record) } else { box.pendingRecord = record }
+            if onLoop {
+                record.site = registry.sites.index(of: SpawnSite(file: file, line: line))
+                box.slot = registry.reserve(record)
+            } else {
+                box.pendingRecord = record
+                box.pendingSite = SpawnSite(file: file, line: line)
+            }
         }
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
         let task = Task(name: name, executorPreference: self) {
@@ -117,7 +124,7 @@ public func spawn<T: Sendable>(
 /// Nil outside a loop task (on other threads, in callbacks).
 public func currentTask() -> TaskInfo? {
     guard let loop = EventLoop.current, loop.currentSlot >= 0 else { return nil }
-    return loop.registry[loop.currentSlot].info(executor: loop.name)
+    return loop.registry[loop.currentSlot].snapshot(executor: loop.name, sites: loop.registry.sites)
 }
 
 /// Every task of the current loop that has not finished: asyncio's `all_tasks()`.

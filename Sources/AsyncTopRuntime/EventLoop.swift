@@ -133,7 +133,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Lists tasks left pending on standard error.
     public static let printLeftovers: @Sendable ([TaskInfo]) -> Void = { tasks in
         var text = "asynctop: the loop closed with \(tasks.count) task(s) left pending, now cancelled:\n"
-        for task in tasks { text += "  task \(task.id) \(task.name) (\(task.state))\n" }
+        for task in tasks { text += "  task \(task.id) \(task.displayName) (\(task.state))\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }
 
@@ -189,7 +189,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             var boxes: [TaskBox] = []
             self.registry.forEachSlot { slot in
                 guard !self.registry[slot].isFinished, self.registry[slot].id != own else { return }
-                infos.append(self.registry[slot].info(executor: self.name))
+                infos.append(self.registry[slot].snapshot(executor: self.name, sites: self.registry.sites))
                 if let box = self.registry[slot].box { boxes.append(box) }
             }
             for box in boxes { _ = box.cancel(message: "the loop is closing", requester: .loopShutdown) }

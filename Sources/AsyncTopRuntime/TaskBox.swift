@@ -14,6 +14,8 @@ final class TaskBox: @unchecked Sendable {
     /// registry (instrumented loops only). Touched by the spawning thread, then only by the
     /// loop thread.
     var pendingRecord: TaskRecord?
+    /// Where a task spawned on another thread came from, until the loop files its record.
+    var pendingSite: SpawnSite?
     /// The registry slot of the record of a task spawned on the loop thread (-1 otherwise).
     /// Loop thread only.
     var slot: Slot = -1

@@ -19,8 +19,12 @@ struct SpawnSite: Sendable {
 /// else: the first start and the current state live in fields, and `history` gets the
 /// earlier transitions only once there are some.
 struct TaskRecord {
-    // The fields every step touches come first, to share cache lines.
+    // The fields every step and every snapshot touch come first, to share cache lines.
     var id: TaskID
+    /// Registry version of the last change.
+    var version: UInt64 = 0
+    /// The value the last snapshot made of this record, reused while `version` matches.
+    var info: TaskInfo?
     var state: TaskStateKind = .pending
     var origin: TaskOrigin
     var steps: UInt64 = 0
@@ -29,8 +33,6 @@ struct TaskRecord {
     var maxStep: Nanos = 0
     var lastLatency: Nanos = 0
     var maxLatency: Nanos = 0
-    /// Registry version of the last change.
-    var version: UInt64 = 0
     var stateSince: Nanos
     var startedAt: Nanos = 0
     /// When it began to wait on `wait`; 0 before its first suspension.
@@ -41,7 +43,8 @@ struct TaskRecord {
     var finishedAt: Nanos = 0
     var parentID: TaskID
     var name: String?
-    var site: SpawnSite?
+    /// The spawn site's number in the loop's `SiteTable` (0: unknown).
+    var site: UInt32 = 0
     /// Earlier transitions, in time order, at most `historyLimit`.
     var history: [Transition] = []
     /// Rarely needed details, allocated on first use.
@@ -57,12 +60,11 @@ struct TaskRecord {
 
     static let historyLimit = 32
 
-    init(id: TaskID, parentID: TaskID, name: String?, origin: TaskOrigin, site: SpawnSite?, createdAt: Nanos) {
+    init(id: TaskID, parentID: TaskID, name: String?, origin: TaskOrigin, createdAt: Nanos) {
         self.id = id
         self.parentID = parentID
         self.name = name
         self.origin = origin
-        self.site = site
         self.createdAt = createdAt
         self.stateSince = createdAt
     }
@@ -119,13 +121,22 @@ struct TaskRecord {
         }
     }
 
-    mutating func info(executor: String) -> TaskInfo {
+    /// The record as a value; made anew only when the record changed since the last time.
+    mutating func snapshot(executor: String, sites: SiteTable) -> TaskInfo {
+        if let info, info.version == version { return info }
+        let made = makeInfo(executor: executor, sites: sites)
+        info = made
+        return made
+    }
+
+    private mutating func makeInfo(executor: String, sites: SiteTable) -> TaskInfo {
         TaskInfo(
-            id: id, parentID: parentID == 0 ? nil : parentID, name: displayName, origin: origin,
-            site: site?.text, state: fullState(), cancel: extras?.cancel, history: history,
+            id: id, parentID: parentID == 0 ? nil : parentID, name: name, origin: origin,
+            site: sites.text(site), state: fullState(), cancel: extras?.cancel, history: history,
             historyDropped: extras?.historyDropped ?? 0, createdAt: createdAt,
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? finishedAt : nil, steps: steps, busy: busy, lastStep: lastStep,
-            maxStep: maxStep, lastLatency: lastLatency, maxLatency: maxLatency, executor: executor)
+            maxStep: maxStep, lastLatency: lastLatency, maxLatency: maxLatency, executor: executor,
+            version: version)
     }
 }

@@ -38,6 +38,8 @@ final class TaskRegistry {
     private var removedHorizon: UInt64 = 0
     private static let removedLogLimit = 200_000
 
+    /// Spawn sites of the records.
+    var sites = SiteTable()
     private(set) var version: UInt64 = 0
     /// Records by state, indexed by `index(_:)`.
     private let counts = UnsafeMutablePointer<Int>.allocate(capacity: 6)
@@ -242,6 +244,7 @@ final class TaskRegistry {
         record.pointee.name = nil
         if !record.pointee.history.isEmpty { record.pointee.history = [] }
         record.pointee.extras = nil
+        record.pointee.info = nil
         record.pointee.wait = .unknown
         free.append(slot)
         droppedFinished &+= 1
@@ -280,7 +283,7 @@ final class TaskRegistry {
             if !includeFinished && record.pointee.isFinished { continue }
             if entry.id < last { sorted = false }
             last = entry.id
-            result.append(record.pointee.info(executor: executor))
+            result.append(record.pointee.snapshot(executor: executor, sites: sites))
         }
         if !sorted { result.sort { $0.id < $1.id } }
         return result

@@ -13,7 +13,7 @@ let result = try await EventLoop.run(name: "asynctop") {
             let snap = loop.snapshot()
             print("--- t=\(formatSeconds(snap.takenAt))  tasks: \(snap.tasks.count)")
             for t in snap.tasks where t.name != "table-printer" {
-                print("  \(t.id) \(t.name.padding(toLength: 14, withPad: " ", startingAt: 0)) parent=\(t.parentID.map(String.init) ?? "-") \(t.state) steps=\(t.steps)")
+                print("  \(t.id) \(t.displayName.padding(toLength: 14, withPad: " ", startingAt: 0)) parent=\(t.parentID.map(String.init) ?? "-") \(t.state) steps=\(t.steps)")
             }
         }
     }
