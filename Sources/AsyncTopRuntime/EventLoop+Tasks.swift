@@ -35,10 +35,16 @@ extension EventLoop {
             }
         }
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
-        let task = Task(name: name, executorPreference: self) {
+        let operation: @Sendable () async -> Void = {
             let result: Result<any Sendable, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             box.loop.finished(box, result)
+        }
+        // A name is a task option record of its own: only pass one when there is one.
+        let task = if let name {
+            Task(name: name, executorPreference: self, operation: operation)
+        } else {
+            Task(executorPreference: self, operation: operation)
         }
         asynctop_set_tls_spawn_slot(nil)
         box.state.withLock { $0.task = task }

@@ -11,6 +11,8 @@ struct TimerEntry: Comparable {
     enum Action {
         case wake(SleepWaiter)
         case callback(LoopCallback)
+        /// A job the runtime asked to run later (`Task.sleep` on the loop).
+        case job(UnownedJob)
     }
 
     static func < (a: Self, b: Self) -> Bool { (a.deadline, a.sequence) < (b.deadline, b.sequence) }
@@ -88,6 +90,18 @@ extension EventLoop {
         return handle
     }
 
+    /// Puts a job the runtime wants run after `nanos` into the timer heap; the running
+    /// task, if any, is then sleeping.
+    func enqueueLater(_ job: UnownedJob, nanos: UInt64) {
+        let deadline = timeBase.now() &+ nanos
+        if isOnLoopThread {
+            noteWait(.sleep(until: deadline))
+            addTimer(deadline, .job(job))
+        } else {
+            handOver(.callback(LoopCallback { [unowned self] in self.addTimer(deadline, .job(job)) }))
+        }
+    }
+
     /// Seconds on the loop's clock since it was created: `loop.time()`.
     public func time() -> Double { Double(timeBase.now()) / 1e9 }
 
@@ -106,6 +120,7 @@ extension EventLoop {
             switch first.action {
             case .wake(let waiter): waiter.fire()
             case .callback(let callback): ready.append(.callback(callback))
+            case .job(let job): ready.append(.job(job, enqueuedAt: first.deadline, spawner: 0))
             }
         }
     }

@@ -1,3 +1,5 @@
+@_spi(ExperimentalScheduling) import _Concurrency
+
 // Everything in asynctop that leans on Swift runtime internals lives in this file.
 // `RuntimeInternalsTests` checks each assumption and fails with a clear message when a
 // toolchain changes one (checked on Swift 6.3.1, Linux x86_64).
@@ -50,5 +52,26 @@ enum RuntimeInternals {
     @inline(__always)
     static func release(task job: UnownedJob) {
         Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer(of: job))).release()
+    }
+}
+
+/// With this (experimental) conformance the runtime hands `Task.sleep` of a task on the
+/// loop to the loop's own timer heap instead of the global executor's timers.
+@_spi(ExperimentalScheduling)
+extension EventLoop: SchedulingExecutor {
+    public func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        let job = UnownedJob(job)
+        guard let duration = delay as? Duration else {
+            // A clock the loop cannot read: let that clock do the waiting, then run the job here.
+            let deadline = clock.now.advanced(by: delay)
+            Task.detached { [self] in
+                try? await clock.sleep(until: deadline, tolerance: tolerance)
+                self.enqueueLater(job, nanos: 0)
+            }
+            return
+        }
+        let (seconds, attoseconds) = duration.components
+        let nanos = seconds < 0 ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        enqueueLater(job, nanos: nanos)
     }
 }

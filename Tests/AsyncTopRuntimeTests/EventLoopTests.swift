@@ -135,3 +135,27 @@ extension TaskState {
         return nil
     }
 }
+
+@Suite struct NativeSleepTests {
+    @Test func taskSleepOnTheLoopUsesTheLoopsTimersAndIsVisible() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let sleeper = try spawn(name: "native-sleeper") { try await Task.sleep(for: .seconds(30)) }
+            let short = try spawn(name: "short") { () async throws -> Bool in
+                let start = loop.time()
+                try await Task.sleep(for: .milliseconds(5))
+                return loop.time() - start >= 0.005
+            }
+            try await sleep(0)
+            let info = try #require(loop.snapshot().task(sleeper.id))
+            guard case .suspended(.sleep) = info.state else {
+                Issue.record("Task.sleep should show as a sleep, got \(info.state)")
+                return
+            }
+            #expect(loop.snapshot().stats.pendingTimers >= 2)
+            #expect(try await short.value, "Task.sleep returned early")
+            sleeper.cancel(message: "no more")
+            await #expect(throws: CancellationError.self) { try await sleeper.value }
+        }
+    }
+}
