@@ -36,7 +36,10 @@ extension EventLoop {
         let box = takeSpawnSlot(for: job)
         if isOnLoopThread {
             if instrumented {
-                if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
+                if let box, box.slot >= 0 {
+                    registry.activate(box.slot, id: box.id)
+                    box.slot = -1
+                }
                 // Only task jobs need the time (for their scheduling latency).
                 let now = RuntimeInternals.isTask(job) ? timeBase.now() : 0
                 ready.append(.job(job, enqueuedAt: now, spawner: currentID))
@@ -113,6 +116,7 @@ extension EventLoop {
                 count -= 1
                 now = run(item, startingAt: now)
             }
+            if instrumented { registry.compactIfWorthIt() }
             if now &- stats.windowStart >= LoopCounters.window { rollWindow(now: now) }
         }
     }

@@ -35,16 +35,10 @@ extension EventLoop {
             }
         }
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
-        let operation: @Sendable () async -> Void = {
+        let task = Task(name: name, executorPreference: self) {
             let result: Result<any Sendable, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             box.loop.finished(box, result)
-        }
-        // A name is a task option record of its own: only pass one when there is one.
-        let task = if let name {
-            Task(name: name, executorPreference: self, operation: operation)
-        } else {
-            Task(executorPreference: self, operation: operation)
         }
         asynctop_set_tls_spawn_slot(nil)
         box.state.withLock { $0.task = task }
@@ -65,7 +59,7 @@ extension EventLoop {
             let at = timeBase.now()
             let id = box.id
             if isOnLoopThread {
-                finishRecord(box.slot >= 0 ? box.slot : registry.slot(of: id), state, at: at)
+                finishRecord(registry.slot(of: id), state, at: at)
             } else {
                 onLoop { loop in loop.finishRecord(loop.registry.slot(of: id), state, at: at) }
             }
@@ -86,7 +80,7 @@ extension EventLoop {
 
     /// Notes what the running task is about to wait on; returns the running task's id.
     @discardableResult
-    func noteWait(_ target: WaitTarget) -> TaskID? {
+    func noteWait(_ target: RecordedWait) -> TaskID? {
         guard isOnLoopThread, currentID != 0 else { return nil }
         pendingWait = target
         return currentID

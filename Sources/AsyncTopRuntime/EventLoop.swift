@@ -51,7 +51,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var currentSlot: Slot = -1
     var currentID: TaskID = 0
     /// What the running step said it will wait on.
-    var pendingWait: WaitTarget?
+    var pendingWait: RecordedWait?
     var stats = LoopCounters()
     var executorRef: UnownedTaskExecutor!
     var thread: Thread?

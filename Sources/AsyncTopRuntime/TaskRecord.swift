@@ -27,30 +27,38 @@ struct TaskRecord {
     var info: TaskInfo?
     var state: TaskStateKind = .pending
     var origin: TaskOrigin
+    /// The spawn site's number in the loop's `SiteTable` (0: unknown).
+    var site: UInt32 = 0
     var steps: UInt64 = 0
     var busy: Nanos = 0
-    var lastStep: Nanos = 0
-    var maxStep: Nanos = 0
-    var lastLatency: Nanos = 0
-    var maxLatency: Nanos = 0
+    /// Step durations and scheduling latencies in ticks of 16 ns (up to 68 s), to keep the record small.
+    var lastStep: UInt32 = 0
+    var maxStep: UInt32 = 0
+    var lastLatency: UInt32 = 0
+    var maxLatency: UInt32 = 0
+    /// When the current state began; for a finished task, when it finished.
     var stateSince: Nanos
     var startedAt: Nanos = 0
     /// When it began to wait on `wait`; 0 before its first suspension.
     var waitSince: Nanos = 0
     /// What the task waits on (kept while it runs, to see whether the next wait differs).
-    var wait: WaitTarget = .unknown
+    var wait: RecordedWait = .unknown
     var createdAt: Nanos
-    var finishedAt: Nanos = 0
     var parentID: TaskID
     var name: String?
-    /// The spawn site's number in the loop's `SiteTable` (0: unknown).
-    var site: UInt32 = 0
     /// Earlier transitions, in time order, at most `historyLimit`.
     var history: [Transition] = []
     /// Rarely needed details, allocated on first use.
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
     var box: TaskBox?
+
+    /// Nanoseconds as ticks of 16 ns, saturating.
+    @inline(__always)
+    static func ticks(_ nanos: Nanos) -> UInt32 { UInt32(clamping: nanos >> 4) }
+
+    @inline(__always)
+    static func nanos(_ ticks: UInt32) -> Nanos { Nanos(ticks) << 4 }
 
     final class Extras {
         var cancel: CancelInfo?
@@ -100,7 +108,7 @@ struct TaskRecord {
     /// Moves the wait that just ended into the history.
     mutating func rememberWait() {
         guard waitSince != 0 else { return }
-        remember(Transition(at: waitSince, state: .suspended, detail: wait == .unknown ? nil : wait.description))
+        remember(Transition(at: waitSince, state: .suspended, detail: wait == .unknown ? nil : wait.target.description))
     }
 
     /// The display name: the given one, or one made from the id.
@@ -112,7 +120,7 @@ struct TaskRecord {
         switch state {
         case .pending: return .pending
         case .running: return .running
-        case .suspended: return .suspended(wait)
+        case .suspended: return .suspended(wait.target)
         case .done, .failed, .cancelled:
             if let final = extras?.finalState { return final }
             let text = box?.resultDescription
@@ -135,8 +143,9 @@ struct TaskRecord {
             site: sites.text(site), state: fullState(), cancel: extras?.cancel, history: history,
             historyDropped: extras?.historyDropped ?? 0, createdAt: createdAt,
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
-            finishedAt: isFinished ? finishedAt : nil, steps: steps, busy: busy, lastStep: lastStep,
-            maxStep: maxStep, lastLatency: lastLatency, maxLatency: maxLatency, executor: executor,
+            finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
+            maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),
+            executor: executor,
             version: version)
     }
 }

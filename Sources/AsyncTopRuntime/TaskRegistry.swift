@@ -18,21 +18,18 @@ typealias Slot = Int32
 /// The one source of truth about tasks: every record, their versions, counts by state, and
 /// the finished ones kept for a while. Confined to the loop thread.
 ///
-/// Records are values in one growing buffer of slots; a table maps task ids to slots, and
-/// freed slots are reused.
+/// Records are values in one growing buffer of slots, in the order they were added; a table
+/// maps task ids to slots. Dropped records leave holes (id 0) that a compaction closes once
+/// they are half of the buffer, keeping the order.
 final class TaskRegistry {
     private var slots: UnsafeMutablePointer<TaskRecord>
     private var capacity: Int
-    /// Slots ever used (the initialized prefix of `slots`).
+    /// Slots used so far (the initialized prefix of `slots`), holes included.
     private var used = 0
-    private var free: [Slot] = []
+    private var holes = 0
     private var table = TaskTable()
-    /// Slots with their ids in the order they were added; an entry whose slot now holds
-    /// another id is stale and skipped, and stale entries are compacted away.
-    private var order: [(slot: Slot, id: TaskID)] = []
-    private var staleInOrder = 0
-    /// Finished records, oldest first, waiting for the retention policy to drop them.
-    private var finished: Deque<(slot: Slot, id: TaskID)> = []
+    /// Ids of finished tasks, oldest first, waiting for the retention policy to drop them.
+    private var finished: Deque<TaskID> = []
     /// Ids removed, with the version of their removal, so deltas can report them.
     private var removedLog: Deque<(version: UInt64, id: TaskID)> = []
     private var removedHorizon: UInt64 = 0
@@ -102,12 +99,8 @@ final class TaskRegistry {
     }
 
     /// Stores a record whose id is not known yet (a spawn, before the runtime enqueued the
-    /// task); ``activate(_:id:)`` files it once the id is known.
+    /// task); ``activate(_:id:)`` files it once the id is known, before anything else runs.
     func reserve(_ record: TaskRecord) -> Slot {
-        if let reused = free.popLast() {
-            slots[Int(reused)] = record
-            return reused
-        }
         if used == capacity { grow() }
         (slots + used).initialize(to: record)
         used += 1
@@ -118,7 +111,6 @@ final class TaskRegistry {
         let record = slots + Int(slot)
         record.pointee.id = id
         table.insert(id, slot)
-        order.append((slot, id))
         counts[Self.index(record.pointee.state)] += 1
         totalSpawned &+= 1
         touch(slot)
@@ -147,19 +139,22 @@ final class TaskRegistry {
         if record.pointee.steps == 0 { record.pointee.startedAt = now }
         record.pointee.stateSince = now
         record.pointee.steps &+= 1
-        record.pointee.lastLatency = latency
-        if latency > record.pointee.maxLatency { record.pointee.maxLatency = latency }
+        let ticks = TaskRecord.ticks(latency)
+        record.pointee.lastLatency = ticks
+        if ticks > record.pointee.maxLatency { record.pointee.maxLatency = ticks }
         touch(slot)
     }
 
     /// The step that began at `now - duration` returned. Unless the task finished in it,
     /// it is now suspended on what it said it waits on (or on something unknown).
     @inline(__always)
-    func endStep(_ slot: Slot, duration: Nanos, at now: Nanos, pendingWait: WaitTarget?) {
+    func endStep(_ slot: Slot, duration: Nanos, at now: Nanos, pendingWait: RecordedWait?) {
         let record = slots + Int(slot)
+        guard record.pointee.id != 0 else { return }  // it finished and was dropped during the step
         record.pointee.busy &+= duration
-        record.pointee.lastStep = duration
-        if duration > record.pointee.maxStep { record.pointee.maxStep = duration }
+        let ticks = TaskRecord.ticks(duration)
+        record.pointee.lastStep = ticks
+        if ticks > record.pointee.maxStep { record.pointee.maxStep = ticks }
         if record.pointee.state == .running {
             let wait = pendingWait ?? .unknown
             if record.pointee.waitSince == 0 || record.pointee.wait != wait {
@@ -179,7 +174,6 @@ final class TaskRegistry {
         guard !record.pointee.isFinished else { return }
         record.pointee.rememberWait()
         move(slot, to: state.kind)
-        record.pointee.finishedAt = now
         record.pointee.stateSince = now
         if case .done(nil) = state {
             if var cancel = record.pointee.cancel {
@@ -199,7 +193,7 @@ final class TaskRegistry {
             }
         }
         touch(slot)
-        finished.append((slot, record.pointee.id))
+        finished.append(record.pointee.id)
         evict(now: now)
     }
 
@@ -226,11 +220,36 @@ final class TaskRegistry {
     /// Drops finished records beyond the retention policy.
     func evict(now: Nanos) {
         let maxAge = retention.maxAge.asNanos
-        while let oldest = finished.first,
-              finished.count > retention.maxFinished || now &- slots[Int(oldest.slot)].finishedAt > maxAge {
+        while let oldest = finished.first, let slot = table.find(oldest),
+              finished.count > retention.maxFinished || now &- slots[Int(slot)].stateSince > maxAge {
             finished.removeFirst()
-            remove(oldest.slot)
+            remove(slot)
         }
+    }
+
+    /// Closes the holes once they are half the buffer. Only between steps: it moves records,
+    /// and a running step holds its record's slot.
+    func compactIfWorthIt() {
+        if holes > 1024, holes * 2 > used { compact() }
+    }
+
+    /// Closes the holes, keeping the order of the records.
+    private func compact() {
+        var kept = 0
+        for index in 0..<used {
+            let source = slots + index
+            if source.pointee.id == 0 {
+                source.deinitialize(count: 1)
+                continue
+            }
+            if index != kept {
+                (slots + kept).moveInitialize(from: source, count: 1)
+                table.update(slots[kept].id, to: Slot(kept))
+            }
+            kept += 1
+        }
+        used = kept
+        holes = 0
     }
 
     private func remove(_ slot: Slot) {
@@ -246,23 +265,18 @@ final class TaskRegistry {
         record.pointee.extras = nil
         record.pointee.info = nil
         record.pointee.wait = .unknown
-        free.append(slot)
+        holes += 1
         droppedFinished &+= 1
         version &+= 1
         removedLog.append((version, id))
         if removedLog.count > Self.removedLogLimit {
             removedHorizon = removedLog.removeFirst().version
         }
-        staleInOrder += 1
-        if staleInOrder > 1024, staleInOrder * 2 > order.count {
-            order.removeAll { slots[Int($0.slot)].id != $0.id }
-            staleInOrder = 0
-        }
     }
 
     /// Every record still in the registry, in the order they were added.
     func forEachSlot(_ body: (Slot) -> Void) {
-        for entry in order where slots[Int(entry.slot)].id == entry.id { body(entry.slot) }
+        for index in 0..<used where slots[index].id != 0 { body(Slot(index)) }
     }
 
     func countsByState() -> [TaskStateKind: Int] {
@@ -277,12 +291,13 @@ final class TaskRegistry {
         result.reserveCapacity(since == 0 ? table.count : 64)
         var sorted = true
         var last: TaskID = 0
-        for entry in order {
-            let record = slots + Int(entry.slot)
-            guard record.pointee.id == entry.id, record.pointee.version > since else { continue }
+        for index in 0..<used {
+            let record = slots + index
+            let id = record.pointee.id
+            guard id != 0, record.pointee.version > since else { continue }
             if !includeFinished && record.pointee.isFinished { continue }
-            if entry.id < last { sorted = false }
-            last = entry.id
+            if id < last { sorted = false }
+            last = id
             result.append(record.pointee.snapshot(executor: executor, sites: sites))
         }
         if !sorted { result.sort { $0.id < $1.id } }
@@ -304,10 +319,9 @@ final class TaskRegistry {
     func removeAll() {
         slots.deinitialize(count: used)
         used = 0
-        free.removeAll()
+        holes = 0
         table.deallocate()
         table = TaskTable()
-        order.removeAll()
         finished.removeAll()
     }
 }

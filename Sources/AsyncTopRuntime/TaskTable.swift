@@ -55,6 +55,16 @@ struct TaskTable {
         return true
     }
 
+    /// Points an id already present at another value.
+    func update(_ id: TaskID, to value: Slot) {
+        var i = home(id)
+        while keys[i] != id {
+            if keys[i] == 0 { return }
+            i = (i + 1) & mask
+        }
+        values[i] = value
+    }
+
     /// Removes an id, shifting later entries of its probe run back (no tombstones).
     mutating func remove(_ id: TaskID) {
         var i = home(id)

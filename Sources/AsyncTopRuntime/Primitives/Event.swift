@@ -3,7 +3,7 @@ import Synchronization
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
 /// dashboard as "Event <name>".
-public final class Event: Sendable {
+public final class Event: Sendable, WaitSubject {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
@@ -22,6 +22,8 @@ public final class Event: Sendable {
 
     /// The number of tasks waiting.
     public var waiterCount: Int { state.withLock { $0.waiters.count } }
+
+    var waitTarget: WaitTarget { .resource(kind: "Event", id: id, name: name) }
 
     /// Sets the flag and wakes every waiting task, in the order they began to wait.
     public func set() {
@@ -42,7 +44,7 @@ public final class Event: Sendable {
     public func wait() async throws {
         if isSet { return }
         let loop = EventLoop.current
-        loop?.noteWait(.resource(kind: "Event", id: id, name: name))
+        loop?.noteWait(.subject(self))
         let token = state.withLock { state -> UInt64 in
             state.nextToken &+= 1
             return state.nextToken
