@@ -100,7 +100,7 @@ extension EventLoop {
 }
 
 /// Carries a value from the loop thread to a thread that waits for it, for a while.
-private final class ResultBox<Value: Sendable>: @unchecked Sendable {
+final class ResultBox<Value: Sendable>: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private var value: Value?
 

@@ -75,3 +75,33 @@ import Testing
         }
     }
 }
+
+@Suite struct CancelByIDTests {
+    @Test func theDashboardCancelsByIDFromAnotherThread() async throws {
+        let loop = EventLoop(name: "by-id")
+        let outcome = try await loop.runUntilComplete { () -> [CancelRequestResult] in
+            let target = try spawn(name: "target") { try await sleep(30) }
+            let native = try spawn(name: "parent") { () async throws -> Void in
+                async let child: Void = sleep(30)
+                try await child
+            }
+            try await sleep(0.001)
+            let childID = try #require(EventLoop.current!.snapshot().tasks.first { $0.parentID == native.id }).id
+            let results = await Task.detached {
+                [loop.cancel(task: target.id, message: "from the dashboard"),
+                 loop.cancel(task: childID),
+                 loop.cancel(task: 987_654_321)]
+            }.value
+            _ = try? await target.value
+            let again = loop.cancel(task: target.id)
+            native.cancel()
+            _ = try? await native.value
+            let info = try #require(EventLoop.current!.snapshot().task(target.id))
+            #expect(info.cancel?.requestedBy == .dashboard)
+            #expect(info.state == .cancelled(message: "from the dashboard"))
+            return results + [again]
+        }
+        #expect(outcome == [.requested, .notCancellable, .notFound, .alreadyFinished])
+        try loop.close()
+    }
+}
