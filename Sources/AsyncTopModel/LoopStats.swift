@@ -63,13 +63,17 @@ public struct WorkerInfo: Hashable, Codable, Sendable {
     public var awaitingTask: TaskID?
     public var since: Nanos?
     public var label: String?
+    /// The task that awaited the item was cancelled; the work runs on with no one waiting.
+    public var orphaned: Bool
 
-    public init(name: String, item: UInt64? = nil, awaitingTask: TaskID? = nil, since: Nanos? = nil, label: String? = nil) {
+    public init(name: String, item: UInt64? = nil, awaitingTask: TaskID? = nil, since: Nanos? = nil,
+                label: String? = nil, orphaned: Bool = false) {
         self.name = name
         self.item = item
         self.awaitingTask = awaitingTask
         self.since = since
         self.label = label
+        self.orphaned = orphaned
     }
 }
 

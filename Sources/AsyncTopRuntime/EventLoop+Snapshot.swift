@@ -44,7 +44,7 @@ extension EventLoop {
     func buildSnapshot() -> Snapshot {
         let snapshot = Snapshot(
             version: registry.version, takenAt: timeBase.now(), epoch: timeBase.epoch, loopName: name,
-            stats: loopStats(), tasks: registry.infos(executor: name), executors: [loopExecutorInfo()])
+            stats: loopStats(), tasks: registry.infos(executor: name), executors: executorInfos())
         lastSnapshot.withLock { $0 = snapshot }
         return snapshot
     }
@@ -58,11 +58,11 @@ extension EventLoop {
         if let removed = registry.removed(after: version) {
             return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
                                  changed: registry.infos(changedAfter: version, executor: name), removed: removed,
-                                 stats: loopStats(), executors: [loopExecutorInfo()])
+                                 stats: loopStats(), executors: executorInfos())
         }
         return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: true,
                              changed: registry.infos(executor: name), removed: [], stats: loopStats(),
-                             executors: [loopExecutorInfo()])
+                             executors: executorInfos())
     }
 
     func loopStats() -> LoopStats {
@@ -75,6 +75,11 @@ extension EventLoop {
             pendingTimers: timers.count, lagLast: stats.lagLast, lagMax: max(stats.lagMaxWindow, stats.lagMaxPrevious),
             droppedFinished: registry.droppedFinished, currentTask: running,
             currentStepSince: running == nil ? nil : currentStepStart.load(ordering: .relaxed))
+    }
+
+    /// The loop, then every live thread pool.
+    func executorInfos() -> [ExecutorInfo] {
+        [loopExecutorInfo()] + ExecutorRegistry.shared.pools.map { $0.info(timeBase: timeBase) }
     }
 
     /// The loop as an executor: its ready queue, oldest first (the first 200 items).

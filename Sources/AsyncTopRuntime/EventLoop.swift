@@ -61,6 +61,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     let currentTaskID = Atomic<UInt64>(0)
     let currentStepStart = Atomic<UInt64>(0)
     let lastSnapshot = Mutex<Snapshot?>(nil)
+    private let defaultPool = Mutex<ThreadPoolExecutor?>(nil)
     let callbackErrors = Mutex<[String]>([])
 
     /// Creates a loop and starts its thread, idle until it is run.
@@ -82,6 +83,16 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         self.thread = thread
         thread.start()
         started.wait()
+    }
+
+    /// The thread pool of ``toThread(label:_:)``, made on first use.
+    public var defaultExecutor: ThreadPoolExecutor {
+        defaultPool.withLock { pool in
+            if let pool { return pool }
+            let made = try! ThreadPoolExecutor(name: "\(name.prefix(8))-io")
+            pool = made
+            return made
+        }
     }
 
     /// The loop whose thread calls this, if any.
@@ -127,6 +138,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let leftovers = await loop.cancelAllTasks()
         if !leftovers.isEmpty { reportLeftovers(leftovers) }
         try? loop.close()
+        loop.defaultPool.withLock { $0 }?.shutdown(wait: false)
         return try result.get()
     }
 

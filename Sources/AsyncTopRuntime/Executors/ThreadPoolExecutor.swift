@@ -1,0 +1,165 @@
+import AsyncTopModel
+import CAsyncTopSupport
+import DequeModule
+import Foundation
+import Synchronization
+
+/// Errors of the executors.
+public enum ExecutorError: Error, Equatable, CustomStringConvertible {
+    /// `maxWorkers` must be at least 1.
+    case invalidWorkerCount(Int)
+    /// The executor was shut down; it takes no more work.
+    case shutDown(String)
+
+    public var description: String {
+        switch self {
+        case .invalidWorkerCount(let n): "maxWorkers must be at least 1, not \(n)"
+        case .shutDown(let name): "executor \(name) is shut down and takes no more work"
+        }
+    }
+}
+
+/// A pool of named threads for blocking calls: Python's `ThreadPoolExecutor`.
+///
+/// Threads start on demand up to `maxWorkers` and are named `<name>-<n>` (visible in
+/// `/proc/<pid>/task/*/comm`). A pool with one worker runs its calls one at a time, in
+/// submission order. Its queue and running calls, with the tasks awaiting them, show in
+/// every loop's snapshot.
+public final class ThreadPoolExecutor: @unchecked Sendable {
+    public let name: String
+    public let maxWorkers: Int
+
+    private let lock = ConditionLock()
+    private var queue: Deque<WorkItem> = []
+    private var threads: [Thread] = []
+    private var workerNames: [String] = []
+    private var running: [WorkItem?] = []
+    private var idle = 0
+    private var isShutDown = false
+    private var exited = 0
+
+    /// - Throws: `ExecutorError.invalidWorkerCount` when `maxWorkers` is below 1.
+    public init(maxWorkers: Int? = nil, name: String = "pool") throws {
+        let workers = maxWorkers ?? min(32, ProcessInfo.processInfo.activeProcessorCount + 4)
+        guard workers >= 1 else { throw ExecutorError.invalidWorkerCount(workers) }
+        self.maxWorkers = workers
+        self.name = name
+        ExecutorRegistry.shared.add(self)
+    }
+
+    /// Queues a call; starts a worker when none is idle and the pool is not full.
+    func submit(_ item: WorkItem) throws {
+        try lock.withLock {
+            guard !isShutDown else { throw ExecutorError.shutDown(name) }
+            queue.append(item)
+            if idle == 0 && threads.count < maxWorkers { startWorker() } else { lock.signal() }
+        }
+    }
+
+    /// Called with the lock held.
+    private func startWorker() {
+        let index = threads.count
+        let workerName = "\(name)-\(index)"
+        workerNames.append(workerName)
+        running.append(nil)
+        let thread = Thread { [self] in
+            asynctop_set_thread_name(workerName)
+            self.work(index: index, name: workerName)
+        }
+        thread.stackSize = 1 << 20
+        threads.append(thread)
+        thread.start()
+    }
+
+    private func work(index: Int, name: String) {
+        lock.lock()
+        while true {
+            while queue.isEmpty && !isShutDown {
+                idle += 1
+                lock.wait()
+                idle -= 1
+            }
+            guard let item = queue.popFirst() else { break }
+            running[index] = item
+            lock.unlock()
+            item.execute(on: name)
+            lock.lock()
+            running[index] = nil
+        }
+        exited += 1
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Removes a queued item (its awaiting task was cancelled). Running items stay.
+    func dequeue(_ item: WorkItem) {
+        lock.withLock {
+            if let index = queue.firstIndex(where: { $0 === item }) { queue.remove(at: index) }
+        }
+    }
+
+    /// Stops taking work: Python's `shutdown(wait=, cancel_futures=)`.
+    ///
+    /// - Parameters:
+    ///   - wait: block until the running and queued calls finished and the threads ended.
+    ///   - cancelPending: drop the queued calls; their awaiting tasks get `CancellationError`.
+    public func shutdown(wait: Bool = true, cancelPending: Bool = false) {
+        let dropped: [WorkItem] = lock.withLock {
+            isShutDown = true
+            lock.broadcast()
+            guard cancelPending else { return [] }
+            defer { queue.removeAll() }
+            return Array(queue)
+        }
+        for item in dropped { item.cancelAwait() }
+        if wait {
+            lock.withLock {
+                while exited < threads.count { lock.wait() }
+            }
+        }
+        ExecutorRegistry.shared.remove(self)
+    }
+
+    /// The pool as the snapshot shows it, with times on `timeBase`.
+    func info(timeBase: LoopTimeBase) -> ExecutorInfo {
+        func loopTime(_ raw: UInt64) -> Nanos { raw > timeBase.origin ? raw - timeBase.origin : 0 }
+        let (names, items, waiting, depth) = lock.withLock {
+            (workerNames, running, Array(self.queue.prefix(200)), self.queue.count)
+        }
+        var workers: [WorkerInfo] = []
+        for (index, name) in names.enumerated() {
+            if let item = items[index], let run = item.running {
+                workers.append(WorkerInfo(name: run.worker, item: item.id, awaitingTask: item.awaitingTask,
+                                          since: loopTime(run.since), label: item.label, orphaned: run.orphaned))
+            } else {
+                workers.append(WorkerInfo(name: name))
+            }
+        }
+        let queued = waiting.map {
+            QueuedItem(item: $0.id, task: $0.awaitingTask, enqueuedAt: loopTime($0.enqueuedAt), label: $0.label)
+        }
+        return ExecutorInfo(name: name, kind: .threads, workers: workers, queue: queued, queueDepth: depth)
+    }
+}
+
+/// The live executors other than the loops, for snapshots.
+final class ExecutorRegistry: @unchecked Sendable {
+    static let shared = ExecutorRegistry()
+    private struct Entry { weak var pool: ThreadPoolExecutor? }
+    private let entries = Mutex<[Entry]>([])
+
+    func add(_ pool: ThreadPoolExecutor) {
+        entries.withLock { $0.append(Entry(pool: pool)) }
+    }
+
+    func remove(_ pool: ThreadPoolExecutor) {
+        entries.withLock { $0.removeAll { $0.pool == nil || $0.pool === pool } }
+    }
+
+    var pools: [ThreadPoolExecutor] {
+        entries.withLock { entries in
+            entries.removeAll { $0.pool == nil }
+            return entries.compactMap(\.pool)
+        }
+    }
+}
