@@ -15,7 +15,7 @@ public struct Demo: Sendable {
 
 /// The demos this build ships.
 public enum DemoCatalogue {
-    public static let all: [Demo] = [gather]
+    public static let all: [Demo] = [gather, toThread, cancelCascade]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }
