@@ -8,6 +8,8 @@ struct TaskTable {
     private var keys: UnsafeMutablePointer<TaskID>
     private var values: UnsafeMutablePointer<Slot>
     private var mask: Int
+    /// 64 minus log2 of the size: Fibonacci hashing keeps the product's top bits.
+    private var shift: UInt64
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
@@ -18,6 +20,7 @@ struct TaskTable {
         values = .allocate(capacity: size)
         values.initialize(repeating: -1, count: size)
         mask = size - 1
+        shift = UInt64(64 - size.trailingZeroBitCount)
     }
 
     /// Frees the storage; the table must not be used afterwards.
@@ -27,7 +30,7 @@ struct TaskTable {
     }
 
     @inline(__always)
-    private func home(_ id: TaskID) -> Int { Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
+    private func home(_ id: TaskID) -> Int { Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> shift) }
 
     @inline(__always)
     func find(_ id: TaskID) -> Slot? {
@@ -100,6 +103,7 @@ struct TaskTable {
         values = .allocate(capacity: size)
         values.initialize(repeating: -1, count: size)
         mask = size - 1
+        shift = UInt64(64 - size.trailingZeroBitCount)
         count = 0
         for i in 0..<oldSize where oldKeys[i] != 0 {
             insert(oldKeys[i], oldValues[i])
