@@ -36,10 +36,7 @@ extension EventLoop {
         let box = takeSpawnSlot(for: job)
         if isOnLoopThread {
             if instrumented {
-                if let box, box.slot >= 0 {
-                    registry.activate(box.slot, id: box.id)
-                    box.slot = -1
-                }
+                if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
                 // Only task jobs need the time (for their scheduling latency).
                 let now = RuntimeInternals.isTask(job) ? timeBase.now() : 0
                 ready.append(.job(job, enqueuedAt: now, spawner: currentID))
@@ -159,7 +156,7 @@ extension EventLoop {
             if var record = box.pendingRecord {
                 box.pendingRecord = nil
                 if let site = box.pendingSite { record.site = registry.sites.index(of: site) }
-                registry.insert(record)
+                box.slot = registry.insert(record)
             }
             return runTracked(job, enqueuedAt: enqueuedAt, spawner: 0, start: start)
         case .callback(let callback):

@@ -59,7 +59,7 @@ extension EventLoop {
             let at = timeBase.now()
             let id = box.id
             if isOnLoopThread {
-                finishRecord(registry.slot(of: id), state, at: at)
+                finishRecord(box.slot >= 0 ? box.slot : registry.slot(of: id), state, at: at)
             } else {
                 onLoop { loop in loop.finishRecord(loop.registry.slot(of: id), state, at: at) }
             }

@@ -16,8 +16,8 @@ final class TaskBox: @unchecked Sendable {
     var pendingRecord: TaskRecord?
     /// Where a task spawned on another thread came from, until the loop files its record.
     var pendingSite: SpawnSite?
-    /// The registry slot reserved for the record of a task spawned on the loop thread, until
-    /// its first enqueue files it (-1 otherwise). Loop thread only.
+    /// The registry slot of the task's record (-1 until it has one, or when not instrumented).
+    /// The registry keeps it current when it moves records. Loop thread only.
     var slot: Slot = -1
     unowned(unsafe) let loop: EventLoop
 

@@ -245,6 +245,7 @@ final class TaskRegistry {
             if index != kept {
                 (slots + kept).moveInitialize(from: source, count: 1)
                 table.update(slots[kept].id, to: Slot(kept))
+                slots[kept].box?.slot = Slot(kept)
             }
             kept += 1
         }
