@@ -1,52 +1,31 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Branch `tui`: the dashboard layers only. The runtime, its C helpers, the demos, the
+// `asynctop` command and the benchmark live on the runtime branch and join at merge time.
 let package = Package(
     name: "asynctop",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
         .library(name: "AsyncTopModel", targets: ["AsyncTopModel"]),
-        .executable(name: "asynctop", targets: ["asynctop"]),
-        .executable(name: "asynctop-bench", targets: ["asynctop-bench"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .library(name: "AsyncTopTUI", targets: ["AsyncTopTUI"]),
+        .library(name: "AsyncTopTerminal", targets: ["AsyncTopTerminal"]),
+        .executable(name: "asynctop-tui-fixture", targets: ["asynctop-tui-fixture"]),
     ],
     targets: [
         // Values only: ids, states, records, snapshots, deltas. Depends on nothing of ours.
-        .target(name: "AsyncTopModel"),
-        // Tiny C helpers the Swift overlay does not expose on Linux (thread names, gettid, TLS).
-        .target(name: "CAsyncTopSupport"),
-        // The scheduler: event loop, registry, tasks, timers.
-        .target(
-            name: "AsyncTopRuntime",
-            dependencies: [
-                "AsyncTopModel",
-                "CAsyncTopSupport",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ]
-        ),
-        // Demo workloads, written against the public runtime API like any user's code.
-        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
-        .executableTarget(
-            name: "asynctop",
-            dependencies: [
-                "AsyncTopRuntime", "AsyncTopDemos",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .executableTarget(
-            name: "asynctop-bench",
-            dependencies: [
-                "AsyncTopRuntime",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
-        .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopDemos"]),
+        // `Double.rounded()` calls libm, which Linux does not link by itself.
+        .target(name: "AsyncTopModel", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+        // The dashboard without a terminal: view state, key table, reducer, render → Screen.
+        .target(name: "AsyncTopTUI", dependencies: ["AsyncTopModel"]),
+        // ncursesw as a Clang module: a shim header and the link flag.
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The only code that talks to ncurses: draws a Screen, reads keys, restores the terminal.
+        .target(name: "AsyncTopTerminal", dependencies: ["AsyncTopTUI", "AsyncTopModel", "CNcursesw"]),
+        // A fake snapshot source in a real terminal, for tmux tests before the runtime is wired in.
+        .executableTarget(name: "asynctop-tui-fixture", dependencies: ["AsyncTopTerminal", "AsyncTopTUI", "AsyncTopModel"]),
+        .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
+        .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture"]),
     ],
     swiftLanguageModes: [.v6]
 )
