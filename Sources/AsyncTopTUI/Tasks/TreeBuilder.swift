@@ -34,7 +34,10 @@ struct TreeBuilder {
                 rows.append(TaskRow(taskIndex: i, depth: frame.depth, isLast: frame.isLast, guides: frame.guides,
                                     hasChildren: !kids.isEmpty, isCollapsed: collapsed,
                                     matchesFilter: options.filter.admits(tasks[i].state.kind)))
-                guard !collapsed else { continue }
+                guard !collapsed else {
+                    markHidden(below: i, &visited)
+                    continue
+                }
                 // Below a task with later siblings, its connector column keeps a │ (bit depth-1).
                 let depth = frame.depth
                 let continues = depth > 0 && depth <= 64 && !frame.isLast
@@ -48,6 +51,16 @@ struct TreeBuilder {
         let stranded = (0..<tasks.count).filter { !visited[$0] && shown[$0] }
         if !stranded.isEmpty { walk(from: stranded.map { Int32($0) }) }
         return rows
+    }
+
+    /// Marks a folded subtree as seen, so it is not mistaken for tasks caught in a cycle.
+    private func markHidden(below root: Int, _ visited: inout [Bool]) {
+        var stack = Array(forest.children(of: root))
+        while let i = stack.popLast().map(Int.init) {
+            guard !visited[i] else { continue }
+            visited[i] = true
+            stack.append(contentsOf: forest.children(of: i))
+        }
     }
 
     /// Which tasks appear: those that pass the filter, and their ancestors.
