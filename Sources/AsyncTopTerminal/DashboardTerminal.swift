@@ -33,6 +33,7 @@ public enum DashboardTerminal {
             if session.needsDraw { terminal.draw(session.screen()) }
             switch terminal.readEvent() {
             case .resize?: session.resize(to: terminal.size)
+            case .hangup?: return
             case .key(let key)?: if session.handle(key) == .quit { return }
             case nil: break
             }

@@ -9,6 +9,12 @@ enum SignalRestorer {
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     static func install() {
+        // A parent may have started us with these blocked (a thread pool's mask survives
+        // fork and exec); the dashboard must still stop on them.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signalNumber in signals { sigaddset(&unblock, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signalNumber in signals {
             signal(signalNumber) { received in
                 endwin()

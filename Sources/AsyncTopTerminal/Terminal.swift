@@ -70,7 +70,8 @@ public final class Terminal {
     }
 
     /// Waits up to the key timeout for a key or a resize.
-    /// - Returns: nil when the time ran out or the input was not a key the dashboard knows.
+    /// - Returns: nil when the time ran out or the input was not a key the dashboard knows;
+    ///   ``TerminalEvent/hangup`` when input has ended, where `wget_wch` would fail at once forever.
     public func readEvent() -> TerminalEvent? {
         var value: wint_t = 0
         switch wget_wch(stdscr, &value) {
@@ -79,7 +80,7 @@ public final class Terminal {
             if event == .resize { previous = nil }
             return event
         case OK: return KeyDecoder.decode(character: UInt32(value))
-        default: return nil
+        default: return Self.inputHasEnded() ? .hangup : nil
         }
     }
 
@@ -105,6 +106,11 @@ public final class Terminal {
         var character = cchar_t()
         setcchar(&character, &wide, attributes, pair, nil)
         mvwadd_wch(stdscr, Int32(row), Int32(col), &character)
+    }
+
+    private static func inputHasEnded() -> Bool {
+        var input = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        return poll(&input, 1, 0) == 1 && input.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     /// Applies the user's locale; without a UTF-8 one, tries C.UTF-8 for character types.
