@@ -16,10 +16,11 @@ let package = Package(
     ],
     targets: [
         // Values only: ids, states, records, snapshots, deltas. Depends on nothing of ours.
-        .target(name: "AsyncTopModel"),
+        // `Double.rounded()` calls libm, which Linux does not link by itself.
+        .target(name: "AsyncTopModel", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         // Tiny C helpers the Swift overlay does not expose on Linux (thread names, gettid, TLS).
         .target(name: "CAsyncTopSupport"),
-        // The scheduler: event loop, registry, tasks, timers.
+        // The scheduler: event loop, registry, tasks, timers, executors.
         .target(
             name: "AsyncTopRuntime",
             dependencies: [
@@ -29,12 +30,18 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The dashboard without a terminal: view state, key table, reducer, render → Screen.
+        .target(name: "AsyncTopTUI", dependencies: ["AsyncTopModel"]),
+        // ncursesw as a Clang module: a shim header and the link flag.
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The only code that talks to ncurses: draws a Screen, reads keys, restores the terminal.
+        .target(name: "AsyncTopTerminal", dependencies: ["AsyncTopTUI", "AsyncTopModel", "CNcursesw"]),
         // Demo workloads, written against the public runtime API like any user's code.
         .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
         .executableTarget(
             name: "asynctop",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopDemos",
+                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,8 +52,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A fake snapshot source in a real terminal, for tmux tests of the terminal layer alone.
+        .executableTarget(name: "asynctop-tui-fixture", dependencies: ["AsyncTopTerminal", "AsyncTopTUI", "AsyncTopModel"]),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopDemos"]),
+        .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
+        .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,9 +2,13 @@
 public enum TaskOrigin: String, Hashable, Codable, Sendable {
     /// Through the runtime's `spawn`: named, with a handle and a recorded end.
     case spawned
-    /// A native task the loop saw through its jobs: `async let`, a group child, a `Task {}`
-    /// with the loop as its executor preference.
+    /// A native task the loop saw through its jobs: a `Task {}` with the loop as its
+    /// executor preference, or one of unknown kind.
     case native
+    /// A native `async let` child.
+    case asyncLet
+    /// A native task-group child (`group.addTask`).
+    case groupChild
     /// The main task of `EventLoop.run`.
     case main
 }
@@ -92,8 +96,28 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.executor = executor
     }
 
-    /// The name, or `Task-<id>` as asyncio names unnamed tasks.
-    public var displayName: String { name ?? "Task-\(id)" }
+    /// A copy with some fields replaced (the value itself never changes).
+    public func with(name: String?? = nil, state: TaskState? = nil, cancel: CancelInfo?? = nil,
+                     steps: UInt64? = nil, busy: Nanos? = nil, stateSince: Nanos? = nil,
+                     version: UInt64? = nil) -> TaskInfo {
+        TaskInfo(id: id, parentID: parentID, name: name ?? self.name, origin: origin, site: site,
+                 state: state ?? self.state, cancel: cancel ?? self.cancel, history: history,
+                 historyDropped: historyDropped, createdAt: createdAt, startedAt: startedAt,
+                 stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
+                 busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
+                 maxLatency: maxLatency, executor: executor, version: version ?? self.version)
+    }
+
+    /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,
+    /// as asyncio names unnamed tasks.
+    public var displayName: String {
+        if let name { return name }
+        switch origin {
+        case .asyncLet: return "async let"
+        case .groupChild: return "group child"
+        default: return "Task-\(id)"
+        }
+    }
 
     /// The whole story in time order: created, first run, earlier transitions, the state now.
     public var timeline: [Transition] {

@@ -176,7 +176,8 @@ extension EventLoop {
             return start
         }
         let slot = registry.slot(of: id) ?? registry.insert(
-            TaskRecord(id: id, parentID: spawner, name: nil, origin: .native, createdAt: enqueuedAt))
+            TaskRecord(id: id, parentID: spawner, name: nil, origin: RuntimeInternals.origin(ofTask: job),
+                       createdAt: enqueuedAt))
         registry.beginStep(slot, at: start, latency: start > enqueuedAt ? start &- enqueuedAt : 0)
         currentSlot = slot
         currentID = id
@@ -184,7 +185,7 @@ extension EventLoop {
         currentTaskID.store(id, ordering: .relaxed)
         currentStepStart.store(start, ordering: .relaxed)
 
-        let native = registry[slot].origin == .native
+        let native = registry[slot].box == nil
         if native { RuntimeInternals.retain(task: job) }
         job.runSynchronously(on: executorRef)
         let end = timeBase.now()

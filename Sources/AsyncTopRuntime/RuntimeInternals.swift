@@ -1,4 +1,5 @@
 @_spi(ExperimentalScheduling) import _Concurrency
+import AsyncTopModel
 
 // Everything in asynctop that leans on Swift runtime internals lives in this file.
 // `RuntimeInternalsTests` checks each assumption and fails with a clear message when a
@@ -28,6 +29,18 @@ enum RuntimeInternals {
     @inline(__always)
     static func pointer(of job: UnownedJob) -> UnsafeMutableRawPointer {
         unsafeBitCast(job, to: UnsafeMutableRawPointer.self)
+    }
+
+    /// `JobFlags::Task_IsGroupChildTask` and `Task_IsAsyncLetTask`.
+    static let groupChildBit: UInt32 = 1 << 26
+    static let asyncLetBit: UInt32 = 1 << 28
+
+    /// What kind of native task a job's task is, from its job flags.
+    static func origin(ofTask job: UnownedJob) -> TaskOrigin {
+        let flags = pointer(of: job).load(fromByteOffset: jobFlagsOffset, as: UInt32.self)
+        if flags & asyncLetBit != 0 { return .asyncLet }
+        if flags & groupChildBit != 0 { return .groupChild }
+        return .native
     }
 
     /// True when the job is a task (not a continuation or other small job).

@@ -1,0 +1,47 @@
+/// What a key asks the dashboard to do. The reducer decides what it means in each pane.
+public enum Action: Hashable, Sendable {
+    case moveUp, moveDown, pageUp, pageDown, top, bottom
+    /// Enter: open details, launch the chosen demo, confirm a prompt.
+    case activate
+    /// Esc: close a pane or prompt.
+    case back
+    case toggleTree, expand, collapse
+    case startSearch, cycleFilter, nextSort, invertSort
+    case cancelSelected, togglePause
+    case showDemos, showExecutors, showLints, showHelp
+    case quit
+    /// Text typed into a prompt.
+    case insert(Character)
+    case deleteBackward
+    /// The terminal's size changed.
+    case resize(rows: Int, cols: Int)
+
+    /// One line for the help pane.
+    var summary: String {
+        switch self {
+        case .moveUp: "move up"
+        case .moveDown: "move down"
+        case .pageUp: "page up"
+        case .pageDown: "page down"
+        case .top: "go to the first task"
+        case .bottom: "go to the last task"
+        case .activate: "details of the selected task / launch / confirm"
+        case .back: "back / abort"
+        case .toggleTree: "tree or flat list"
+        case .expand: "expand the selected subtree"
+        case .collapse: "collapse the selected subtree"
+        case .startSearch: "search tasks by name"
+        case .cycleFilter: "filter: all, active, finished, failed, cancelled"
+        case .nextSort: "sort by the next column"
+        case .invertSort: "invert the sort order"
+        case .cancelSelected: "cancel the selected task (asks first)"
+        case .togglePause: "pause or resume refreshing"
+        case .showDemos: "demo launcher"
+        case .showExecutors: "executors and their queues"
+        case .showLints: "lints"
+        case .showHelp: "this help"
+        case .quit: "quit"
+        case .insert, .deleteBackward, .resize: ""
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// The one table from keys to actions (htop's `Action_setBindings`), and the rule for prompts.
+public enum KeyBindings {
+    /// Every command key. Prompts (search, cancel message) take text instead; see ``action(for:in:)``.
+    public static let table: [Key: Action] = [
+        .up: .moveUp, .character("k"): .moveUp,
+        .down: .moveDown, .character("j"): .moveDown,
+        .pageUp: .pageUp, .pageDown: .pageDown,
+        .home: .top, .character("g"): .top,
+        .end: .bottom, .character("G"): .bottom,
+        .enter: .activate, .escape: .back,
+        .character("t"): .toggleTree, .function(5): .toggleTree,
+        .character("+"): .expand, .character("="): .expand, .character("-"): .collapse,
+        .character("/"): .startSearch,
+        .character("f"): .cycleFilter,
+        .character("s"): .nextSort, .function(6): .nextSort,
+        .character("i"): .invertSort,
+        .character("c"): .cancelSelected, .function(9): .cancelSelected,
+        .character(" "): .togglePause,
+        .character("d"): .showDemos, .function(2): .showDemos,
+        .character("x"): .showExecutors,
+        .character("l"): .showLints,
+        .character("?"): .showHelp, .function(1): .showHelp,
+        .character("q"): .quit, .function(10): .quit,
+    ]
+
+    /// The action of a key in the current state: text editing while a prompt is open,
+    /// the command ``table`` otherwise.
+    public static func action(for key: Key, in state: ViewState) -> Action? {
+        guard state.prompt != nil else { return table[key] }
+        switch key {
+        case .enter: return .activate
+        case .escape: return .back
+        case .backspace: return .deleteBackward
+        case .character(let c): return .insert(c)
+        default: return nil
+        }
+    }
+
+    /// Help lines in a fixed order: the keys bound to each action and what it does.
+    static var helpLines: [(keys: String, summary: String)] {
+        let order: [Action] = [
+            .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .activate, .back,
+            .toggleTree, .expand, .collapse, .startSearch, .cycleFilter, .nextSort, .invertSort,
+            .cancelSelected, .togglePause, .showDemos, .showExecutors, .showLints, .showHelp, .quit,
+        ]
+        return order.map { action in
+            let keys = table.filter { $0.value == action }.map(\.key).map(name).sorted()
+            return (keys.joined(separator: " "), action.summary)
+        }
+    }
+
+    /// How a key is written in help and footers.
+    static func name(_ key: Key) -> String {
+        switch key {
+        case .up: "Up"
+        case .down: "Down"
+        case .left: "Left"
+        case .right: "Right"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .backspace: "Bksp"
+        case .tab: "Tab"
+        case .function(let n): "F\(n)"
+        case .character(" "): "Space"
+        case .character(let c): String(c)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AsyncTopModel
+
+/// Every field of one task: state, timing, cancellation provenance, history, children.
+struct DetailsView {
+    let context: RenderContext
+    let id: TaskID
+
+    func draw(into screen: inout Screen) {
+        let body = context.layout.bodyRows
+        let all = lines()
+        let scroll = min(context.state.detailsScroll, max(0, all.count - body.count))
+        for (offset, line) in all.dropFirst(scroll).prefix(body.count).enumerated() {
+            screen.put(line, at: (body.lowerBound + offset, 1), maxCol: context.cols - 1)
+        }
+    }
+
+    func lines() -> [[Span]] {
+        let theme = context.theme
+        guard let task = context.snapshot.task(id) else {
+            return [[Span("Task \(id) is no longer in the snapshot.", theme.warning)]]
+        }
+        func field(_ name: String, _ value: String, _ style: Style = .plain) -> [Span] {
+            [Span("  " + name.padded(to: 14, ellipsis: context.glyphs.ellipsis), theme.label), Span(value, style)]
+        }
+        let parent = task.parentID.map { pid in "\(pid)" + (context.snapshot.task(pid).map { " \($0.displayName)" } ?? "") }
+        var lines: [[Span]] = [
+            [Span("Task \(task.id) ", theme.value), Span(task.displayName, theme.value)],
+            field("state", context.stateLabel(task) + "  " + task.state.description, theme.state(task.state.kind)),
+            field("parent", parent ?? "none"),
+            field("origin", task.origin.rawValue + (task.site.map { " at \($0)" } ?? "")),
+            field("executor", task.executor),
+            field("created", formatSeconds(task.createdAt)),
+            field("finished", task.finishedAt.map(formatSeconds) ?? "not yet"),
+            field("age", formatDuration(context.age(of: task))),
+            field("steps", "\(task.steps)  busy \(formatDuration(task.busy))"),
+            field("step time", "last \(formatDuration(task.lastStep))  max \(formatDuration(task.maxStep))"),
+            field("latency", "last \(formatDuration(task.lastLatency))  max \(formatDuration(task.maxLatency))"),
+        ]
+        if case .suspended(let target) = task.state { lines.append(field("waiting on", target.description)) }
+        lines.append([])
+        lines += cancellation(task)
+        lines.append([])
+        lines += history(task)
+        lines.append([])
+        lines += children(task)
+        return lines
+    }
+
+    private func cancellation(_ task: TaskInfo) -> [[Span]] {
+        let theme = context.theme
+        guard let cancel = task.cancel else { return [[Span("Cancellation ", theme.label), Span("not requested", theme.dim)]] }
+        func field(_ name: String, _ value: String) -> [Span] {
+            [Span("  " + name.padded(to: 14, ellipsis: context.glyphs.ellipsis), theme.label), Span(value)]
+        }
+        let delivered = cancel.deliveredAt.map { "at \(formatSeconds($0))" + (cancel.deliveredIn.map { " in \($0)" } ?? "") }
+        return [
+            [Span("Cancellation", theme.label)],
+            field("requested by", cancel.requestedBy.description),
+            field("requested at", formatSeconds(cancel.requestedAt)),
+            field("message", cancel.message.map { "\"\($0)\"" } ?? "none"),
+            field("delivered", delivered ?? "not yet"),
+            field("outcome", cancel.outcome.rawValue),
+        ]
+    }
+
+    private func history(_ task: TaskInfo) -> [[Span]] {
+        let theme = context.theme
+        let dropped = task.historyDropped > 0 ? " (\(task.historyDropped) earlier dropped)" : ""
+        var lines: [[Span]] = [[Span("History", theme.label), Span(dropped, theme.dim)]]
+        for transition in task.timeline {
+            let kind = transition.state
+            lines.append([
+                Span("  " + formatSeconds(transition.at).padded(to: 10, ellipsis: context.glyphs.ellipsis, alignRight: true)),
+                Span("  \(context.glyphs.state(kind)) \(kind.rawValue)", theme.state(kind)),
+                Span(transition.detail.map { "  \($0)" } ?? "", theme.dim),
+            ])
+        }
+        return lines
+    }
+
+    private func children(_ task: TaskInfo) -> [[Span]] {
+        let kids = context.list.children(of: task.id)
+        var lines: [[Span]] = [[Span("Children", context.theme.label), Span(" (\(kids.count))")]]
+        for child in kids {
+            lines.append([
+                Span("  \(child.id)".padded(to: 9, ellipsis: context.glyphs.ellipsis)),
+                Span(context.stateLabel(child).padded(to: 13, ellipsis: context.glyphs.ellipsis),
+                     context.theme.state(child.state.kind)),
+                Span(child.displayName),
+            ])
+        }
+        return lines
+    }
+}

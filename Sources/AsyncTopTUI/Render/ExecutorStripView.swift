@@ -1,0 +1,33 @@
+import AsyncTopModel
+
+/// A few lines under the task list: one per executor, with its busy workers and its queue.
+struct ExecutorStripView {
+    let context: RenderContext
+
+    func draw(into screen: inout Screen) {
+        let layout = context.layout
+        guard layout.executorStripRows > 0 else { return }
+        let executors = context.snapshot.executors
+        let top = layout.executorStripTop
+        screen.put([Span("Executors", context.theme.label), Span("  (x for queues)", context.theme.dim)], at: (top, 1))
+        let room = layout.executorStripRows - 1
+        for (n, executor) in executors.prefix(room).enumerated() {
+            if n == room - 1 && executors.count > room {
+                screen.put("+\(executors.count - n) more", at: (top + 1 + n, 1), style: context.theme.dim)
+                break
+            }
+            screen.put(Self.summary(executor, ellipsis: context.glyphs.ellipsis, width: context.cols - 2),
+                       at: (top + 1 + n, 1))
+        }
+    }
+
+    /// "pool (threads)  busy 2/4  queue 3: task 12, task 14, …"
+    static func summary(_ executor: ExecutorInfo, ellipsis: Character, width: Int) -> String {
+        var text = "\(executor.name) (\(executor.kind.rawValue))  busy \(executor.busyWorkers)/\(executor.workers.count)"
+        text += "  queue \(executor.queueDepth)"
+        if !executor.queue.isEmpty {
+            text += ": " + executor.queue.map { $0.task.map { "task \($0)" } ?? "item \($0.item)" }.joined(separator: ", ")
+        }
+        return text.truncated(to: width, ellipsis: ellipsis)
+    }
+}

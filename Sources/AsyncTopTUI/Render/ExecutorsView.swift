@@ -1,0 +1,49 @@
+import AsyncTopModel
+
+/// The executors pane: every worker and what it runs, every waiting item in order.
+struct ExecutorsView {
+    let context: RenderContext
+
+    func draw(into screen: inout Screen) {
+        let body = context.layout.bodyRows
+        var row = body.lowerBound
+        for line in lines() where row < body.upperBound {
+            screen.put(line, at: (row, 1), maxCol: context.cols - 1)
+            row += 1
+        }
+    }
+
+    func lines() -> [[Span]] {
+        let theme = context.theme, now = context.snapshot.takenAt
+        func since(_ t: Nanos) -> String { now > t ? formatDuration(now - t) : "0ns" }
+        var lines: [[Span]] = [[Span("Executors", theme.label)]]
+        if context.snapshot.executors.isEmpty { lines.append([Span("No executors reported.", theme.dim)]) }
+        for executor in context.snapshot.executors {
+            lines.append([
+                Span(executor.name, theme.value), Span(" (\(executor.kind.rawValue))"),
+                Span("  workers ", theme.label), Span("\(executor.busyWorkers)/\(executor.workers.count) busy"),
+                Span("  queue ", theme.label), Span("\(executor.queueDepth)"),
+            ])
+            for worker in executor.workers {
+                guard let item = worker.item else {
+                    lines.append([Span("  \(worker.name)  "), Span("idle", theme.dim)])
+                    continue
+                }
+                var text = "  \(worker.name)  running item \(item)"
+                if let label = worker.label { text += " \(label)" }
+                if let task = worker.awaitingTask { text += " for task \(task)" }
+                lines.append([Span(text), Span(worker.since.map { "  for \(since($0))" } ?? "", theme.dim)])
+            }
+            for (n, queued) in executor.queue.enumerated() {
+                var text = "  \(n + 1). item \(queued.item)"
+                if let task = queued.task { text += " task \(task)" }
+                if let label = queued.label { text += " \(label)" }
+                lines.append([Span(text), Span("  waiting \(since(queued.enqueuedAt))", theme.dim)])
+            }
+            if executor.queueDepth > executor.queue.count {
+                lines.append([Span("  … \(executor.queueDepth - executor.queue.count) more waiting", theme.dim)])
+            }
+        }
+        return lines
+    }
+}

@@ -1,0 +1,29 @@
+import AsyncTopModel
+
+/// The symbols the dashboard draws, in Unicode or in plain ASCII.
+struct Glyphs {
+    let branch: String, lastBranch: String, pipe: String, gap: String
+    let collapsed: Character
+    let ellipsis: Character
+    let ascending: Character, descending: Character
+    let cancelRequested: Character
+    let box: (horizontal: Character, vertical: Character, corners: [Character])
+    private let states: [TaskStateKind: Character]
+
+    init(unicode: Bool) {
+        if unicode {
+            (branch, lastBranch, pipe, gap) = ("├─ ", "└─ ", "│  ", "   ")
+            (collapsed, ellipsis, ascending, descending) = ("▸", "…", "▲", "▼")
+            box = ("─", "│", ["┌", "┐", "└", "┘"])
+            states = [.pending: "○", .running: "▶", .suspended: "‖", .done: "✓", .failed: "✗", .cancelled: "⊘"]
+        } else {
+            (branch, lastBranch, pipe, gap) = ("|- ", "`- ", "|  ", "   ")
+            (collapsed, ellipsis, ascending, descending) = ("+", "~", "^", "v")
+            box = ("-", "|", ["+", "+", "+", "+"])
+            states = [.pending: ".", .running: ">", .suspended: "=", .done: "+", .failed: "x", .cancelled: "-"]
+        }
+        cancelRequested = "!"
+    }
+
+    func state(_ kind: TaskStateKind) -> Character { states[kind] ?? "?" }
+}

@@ -1,0 +1,25 @@
+import AsyncTopModel
+
+/// The key table, generated from ``KeyBindings/table``, and the legend of state glyphs.
+struct HelpView {
+    let context: RenderContext
+
+    func draw(into screen: inout Screen) {
+        let theme = context.theme, glyphs = context.glyphs
+        var lines: [[Span]] = [[Span("Keys", theme.label)]]
+        for (keys, summary) in KeyBindings.helpLines {
+            lines.append([Span("  " + keys.padded(to: 18, ellipsis: glyphs.ellipsis), theme.value), Span(summary)])
+        }
+        var legend = [Span("States ", theme.label)]
+        for kind in TaskStateKind.allCases {
+            legend.append(Span("\(glyphs.state(kind)) \(kind.rawValue)  ", theme.state(kind)))
+        }
+        legend.append(Span("\(glyphs.cancelRequested) cancel requested", theme.warning))
+        lines.append([])
+        lines.append(legend)
+        let body = context.layout.bodyRows
+        for (offset, line) in lines.prefix(body.count).enumerated() {
+            screen.put(line, at: (body.lowerBound + offset, 1), maxCol: context.cols - 1)
+        }
+    }
+}

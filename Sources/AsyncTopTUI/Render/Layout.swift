@@ -1,0 +1,25 @@
+/// Where each part of the dashboard goes on a screen of a given size.
+struct Layout {
+    /// Smaller screens get a message instead of the dashboard.
+    static let minimumRows = 12
+    static let minimumCols = 40
+    static let headerRows = 4
+    /// Screens this tall or taller show a strip of executors under the tasks.
+    static let executorStripMinimumRows = 24
+    static let executorStripRows = 4
+
+    let rows: Int
+
+    /// The row of the task table's column titles.
+    var columnTitleRow: Int { Self.headerRows }
+    var firstTaskRow: Int { Self.headerRows + 1 }
+    var footerRow: Int { rows - 1 }
+    var executorStripRows: Int { rows >= Self.executorStripMinimumRows ? Self.executorStripRows : 0 }
+    var executorStripTop: Int { footerRow - executorStripRows }
+    /// How many task rows fit.
+    var taskRows: Int { max(0, executorStripTop - firstTaskRow) }
+    /// The rows a full-height pane (details, help, executors) may use.
+    var bodyRows: Range<Int> { Self.headerRows..<footerRow }
+
+    static func fits(rows: Int, cols: Int) -> Bool { rows >= minimumRows && cols >= minimumCols }
+}

@@ -1,0 +1,52 @@
+import AsyncTopModel
+
+/// Everything the dashboard remembers between frames. Changed only by ``reduce(_:_:_:)``.
+public struct ViewState: Hashable, Sendable {
+    public var pane: Pane = .tasks
+    public var prompt: Prompt?
+    public var layout: TaskLayout = .tree
+    public var filter: StateFilter = .all
+    public var sort = SortOrder()
+    /// Tasks whose subtrees are folded away in tree mode.
+    public var collapsed: Set<TaskID> = []
+    /// The selected task; the selection follows this id across refreshes.
+    public var selectedID: TaskID?
+    /// Where the selection was last: the fallback when the selected task leaves the list.
+    public var selectedRow = 0
+    /// The first task row shown.
+    public var scrollTop = 0
+    /// The first line shown in the details pane.
+    public var detailsScroll = 0
+    public var isPaused = false
+    /// The demos the launcher offers, and which one is highlighted.
+    public var demos: [DemoEntry]
+    public var demoSelection = 0
+    /// How many task rows fit on the screen: the distance of PgUp/PgDn.
+    public var pageSize = 20
+    /// A one-line message about the last command ("cancel requested for task 12").
+    public var status: String?
+    public var display: DisplayOptions
+
+    public init(demos: [DemoEntry] = [], display: DisplayOptions = DisplayOptions()) {
+        self.demos = demos
+        self.display = display
+    }
+
+    /// The options the task list is built with.
+    public var listOptions: TaskList.Options {
+        TaskList.Options(layout: layout, filter: filter, sort: sort, collapsed: collapsed)
+    }
+
+    /// The row of the selection in `list`: the selected task's row, or the last row index
+    /// clamped to the list when that task is gone; nil for an empty list.
+    public func selectionRow(in list: TaskList) -> Int? {
+        guard !list.rows.isEmpty else { return nil }
+        if let id = selectedID, let row = list.row(of: id) { return row }
+        return min(max(0, selectedRow), list.rows.count - 1)
+    }
+}
+
+/// The task list as a tree (by `parentID`) or a flat list.
+public enum TaskLayout: String, Hashable, Sendable {
+    case tree, flat
+}

@@ -1,0 +1,42 @@
+import AsyncTopModel
+import AsyncTopTUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the dashboard in the terminal: pull snapshots, render, draw, read keys, act.
+public enum DashboardTerminal {
+    /// How often a new snapshot is pulled while not paused.
+    static let refreshInterval: Duration = .milliseconds(100)
+
+    /// Shows the dashboard for `source` until the user quits.
+    ///
+    /// Blocks the calling thread, which must be the only one using the terminal. Pulls a
+    /// snapshot about ten times a second unless paused, and sends the user's cancel and
+    /// launch commands to `source`. The terminal is restored however this returns.
+    /// - Parameters:
+    ///   - source: Where snapshots come from and commands go.
+    ///   - demos: What the demo launcher offers.
+    /// - Throws: ``TerminalError`` when there is no usable terminal.
+    public static func run(source: any SnapshotSource, demos: [DemoEntry]) throws {
+        let terminal = try Terminal()
+        defer { terminal.restore() }
+        var session = Session(source: source, state: ViewState(demos: demos, display: terminal.displayOptions),
+                              size: terminal.size)
+        let clock = ContinuousClock()
+        var lastPull = clock.now
+        while true {
+            if !session.state.isPaused && clock.now - lastPull >= refreshInterval {
+                session.pull()
+                lastPull = clock.now
+            }
+            if session.needsDraw { terminal.draw(session.screen()) }
+            switch terminal.readEvent() {
+            case .resize?: session.resize(to: terminal.size)
+            case .hangup?: return
+            case .key(let key)?: if session.handle(key) == .quit { return }
+            case nil: break
+            }
+        }
+    }
+}

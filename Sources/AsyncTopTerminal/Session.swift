@@ -1,0 +1,63 @@
+import AsyncTopModel
+import AsyncTopTUI
+
+/// The dashboard's loop state between frames: the view state, the latest snapshot and its
+/// task list, rebuilt only when the snapshot or the list options change.
+struct Session {
+    let source: any SnapshotSource
+    private(set) var state: ViewState
+    private var size: (rows: Int, cols: Int)
+    private var list: TaskList
+    private(set) var needsDraw = true
+
+    init(source: any SnapshotSource, state: ViewState, size: (rows: Int, cols: Int)) {
+        self.source = source
+        self.state = state
+        self.size = size
+        list = TaskList(snapshot: source.snapshot(), options: state.listOptions)
+        apply(.resize(rows: size.rows, cols: size.cols))
+    }
+
+    /// Takes a fresh snapshot from the source.
+    mutating func pull() {
+        let snapshot = source.snapshot()
+        list = TaskList(snapshot: snapshot, options: state.listOptions)
+        needsDraw = true
+    }
+
+    mutating func resize(to size: (rows: Int, cols: Int)) {
+        self.size = size
+        apply(.resize(rows: size.rows, cols: size.cols))
+    }
+
+    /// Handles a key. - Returns: The effect, already performed on the source.
+    mutating func handle(_ key: Key) -> Effect {
+        guard let action = KeyBindings.action(for: key, in: state) else { return .none }
+        return apply(action)
+    }
+
+    mutating func screen() -> Screen {
+        needsDraw = false
+        return render(list: list, state: state, size: size)
+    }
+
+    @discardableResult
+    private mutating func apply(_ action: Action) -> Effect {
+        let effect: Effect
+        (state, effect) = reduce(state, action, list: list)
+        needsDraw = true
+        switch effect {
+        case .cancelTask(let id, let message):
+            source.cancel(task: id, message: message)
+            pull()
+        case .launchDemo(let name):
+            source.launchDemo(named: name)
+            pull()
+        case .none, .quit:
+            if list.options != state.listOptions {
+                list = TaskList(snapshot: list.snapshot, options: state.listOptions)
+            }
+        }
+        return effect
+    }
+}

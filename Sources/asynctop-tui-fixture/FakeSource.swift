@@ -1,0 +1,60 @@
+import AsyncTopModel
+import AsyncTopTUI
+import Synchronization
+
+/// An in-memory snapshot source: a task tree in every state that moves on as time passes.
+///
+/// Commands show up in the data, so a test can see them on screen: a cancelled task's
+/// name gains "[cancel: message]" and it ends cancelled; a launched demo appears as a
+/// task named "demo <name>".
+final class FakeSource: SnapshotSource {
+    private struct State {
+        var tasks: [TaskInfo]
+        var version: UInt64 = 1
+        var pulls: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    /// - Parameter taskCount: nil for the hand-made tree; a number for that many generated tasks.
+    init(taskCount: Int?) {
+        start = clock.now
+        state = Mutex(State(tasks: taskCount.map(FakeTasks.generated) ?? FakeTasks.tree()))
+    }
+
+    func snapshot() -> Snapshot {
+        let now = Nanos((clock.now - start).components.seconds) * 1_000_000_000
+            + Nanos((clock.now - start).components.attoseconds / 1_000_000_000)
+        return state.withLock { state in
+            state.pulls += 1
+            state.version += 1
+            for i in state.tasks.indices where state.tasks[i].state.kind == .running {
+                let task = state.tasks[i]
+                state.tasks[i] = task.with(steps: task.steps + 1, busy: task.busy + 50_000, version: state.version)
+            }
+            return Snapshot(version: state.version, takenAt: now, loopName: "fixture",
+                            stats: FakeTasks.stats(state.tasks, pulls: state.pulls), tasks: state.tasks,
+                            executors: FakeTasks.executors)
+        }
+    }
+
+    func cancel(task id: TaskID, message: String?) {
+        state.withLock { state in
+            guard let i = state.tasks.firstIndex(where: { $0.id == id }) else { return }
+            let task = state.tasks[i]
+            state.tasks[i] = task.with(
+                name: task.displayName + " [cancel: \(message ?? "no message")]", state: .cancelled(message: message),
+                cancel: CancelInfo(requestedBy: .dashboard, message: message, requestedAt: task.createdAt,
+                                   outcome: .cancelled))
+        }
+    }
+
+    func launchDemo(named name: String) {
+        state.withLock { state in
+            let id = (state.tasks.last?.id ?? 0) + 1
+            state.tasks.append(TaskInfo(id: id, name: "demo \(name)", state: .running))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import AsyncTopModel
+import AsyncTopTUI
+
+/// The fixture's data: a hand-made tree, generated trees, executors and demos.
+enum FakeTasks {
+    static let ms: Nanos = 1_000_000
+
+    static let demos = [
+        DemoEntry(name: "gather", summary: "three fetches gathered; one fails"),
+        DemoEntry(name: "timeouts", summary: "wait_for cancels a slow task"),
+        DemoEntry(name: "pool", summary: "blocking work on a thread pool"),
+    ]
+
+    /// About forty tasks in a tree, in every state, some with cancellation requested.
+    static func tree() -> [TaskInfo] {
+        var tasks = [TaskInfo(id: 1, name: "main", origin: .main, state: .running, createdAt: 0)]
+        let waits: [WaitTarget] = [
+            .sleep(until: 5_000 * ms), .resource(kind: "Lock", id: 3, name: "db"), .task(2), .children(count: 3),
+            .workItem(executor: "io", item: 21), .ready, .unknown,
+            .other("a response from the upstream inventory service that is slow today, with a long description"),
+        ]
+        let states: [TaskState] = [
+            .running, .pending, .done(result: "ok"), .failed(error: "connection reset"), .cancelled(message: "timeout"),
+        ]
+        for group in 0..<6 {
+            let groupID = TaskID(2 + group * 7)
+            tasks.append(TaskInfo(id: groupID, parentID: 1, name: "service-\(group)",
+                                  state: .suspended(.children(count: 6)), createdAt: 10 * ms))
+            for child in 1...6 {
+                let id = groupID + TaskID(child)
+                let n = group * 6 + child
+                let state: TaskState = n % 3 == 0 ? states[n % states.count] : .suspended(waits[n % waits.count])
+                let cancel = n % 7 == 0 && !state.isFinished
+                    ? CancelInfo(requestedBy: .combinator("timeout", task: groupID), message: "deadline", requestedAt: 900 * ms)
+                    : nil
+                tasks.append(TaskInfo(id: id, parentID: groupID, name: "worker-\(group)-\(child)", state: state,
+                                      cancel: cancel, history: [Transition(at: 20 * ms, state: .pending)],
+                                      createdAt: 20 * ms, steps: UInt64(n * 3), busy: Nanos(n) * 40_000,
+                                      lastLatency: Nanos(n) * 1_000))
+            }
+        }
+        return tasks
+    }
+
+    /// `count` tasks, each the child of the task with a quarter of its id.
+    static func generated(count: Int) -> [TaskInfo] {
+        let states: [TaskState] = [.running, .suspended(.ready), .pending, .done(result: nil)]
+        return (1...max(1, count)).map { i in
+            TaskInfo(id: TaskID(i), parentID: i == 1 ? nil : TaskID(i / 4), name: "task-\(i)",
+                     state: states[i % states.count], createdAt: 0, steps: UInt64(i))
+        }
+    }
+
+    static func stats(_ tasks: [TaskInfo], pulls: UInt64) -> LoopStats {
+        var counts: [TaskStateKind: Int] = [:]
+        for task in tasks { counts[task.state.kind, default: 0] += 1 }
+        return LoopStats(tasksByState: counts, totalSpawned: UInt64(tasks.count), totalSteps: pulls * 10,
+                         stepsPerSecond: 1_000, busyFraction: 0.25, readyQueueDepth: 2, pendingTimers: 3,
+                         lagLast: 200_000, lagMax: 1_500_000)
+    }
+
+    static let executors = [
+        ExecutorInfo(name: "loop", kind: .loop, workers: [WorkerInfo(name: "loop", item: 1, awaitingTask: 1)],
+                     queue: [QueuedItem(item: 2, task: 3, enqueuedAt: 0), QueuedItem(item: 3, task: 4, enqueuedAt: 0)]),
+        ExecutorInfo(name: "io", kind: .threads,
+                     workers: [WorkerInfo(name: "io-1", item: 21, awaitingTask: 7, since: 0, label: "read file"),
+                               WorkerInfo(name: "io-2")],
+                     queue: [QueuedItem(item: 22, task: 8, enqueuedAt: 0, label: "write file")], queueDepth: 4),
+    ]
+}

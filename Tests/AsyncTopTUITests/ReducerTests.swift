@@ -1,0 +1,209 @@
+import Testing
+import AsyncTopModel
+@testable import AsyncTopTUI
+
+/// Drives the reducer with keys, the way the terminal loop does.
+private struct Driver {
+    var state = ViewState(demos: Fixtures.demos)
+    var snapshot = Fixtures.small()
+    var effects: [Effect] = []
+
+    @discardableResult
+    mutating func press(_ keys: Key...) -> Effect {
+        var last = Effect.none
+        for key in keys {
+            guard let action = KeyBindings.action(for: key, in: state) else { continue }
+            (state, last) = reduce(state, action, snapshot)
+            if last != .none { effects.append(last) }
+        }
+        return last
+    }
+
+    mutating func type(_ text: String) {
+        for c in text { press(.character(c)) }
+    }
+
+    var selected: TaskID? {
+        let list = TaskList(snapshot: snapshot, options: state.listOptions)
+        return state.selectionRow(in: list).map { list.task(at: $0).id }
+    }
+}
+
+@Suite struct ReducerTests {
+    @Test func arrowsAndVimKeysMoveAndStopAtTheEnds() {
+        var d = Driver()
+        #expect(d.selected == 1)
+        d.press(.down, .character("j"))
+        #expect(d.selected == 3)
+        d.press(.character("k"))
+        #expect(d.selected == 2)
+        d.press(.character("G"))
+        #expect(d.selected == 7)
+        d.press(.down)
+        #expect(d.selected == 7)
+        d.press(.character("g"), .up)
+        #expect(d.selected == 1)
+    }
+
+    @Test func pageKeysMoveByTheVisibleRowsAndScroll() {
+        var d = Driver()
+        d.snapshot = Fixtures.large(count: 100)
+        (d.state, _) = reduce(d.state, .resize(rows: 12, cols: 80), d.snapshot)
+        // 12 rows: 4 header lines, the column titles and the footer leave 6 task rows.
+        #expect(d.state.pageSize == 6)
+        d.press(.pageDown, .pageDown)
+        #expect(d.state.selectedRow == 12)
+        #expect(d.state.scrollTop == 7)
+        d.press(.pageUp)
+        #expect(d.state.selectedRow == 6)
+        #expect(d.state.scrollTop == 6)
+    }
+
+    @Test func selectionFollowsTheTaskAcrossRefreshes() {
+        var d = Driver()
+        d.press(.character("j"), .character("j"), .character("j"), .character("j"))
+        #expect(d.selected == 5)
+        // A new child of fetch appears above parser and pushes it down a row.
+        var next = Fixtures.small(version: 2)
+        next.tasks.append(TaskInfo(id: 9, parentID: 2, name: "late", state: .running))
+        d.snapshot = next
+        let list = TaskList(snapshot: next, options: d.state.listOptions)
+        #expect(d.state.selectionRow(in: list) == 5)
+        d.press(.down)
+        #expect(d.selected == 6)
+    }
+
+    @Test func selectionFallsBackToItsRowWhenTheTaskLeaves() {
+        var d = Driver()
+        d.press(.character("G"))
+        var next = Fixtures.small(version: 2)
+        next.tasks.removeLast()
+        d.snapshot = next
+        #expect(d.selected == 6)
+    }
+
+    @Test func filterCyclesThroughTheStates() {
+        var d = Driver()
+        var seen: [StateFilter] = []
+        for _ in 0..<5 {
+            d.press(.character("f"))
+            seen.append(d.state.filter)
+        }
+        #expect(seen == [.active, .finished, .failed, .cancelled, .all])
+    }
+
+    @Test func sortCyclesAndInverts() {
+        var d = Driver()
+        d.press(.character("s"))
+        #expect(d.state.sort == SortOrder(column: .state, ascending: true))
+        d.press(.character("i"))
+        #expect(d.state.sort == SortOrder(column: .state, ascending: false))
+    }
+
+    @Test func treeKeysToggleLayoutAndFold() {
+        var d = Driver()
+        d.press(.character("j"), .character("-"))
+        #expect(d.state.collapsed == [2])
+        d.press(.character("+"))
+        #expect(d.state.collapsed.isEmpty)
+        d.press(.function(5))
+        #expect(d.state.layout == .flat)
+    }
+
+    @Test func searchSelectsMatchesAsYouTypeAndEscReturns() {
+        var d = Driver()
+        d.press(.character("j"))
+        d.press(.character("/"))
+        d.type("wor")
+        #expect(d.selected == 3)
+        d.type("ker-b")
+        #expect(d.selected == 4)
+        d.press(.backspace, .backspace)
+        #expect(d.state.prompt == .search(query: "worker", origin: 2))
+        d.press(.escape)
+        #expect(d.state.prompt == nil)
+        #expect(d.selected == 2)
+    }
+
+    @Test func searchKeepsTheMatchOnEnterAndTypesQAsText() {
+        var d = Driver()
+        d.press(.character("/"))
+        d.type("IDLEq")
+        #expect(d.state.status == "no task named like \"IDLEq\"")
+        d.press(.backspace, .enter)
+        #expect(d.state.prompt == nil)
+        #expect(d.selected == 7)
+        #expect(d.effects.isEmpty)
+    }
+
+    @Test func cancelAsksFirstThenSendsTheTypedMessage() {
+        var d = Driver()
+        d.press(.character("j"), .character("c"))
+        #expect(d.state.prompt == .confirmCancel(task: 2, message: ""))
+        d.type("too slow")
+        d.press(.backspace)
+        #expect(d.effects.isEmpty)
+        let effect = d.press(.enter)
+        #expect(effect == .cancelTask(2, message: "too slo"))
+        #expect(d.state.prompt == nil)
+        #expect(d.state.status == "cancel requested for task 2")
+    }
+
+    @Test func cancelWithoutAMessageSendsNil() {
+        var d = Driver()
+        #expect(d.press(.function(9), .enter) == .cancelTask(1, message: nil))
+    }
+
+    @Test func escapeAbortsTheCancel() {
+        var d = Driver()
+        d.press(.character("c"))
+        d.type("q")
+        d.press(.escape)
+        #expect(d.state.prompt == nil)
+        #expect(d.effects.isEmpty)
+        #expect(d.state.status == "cancel aborted")
+    }
+
+    @Test func finishedTaskCannotBeCancelled() {
+        var d = Driver()
+        d.press(.character("j"), .character("j"), .character("j"), .character("c"))
+        #expect(d.selected == 4)
+        #expect(d.state.prompt == nil)
+        #expect(d.state.status == "task 4 has already finished")
+    }
+
+    @Test func detailsOpenOnEnterAndCloseOnEsc() {
+        var d = Driver()
+        d.press(.character("j"), .enter)
+        #expect(d.state.pane == .details(2))
+        d.press(.character("j"))
+        #expect(d.state.detailsScroll == 1)
+        d.press(.character("c"))
+        #expect(d.state.prompt == .confirmCancel(task: 2, message: ""))
+        d.press(.escape, .escape)
+        #expect(d.state.pane == .tasks)
+    }
+
+    @Test func demoLauncherLaunchesTheChosenDemo() {
+        var d = Driver()
+        d.press(.character("d"))
+        #expect(d.state.pane == .demos)
+        d.press(.down, .down)
+        #expect(d.press(.enter) == .launchDemo("timeouts"))
+        #expect(d.state.pane == .tasks)
+    }
+
+    @Test func panesToggleAndQuitWorksEverywhere() {
+        var d = Driver()
+        d.press(.character("x"))
+        #expect(d.state.pane == .executors)
+        d.press(.character("x"))
+        #expect(d.state.pane == .tasks)
+        d.press(.character("l"), .character("?"))
+        #expect(d.state.pane == .help)
+        d.press(.character(" "))
+        #expect(d.state.isPaused)
+        #expect(d.press(.character("q")) == .quit)
+        #expect(d.press(.function(10)) == .quit)
+    }
+}

@@ -1,0 +1,162 @@
+import Testing
+import AsyncTopModel
+@testable import AsyncTopTUI
+
+@Suite struct RenderTests {
+    private let size = (rows: 30, cols: 100)
+
+    private func screen(_ configure: (inout ViewState) -> Void = { _ in }) -> Screen {
+        var state = ViewState(demos: Fixtures.demos)
+        configure(&state)
+        return render(snapshot: Fixtures.small(), state: state, size: size)
+    }
+
+    @Test func headerShowsLoopCountsAndRates() {
+        let lines = screen().lines
+        #expect(lines[0].hasPrefix(" asynctop · loop main · running"))
+        #expect(lines[0].hasSuffix("t=2.000s"))
+        #expect(lines[1] == " Tasks 1 pending  1 running  2 suspended  1 done  1 failed  1 cancelled  spawned 7")
+        #expect(lines[2] == " Steps/s 12.3k  Busy 45%  Lag 1.2ms (max 3.4ms)  Ready 1  Timers 2  Dropped 10")
+        #expect(lines[3] == " View tree  Filter all  Sort id▲")
+    }
+
+    @Test func taskTreeWithColumns() {
+        let lines = screen().lines
+        #expect(Array(lines[4...11]) == [
+            "     ID STATE        NAME                WAITING ON       EXECUTOR       AGE    BUSY   STEPS     LAT",
+            "      1 ▶ running    main                                 loop          2.0s  12.0ms      40  15.0µs",
+            "      2 ‖ suspended  ├─ fetch            sleep until 2.5… loop          1.9s   2.0ms       3  40.0µs",
+            "      3 ‖ suspended! │  ├─ worker-a      Lock db          loop          1.8s     0ns    1.5k     0ns",
+            "      4 ✓ done       │  └─ worker-b                       loop         500ms     0ns       2     0ns",
+            "      5 ✗ failed     ├─ parser           bad input        loop         100ms     0ns       1     0ns",
+            "      6 ⊘ cancelled  ├─ janitor          shutdown         loop         210ms     0ns       0     0ns",
+            "      7 ○ pending    └─ idle                              loop        10.0ms     0ns       0     0ns",
+        ])
+        #expect(lines[12] == "")
+    }
+
+    @Test func executorStripAndFooter() {
+        let lines = screen().lines
+        #expect(Array(lines[25...29]) == [
+            " Executors  (x for queues)",
+            " loop (loop)  busy 1/1  queue 1: task 7",
+            " io (threads)  busy 1/2  queue 5: task 3, item 23",
+            "",
+            "F1Help   F2Demos  F5Tree   F6Sort   F9Cancel F10Quit   /Search fFilter SpcPause  xExec",
+        ])
+    }
+
+    @Test func selectionIsHighlightedAndFinishedTasksAreDimmed() {
+        let screen = screen { $0.selectedID = 3 }
+        let theme = Theme(colors: true)
+        #expect(screen[7, 30].style == theme.selection)
+        #expect(screen[5, 30].style == .plain)
+        #expect(screen[8, 30].style.attributes.contains(.dim))
+        #expect(screen[8, 8].style == theme.state(.done).adding(.dim))
+        #expect(screen[9, 8].style.foreground == .red)
+    }
+
+    @Test func asciiAndMonochromeFallbacks() {
+        let screen = screen { $0.display = DisplayOptions(colors: false, unicode: false) }
+        #expect(screen.lines[6] == "      2 = suspended  |- fetch            sleep until 2.5~ loop          1.9s   2.0ms       3  40.0µs")
+        #expect(screen.lines[8].contains("|  `- worker-b"))
+        let colored = (0..<screen.rows).contains { row in
+            (0..<screen.cols).contains { screen[row, $0].style.foreground != .default || screen[row, $0].style.background != .default }
+        }
+        #expect(!colored)
+        #expect(screen[5, 0].style == Style(attributes: .reverse))
+    }
+
+    @Test func collapsedFlatAndFilteredViews() {
+        #expect(screen { $0.collapsed = [2] }.lines[6].contains("├─ ▸ fetch"))
+        #expect(screen { $0.collapsed = [2] }.lines[7].contains("├─ parser"))
+        let flat = screen { $0.layout = .flat }
+        #expect(flat.lines[7].hasPrefix("      3 ‖ suspended! worker-a"))
+        let empty = render(snapshot: Snapshot(), state: ViewState(), size: size)
+        #expect(empty.lines[5] == " No tasks.")
+    }
+
+    @Test func pausedShowsInTheTitle() {
+        #expect(screen { $0.isPaused = true }.lines[0].contains(" PAUSED "))
+        #expect(!screen().lines[0].contains("PAUSED"))
+    }
+
+    @Test func detailsShowEveryFieldAndCancellationProvenance() {
+        let lines = screen { $0.pane = .details(2) }.lines
+        #expect(Array(lines[4...7]) == [
+            " Task 2 fetch",
+            "   state         ‖ suspended  suspended on sleep until 2.500s",
+            "   parent        1 main",
+            "   origin        spawned",
+        ])
+        #expect(lines.contains("   latency       last 40.0µs  max 0ns"))
+        #expect(lines.contains(" Cancellation not requested"))
+        #expect(lines.contains(" History"))
+        #expect(lines.contains("       0.120s  ‖ suspended  sleep"))
+        #expect(lines.contains(" Children (2)"))
+        #expect(lines.contains("   3      ‖ suspended! worker-a"))
+
+        let cancelled = screen { $0.pane = .details(6) }.lines
+        #expect(cancelled.contains("   requested by  task 1"))
+        #expect(cancelled.contains("   message       \"shutdown\""))
+        #expect(cancelled.contains("   delivered     at 0.510s in sleep"))
+        #expect(cancelled.contains("   outcome       cancelled"))
+    }
+
+    @Test func executorsPaneListsWorkersAndQueueInOrder() {
+        let lines = screen { $0.pane = .executors }.lines
+        #expect(Array(lines[8...13]) == [
+            " io (threads)  workers 1/2 busy  queue 5",
+            "   io-1  running item 21 read for task 2  for 500ms",
+            "   io-2  idle",
+            "   1. item 22 task 3 write  waiting 200ms",
+            "   2. item 23  waiting 100ms",
+            "   … 3 more waiting",
+        ])
+    }
+
+    @Test func cancelDialogShowsTheSubtreeAndTheMessage() {
+        let lines = screen { $0.selectedID = 2; $0.prompt = .confirmCancel(task: 2, message: "bye") }.lines
+        #expect(lines.contains { $0.contains("┌─ Cancel task 2 fetch? ─") })
+        #expect(lines.contains { $0.contains("│ This asks 2 tasks to stop:") })
+        #expect(lines.contains { $0.contains("│   2       ‖ suspended  fetch") })
+        #expect(lines.contains { $0.contains("│   3       ‖ suspended! worker-a") })
+        #expect(!lines.contains { $0.contains("│   4 ") })
+        #expect(lines.contains { $0.contains("│ Message (optional): bye_") })
+    }
+
+    @Test func searchPromptAndDemoLauncher() {
+        #expect(screen { $0.prompt = .search(query: "wor", origin: nil) }.lines[29]
+            == "Search: wor_   Enter done  Esc cancel")
+        let demos = screen { $0.pane = .demos; $0.demoSelection = 1 }
+        #expect(demos.lines[5].contains("│ gather    gather three fetches, one fails"))
+        #expect(demos.lines[6].contains("│ timeouts  wait_for cancels a slow task"))
+        #expect(demos[6, 20].style == Theme(colors: true).selection)
+    }
+
+    @Test func helpAndLints() {
+        let help = screen { $0.pane = .help }.lines
+        #expect(help.contains("   F9 c              cancel the selected task (asks first)"))
+        #expect(help.contains { $0.contains("! cancel requested") })
+        #expect(screen { $0.pane = .lints }.lines[6] == "   No lints yet.")
+    }
+
+    @Test func tooSmallScreenSaysSoInsteadOfDrawing() {
+        let small = render(snapshot: Fixtures.small(), state: ViewState(), size: (5, 20))
+        #expect(small.lines == [
+            "Terminal too small",
+            "(20x5). asynctop",
+            "needs at least",
+            "40x12. Enlarge it,",
+            "or press q to quit.",
+        ])
+    }
+
+    @Test func deepTreeKeepsTheNameVisible() {
+        let tasks = (1...200).map { TaskInfo(id: TaskID($0), parentID: $0 == 1 ? nil : TaskID($0 - 1), name: "n\($0)") }
+        var state = ViewState()
+        state.selectedID = 200
+        let lines = render(snapshot: Snapshot(tasks: tasks), state: state, size: size).lines
+        #expect(lines[24].contains("└─ n200"))
+    }
+}

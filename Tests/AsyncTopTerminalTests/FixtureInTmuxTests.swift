@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// The real fixture binary in a real terminal: tmux sends keys and captures the pane.
+@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+       .enabled(if: FixtureBinary.path != nil, "asynctop-tui-fixture not found next to the test bundle"))
+struct FixtureInTmuxTests {
+    private func start(cols: Int = 120, rows: Int = 40, arguments: String = "") throws -> TmuxSession {
+        let session = try TmuxSession(command: "'\(FixtureBinary.path!)' \(arguments)", cols: cols, rows: rows)
+        try #require(session.waitFor("asynctop · loop fixture"), "the dashboard never appeared")
+        return session
+    }
+
+    @Test func headerAndTaskTreeAppear() throws {
+        let session = try start()
+        let screen = session.waitFor { $0.contains("worker-0-1") }
+        #expect(screen.contains("Tasks 3 pending  3 running"))
+        #expect(screen.contains("     ID STATE        NAME"))
+        #expect(screen.contains("      2 ‖ suspended  ├─ service-0"))
+        #expect(screen.contains("F1Help"))
+    }
+
+    @Test func movingTheSelectionChangesWhichDetailsOpen() throws {
+        let session = try start()
+        session.send("j", "j", "Enter")
+        #expect(session.waitFor(" Task 3 worker-0-1"))
+        session.send("Escape", "k", "Enter")
+        #expect(session.waitFor(" Task 2 service-0"))
+        session.send("Escape", "Down", "Down", "Down", "Up", "Enter")
+        #expect(session.waitFor(" Task 3 worker-0-1"))
+    }
+
+    @Test func cancelConfirmsAndReachesTheSource() throws {
+        let session = try start()
+        session.send("j", "j", "c")
+        #expect(session.waitFor("Cancel task 3 worker-0-1?"))
+        session.type("bye")
+        #expect(session.waitFor("Message (optional): bye_"))
+        session.send("Enter")
+        #expect(session.waitFor("[cancel: bye]"))
+        #expect(session.waitFor("cancel requested for task 3"))
+        #expect(session.capture().contains("      3 ⊘ cancelled"))
+    }
+
+    @Test func quitRestoresTheTerminalAndExitsZero() throws {
+        let session = try start()
+        session.send("q")
+        let screen = session.waitFor { $0.contains("asynctop-exit=") }
+        #expect(screen.contains("asynctop-exit=0"))
+        #expect(!screen.contains("asynctop · loop"))
+    }
+
+    @Test func sigtermRestoresTheTerminal() throws {
+        let session = try start()
+        let pid = try #require(session.commandPID())
+        kill(pid, SIGTERM)
+        let screen = session.waitFor { $0.contains("asynctop-exit=") }
+        #expect(screen.contains("asynctop-exit=143"))
+        #expect(!screen.contains("asynctop · loop"))
+    }
+
+    @Test func tooSmallWindowShowsAMessageAndRecovers() throws {
+        let session = try start()
+        session.resize(cols: 20, rows: 5)
+        #expect(session.waitFor("Terminal too small"))
+        session.resize(cols: 100, rows: 30)
+        #expect(session.waitFor("F1Help"))
+        #expect(!session.capture().contains("Terminal too small"))
+    }
+
+    @Test func startingTooSmallStillQuitsCleanly() throws {
+        let session = try TmuxSession(command: "'\(FixtureBinary.path!)'", cols: 20, rows: 5)
+        #expect(session.waitFor("Terminal too small"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func hundredThousandTasksStayResponsive() throws {
+        let session = try start(arguments: "--tasks 100000")
+        #expect(session.waitFor("spawned 100000"))
+        session.send("G")
+        #expect(session.waitFor("  65535 ✓ done"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+}
+
+/// Without a terminal the fixture must say why and fail, not spin or garble the output.
+@Suite(.enabled(if: FixtureBinary.path != nil, "asynctop-tui-fixture not found next to the test bundle"))
+struct FixtureWithoutTerminalTests {
+    @Test func stdinNotATerminalPrintsAClearErrorAndFails() throws {
+        let devNull = try #require(FileHandle(forReadingAtPath: "/dev/null"))
+        let (status, output) = TmuxSession.run([FixtureBinary.path!], stdin: devNull)
+        #expect(status == 1)
+        #expect(output == "asynctop: standard input is not a terminal; the dashboard needs an interactive terminal\n")
+    }
+}
