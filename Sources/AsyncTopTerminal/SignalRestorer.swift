@@ -10,10 +10,10 @@ enum SignalRestorer {
 
     static func install() {
         // A parent may have started us with these blocked (a thread pool's mask survives
-        // fork and exec); the dashboard must still stop on them.
+        // fork and exec); the dashboard must still stop on them, and see resizes (SIGWINCH).
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        for signalNumber in signals { sigaddset(&unblock, signalNumber) }
+        for signalNumber in signals + [SIGWINCH] { sigaddset(&unblock, signalNumber) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signalNumber in signals {
             signal(signalNumber) { received in

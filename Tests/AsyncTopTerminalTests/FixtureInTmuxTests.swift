@@ -24,10 +24,15 @@ struct FixtureInTmuxTests {
         let session = try start()
         session.send("j", "j", "Enter")
         #expect(session.waitFor(" Task 3 worker-0-1"))
-        session.send("Escape", "k", "Enter")
+        // Esc alone: Esc and a key within ESCDELAY would read as Alt+key.
+        session.send("Escape")
+        #expect(session.waitFor("F1Help"))
+        session.send("k", "Enter")
         #expect(session.waitFor(" Task 2 service-0"))
-        session.send("Escape", "Down", "Down", "Down", "Up", "Enter")
-        #expect(session.waitFor(" Task 3 worker-0-1"))
+        session.send("Escape")
+        #expect(session.waitFor("F1Help"))
+        session.send("Down", "Down", "Down", "Up", "Enter")
+        #expect(session.waitFor(" Task 4 worker-0-2"))
     }
 
     @Test func cancelConfirmsAndReachesTheSource() throws {
@@ -61,9 +66,10 @@ struct FixtureInTmuxTests {
 
     @Test func tooSmallWindowShowsAMessageAndRecovers() throws {
         let session = try start()
-        session.resize(cols: 20, rows: 5)
+        #expect(session.waitFor("worker-0-1"))
+        #expect(session.resize(cols: 20, rows: 5) == 0)
         #expect(session.waitFor("Terminal too small"))
-        session.resize(cols: 100, rows: 30)
+        #expect(session.resize(cols: 100, rows: 30) == 0)
         #expect(session.waitFor("F1Help"))
         #expect(!session.capture().contains("Terminal too small"))
     }
@@ -89,8 +95,7 @@ struct FixtureInTmuxTests {
 @Suite(.enabled(if: FixtureBinary.path != nil, "asynctop-tui-fixture not found next to the test bundle"))
 struct FixtureWithoutTerminalTests {
     @Test func stdinNotATerminalPrintsAClearErrorAndFails() throws {
-        let devNull = try #require(FileHandle(forReadingAtPath: "/dev/null"))
-        let (status, output) = TmuxSession.run([FixtureBinary.path!], stdin: devNull)
+        let (status, output) = TmuxSession.run([FixtureBinary.path!], stdinPath: "/dev/null")
         #expect(status == 1)
         #expect(output == "asynctop: standard input is not a terminal; the dashboard needs an interactive terminal\n")
     }

@@ -20,15 +20,19 @@ final class TmuxSession {
         guard result.status == 0 else { throw SessionError(message: "tmux new-session failed: \(result.output)") }
     }
 
-    deinit { _ = tmux("kill-server") }
+    // Commands whose output is not needed go through posix_spawn (see init).
+    deinit { _ = Self.spawnAndWait(["tmux", "-L", socket, "kill-server"]) }
 
     /// Sends key names as tmux spells them ("j", "Enter", "Escape", "F10").
-    func send(_ keys: String...) { _ = tmux(["send-keys"] + keys) }
+    func send(_ keys: String...) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys"] + keys) }
 
     /// Types text literally.
-    func type(_ text: String) { _ = tmux("send-keys", "-l", text) }
+    func type(_ text: String) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys", "-l", text]) }
 
-    func resize(cols: Int, rows: Int) { _ = tmux("resize-window", "-x", "\(cols)", "-y", "\(rows)") }
+    /// Resizes the window, as dragging a terminal's corner would. - Returns: tmux's exit status.
+    func resize(cols: Int, rows: Int) -> Int32 {
+        Self.spawnAndWait(["tmux", "-L", socket, "resize-window", "-x", "\(cols)", "-y", "\(rows)"])
+    }
 
     /// The pane's text now.
     func capture() -> String { tmux("capture-pane", "-p").output }
@@ -67,32 +71,39 @@ final class TmuxSession {
     }
 
     /// Runs a program from PATH and returns its status and standard output and error.
-    static func run(_ arguments: [String], stdin: FileHandle? = nil) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        if let stdin { process.standardInput = stdin }
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    ///
+    /// posix_spawn and waitpid, not Foundation's Process: waiting through Process never
+    /// returned once tmux servers had forked off earlier calls.
+    static func run(_ arguments: [String], stdinPath: String = "/dev/null") -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "asynctop-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let status = spawnAndWait(arguments, stdinPath: stdinPath, outputPath: outputPath)
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (status, output)
     }
 
-    /// Runs a program from PATH with standard streams on /dev/null. - Returns: Its exit status.
-    static func spawnAndWait(_ arguments: [String]) -> Int32 {
+    /// Runs a program from PATH, output to `outputPath` (or discarded). - Returns: Its exit status.
+    static func spawnAndWait(_ arguments: [String], stdinPath: String = "/dev/null",
+                             outputPath: String = "/dev/null") -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in 0...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Test threads block most signals and children inherit the mask: a tmux server
+        // started so would ignore kill-server and SIGTERM. Start children unblocked.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return -1 }
+        guard posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ) == 0 else { return -1 }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
