@@ -57,7 +57,10 @@ let package = Package(
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopDemos"]),
         .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
-        .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture"]),
+        // tmux sessions and the location of built binaries, for the tests of real programs.
+        .target(name: "TmuxTestSupport", path: "Tests/TmuxTestSupport"),
+        .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture", "TmuxTestSupport"]),
+        .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

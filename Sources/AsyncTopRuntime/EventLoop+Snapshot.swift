@@ -66,10 +66,10 @@ extension EventLoop {
     }
 
     func loopStats() -> LoopStats {
-        let phase = lock.withLock { self.phase }
+        let phase = Phase(rawValue: phaseMirror.load(ordering: .relaxed)) ?? .idle
         let running: TaskID? = currentID == 0 ? nil : currentID
         return LoopStats(
-            phase: phase == .idle ? "stopped" : phase.rawValue, debug: debug, instrumented: instrumented,
+            phase: phase.name, debug: debug, instrumented: instrumented,
             tasksByState: registry.countsByState(), totalSpawned: registry.totalSpawned, totalSteps: stats.steps,
             stepsPerSecond: stats.stepsPerSecond, busyFraction: stats.busyFraction, readyQueueDepth: ready.count,
             pendingTimers: timers.count, lagLast: stats.lagLast, lagMax: max(stats.lagMaxWindow, stats.lagMaxPrevious),

@@ -19,7 +19,7 @@ extension EventLoop {
         name: String?, origin: TaskOrigin, file: StaticString, line: UInt,
         _ body: @escaping @Sendable () async throws -> T
     ) throws -> TaskHandle<T> {
-        guard !closedFlag.load(ordering: .relaxed) else { throw LoopError.closed }
+        guard !isClosedFlag else { throw LoopError.closed }
         let box = TaskBox(name: name, loop: self)
         if instrumented {
             let onLoop = isOnLoopThread

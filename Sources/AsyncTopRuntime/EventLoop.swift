@@ -33,13 +33,27 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     let inboxPending = Atomic<Bool>(false)
     /// The loop thread sleeps on the condition.
     var sleeping = false
-    var phase: Phase = .idle
-    /// Mirrors `phase == .closed` for checks that must not take the lock.
-    let closedFlag = Atomic<Bool>(false)
+    var phase: Phase = .idle {
+        didSet { phaseMirror.store(phase.rawValue, ordering: .relaxed) }
+    }
+    /// `phase`, readable without the lock (by code that may run while it is held).
+    let phaseMirror = Atomic<UInt8>(Phase.idle.rawValue)
+
+    var isClosedFlag: Bool { phaseMirror.load(ordering: .relaxed) == Phase.closed.rawValue }
     /// Resumed when the loop goes back to idle.
     var stoppedWaiters: [UnsafeContinuation<Void, Never>] = []
 
-    enum Phase: String { case idle, running, closed }
+    enum Phase: UInt8 {
+        case idle, running, closed
+
+        var name: String {
+            switch self {
+            case .idle: "stopped"
+            case .running: "running"
+            case .closed: "closed"
+            }
+        }
+    }
 
     // MARK: Loop-thread state.
 
@@ -186,7 +200,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             if phase == .closed { return }
             guard phase == .idle else { throw LoopError.closeWhileRunning }
             phase = .closed
-            closedFlag.store(true, ordering: .relaxed)
             lock.broadcast()
         }
     }

@@ -159,3 +159,18 @@ extension TaskState {
         }
     }
 }
+
+@Suite struct IdleLoopSnapshotTests {
+    /// A dashboard may ask before the loop runs, or after it stopped: the snapshot is built
+    /// on the asking thread under the loop's lock, and must not take that lock again.
+    @Test(.timeLimit(.minutes(1))) func aSnapshotOfAnIdleLoopComesBack() async throws {
+        let loop = EventLoop(name: "idle")
+        let before = loop.snapshot()
+        #expect(before.stats.phase == "stopped")
+        #expect(loop.delta(since: 0).toVersion == before.version)
+        _ = try await loop.runUntilComplete { 1 }
+        #expect(loop.snapshot().tasks.map(\.displayName) == ["main"])
+        try loop.close()
+        #expect(loop.snapshot().stats.phase == "closed")
+    }
+}

@@ -1,12 +1,13 @@
+import TmuxTestSupport
 import Foundation
 import Testing
 
 /// The real fixture binary in a real terminal: tmux sends keys and captures the pane.
 @Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
-       .enabled(if: FixtureBinary.path != nil, "asynctop-tui-fixture not found next to the test bundle"))
+       .enabled(if: BuiltBinary.fixture != nil, "asynctop-tui-fixture not found next to the test bundle"))
 struct FixtureInTmuxTests {
     private func start(cols: Int = 120, rows: Int = 40, arguments: String = "") throws -> TmuxSession {
-        let session = try TmuxSession(command: "'\(FixtureBinary.path!)' \(arguments)", cols: cols, rows: rows)
+        let session = try TmuxSession(command: "'\(BuiltBinary.fixture!)' \(arguments)", cols: cols, rows: rows)
         try #require(session.waitFor("asynctop · loop fixture"), "the dashboard never appeared")
         return session
     }
@@ -75,7 +76,7 @@ struct FixtureInTmuxTests {
     }
 
     @Test func startingTooSmallStillQuitsCleanly() throws {
-        let session = try TmuxSession(command: "'\(FixtureBinary.path!)'", cols: 20, rows: 5)
+        let session = try TmuxSession(command: "'\(BuiltBinary.fixture!)'", cols: 20, rows: 5)
         #expect(session.waitFor("Terminal too small"))
         session.send("q")
         #expect(session.waitFor("asynctop-exit=0"))
@@ -92,10 +93,10 @@ struct FixtureInTmuxTests {
 }
 
 /// Without a terminal the fixture must say why and fail, not spin or garble the output.
-@Suite(.enabled(if: FixtureBinary.path != nil, "asynctop-tui-fixture not found next to the test bundle"))
+@Suite(.enabled(if: BuiltBinary.fixture != nil, "asynctop-tui-fixture not found next to the test bundle"))
 struct FixtureWithoutTerminalTests {
     @Test func stdinNotATerminalPrintsAClearErrorAndFails() throws {
-        let (status, output) = TmuxSession.run([FixtureBinary.path!], stdinPath: "/dev/null")
+        let (status, output) = TmuxSession.run([BuiltBinary.fixture!], stdinPath: "/dev/null")
         #expect(status == 1)
         #expect(output == "asynctop: standard input is not a terminal; the dashboard needs an interactive terminal\n")
     }

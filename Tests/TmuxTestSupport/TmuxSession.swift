@@ -2,14 +2,14 @@ import Foundation
 
 /// A detached tmux server of its own (`tmux -L <unique socket>`) running one command,
 /// driven with `send-keys` and read with `capture-pane`. Killed on `deinit`.
-final class TmuxSession {
-    static let isAvailable = run(["tmux", "-V"]).status == 0
+public final class TmuxSession {
+    public static let isAvailable = run(["tmux", "-V"]).status == 0
 
     private let socket: String
 
     /// Starts `command` in a new window of `cols` × `rows`. Its exit status is printed after
     /// it ends ("asynctop-exit=0") and the pane stays open, so tests can read both.
-    init(command: String, cols: Int, rows: Int) throws {
+    public init(command: String, cols: Int, rows: Int) throws {
         socket = "asynctop-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         let shell = "\(command); echo asynctop-exit=$?; sleep 600"
         // Not Foundation's Process: the tmux server forks off this call, and waiting on it
@@ -24,21 +24,21 @@ final class TmuxSession {
     deinit { _ = Self.spawnAndWait(["tmux", "-L", socket, "kill-server"]) }
 
     /// Sends key names as tmux spells them ("j", "Enter", "Escape", "F10").
-    func send(_ keys: String...) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys"] + keys) }
+    public func send(_ keys: String...) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys"] + keys) }
 
     /// Types text literally.
-    func type(_ text: String) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys", "-l", text]) }
+    public func type(_ text: String) { _ = Self.spawnAndWait(["tmux", "-L", socket, "send-keys", "-l", text]) }
 
     /// Resizes the window, as dragging a terminal's corner would. - Returns: tmux's exit status.
-    func resize(cols: Int, rows: Int) -> Int32 {
+    public func resize(cols: Int, rows: Int) -> Int32 {
         Self.spawnAndWait(["tmux", "-L", socket, "resize-window", "-x", "\(cols)", "-y", "\(rows)"])
     }
 
     /// The pane's text now.
-    func capture() -> String { tmux("capture-pane", "-p").output }
+    public func capture() -> String { tmux("capture-pane", "-p").output }
 
     /// The process id of the command (the child of the pane's shell).
-    func commandPID() -> Int32? {
+    public func commandPID() -> Int32? {
         guard let shell = Int32(tmux("display-message", "-p", "#{pane_pid}").output.trimmingCharacters(in: .whitespacesAndNewlines))
         else { return nil }
         let children = Self.run(["pgrep", "-P", "\(shell)"]).output
@@ -48,7 +48,7 @@ final class TmuxSession {
     /// Polls the pane until `condition` holds or `timeout` passes.
     /// - Returns: The last capture, whether or not the condition held; check it with #expect.
     @discardableResult
-    func waitFor(timeout: Duration = .seconds(10), _ condition: (String) -> Bool) -> String {
+    public func waitFor(timeout: Duration = .seconds(10), _ condition: (String) -> Bool) -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var text = capture()
@@ -60,7 +60,7 @@ final class TmuxSession {
     }
 
     /// Waits for text to appear. - Returns: Whether it did before the timeout.
-    func waitFor(_ text: String, timeout: Duration = .seconds(10)) -> Bool {
+    public func waitFor(_ text: String, timeout: Duration = .seconds(10)) -> Bool {
         waitFor(timeout: timeout) { $0.contains(text) }.contains(text)
     }
 
@@ -74,7 +74,7 @@ final class TmuxSession {
     ///
     /// posix_spawn and waitpid, not Foundation's Process: waiting through Process never
     /// returned once tmux servers had forked off earlier calls.
-    static func run(_ arguments: [String], stdinPath: String = "/dev/null") -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], stdinPath: String = "/dev/null") -> (status: Int32, output: String) {
         let outputPath = NSTemporaryDirectory() + "asynctop-run-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let status = spawnAndWait(arguments, stdinPath: stdinPath, outputPath: outputPath)
@@ -83,7 +83,7 @@ final class TmuxSession {
     }
 
     /// Runs a program from PATH, output to `outputPath` (or discarded). - Returns: Its exit status.
-    static func spawnAndWait(_ arguments: [String], stdinPath: String = "/dev/null",
+    public static func spawnAndWait(_ arguments: [String], stdinPath: String = "/dev/null",
                              outputPath: String = "/dev/null") -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -109,5 +109,5 @@ final class TmuxSession {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 
-    struct SessionError: Error { let message: String }
+    public struct SessionError: Error { public let message: String }
 }

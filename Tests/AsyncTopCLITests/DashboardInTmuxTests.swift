@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TmuxTestSupport
+
+/// The real `asynctop` in a real terminal: its own loop, the demos, the dashboard.
+@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+       .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
+struct DashboardInTmuxTests {
+    func start(_ arguments: String = "", cols: Int = 130, rows: Int = 40) throws -> TmuxSession {
+        try TmuxSession(command: "'\(BuiltBinary.asynctop!)' \(arguments)", cols: cols, rows: rows)
+    }
+
+    @Test func aDemoRunsOnTheLiveLoopAndShowsItsTree() throws {
+        let session = try start("--demo gather")
+        #expect(session.waitFor("demo gather"))
+        // a, b, c under the demo, finishing b first and all three done after 0.3 s.
+        let screen = session.waitFor { $0.contains("└─ c") && $0.components(separatedBy: "✓ done").count >= 5 }
+        #expect(screen.contains("├─ a") && screen.contains("├─ b") && screen.contains("└─ c"))
+        #expect(screen.contains("loop asynctop · running"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func theLauncherStartsADemoAndCancelReachesTheLoop() throws {
+        let session = try start()
+        #expect(session.waitFor("F2Demos"))
+        session.send("d")
+        #expect(session.waitFor("cancel-cascade"))
+        // The catalogue lists gather, to-thread, cancel-cascade: pick the third.
+        session.send("j")
+        session.send("j")
+        session.send("Enter")
+        #expect(session.waitFor("└─ root"))
+        #expect(session.waitFor("middle"))
+        // Select root (the demo task, then root) and cancel it from the dashboard.
+        session.send("g")
+        session.send("j")
+        session.send("c")
+        #expect(session.waitFor("Cancel task"))
+        session.type("from tmux")
+        session.send("Enter")
+        let screen = session.waitFor { $0.contains("⊘ cancelled") && $0.contains("from tmux") }
+        #expect(screen.contains("from tmux"), "the message of the dashboard's cancel shows on the task")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func sigtermRestoresTheTerminal() throws {
+        let session = try start()
+        #expect(session.waitFor("F10Quit"))
+        let pid = try #require(session.commandPID())
+        kill(pid, SIGTERM)
+        #expect(session.waitFor("asynctop-exit=143"))
+        #expect(!session.capture().contains("F10Quit"), "the dashboard is gone from the screen")
+    }
+}
+
+@Suite(.enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
+struct CommandLineTests {
+    @Test func demosListsTheCatalogue() {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demos"])
+        #expect(status == 0)
+        for name in ["gather", "to-thread", "cancel-cascade"] { #expect(output.contains(name)) }
+    }
+
+    @Test func anUnknownDemoIsAClearError() {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "--demo", "nope"])
+        #expect(status != 0)
+        #expect(output.contains("unknown demo 'nope'"))
+        #expect(output.contains("gather"))
+    }
+
+    @Test func withoutATerminalItSaysSoAndExits() {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!], stdinPath: "/dev/null")
+        #expect(status != 0)
+        #expect(output.lowercased().contains("terminal"), "got: \(output)")
+    }
+
+    @Test func helpDescribesTheCommand() {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "--help"])
+        #expect(status == 0)
+        #expect(output.contains("top for async tasks"))
+        #expect(output.contains("demos"))
+    }
+}
