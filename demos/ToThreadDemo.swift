@@ -10,7 +10,7 @@ extension DemoCatalogue {
     ) { loop in
         let start = loop.time()
         let blocking = try spawn(name: "blocking-io") { () async throws -> String in
-            try await AsyncTopRuntime.toThread(label: "sleep(2) on a thread") { Foundation.sleep(2) }
+            _ = try await AsyncTopRuntime.toThread(label: "sleep(2) on a thread") { Foundation.sleep(2) }
             return "blocking done"
         }
         let sleeper = try spawn(name: "sleeper") { () async throws -> String in
