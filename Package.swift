@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "asynctop-bench",
             dependencies: [
-                "AsyncTopRuntime",
+                "AsyncTopRuntime", "AsyncTopTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,8 +20,7 @@ struct Session {
 
     /// Takes a fresh snapshot from the source.
     mutating func pull() {
-        let snapshot = source.snapshot()
-        list = TaskList(snapshot: snapshot, options: state.listOptions)
+        list = list.updating(to: source.snapshot())
         needsDraw = true
     }
 

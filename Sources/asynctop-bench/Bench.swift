@@ -15,6 +15,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case timers
     case allTasksSnapshot = "all_tasks_snapshot"
     case memoryPerTask = "memory_per_task"
+    case render
+    case dashboardCPU = "dashboard_cpu"
 }
 
 @main
@@ -33,8 +35,8 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode == .global, workload == .allTasksSnapshot {
-            throw ValidationError("all_tasks_snapshot needs a loop: the global executor keeps no registry")
+        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU].contains(workload) {
+            throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }
 

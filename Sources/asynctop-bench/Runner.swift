@@ -7,6 +7,11 @@ struct Runner: Sendable {
     let n: Int
 
     func run(_ workload: Workload) async throws -> Measured {
+        switch workload {
+        case .render: return DashboardWorkloads.render(n: n)
+        case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
+        default: break
+        }
         switch mode {
         case .global:
             return try await onGlobal(workload)
@@ -88,6 +93,8 @@ struct Runner: Sendable {
             let rss1 = currentRSSBytes()
             for task in parked { task.cancel() }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .render, .dashboardCPU:
+            fatalError("run before the mode switch")
         }
     }
 
@@ -132,7 +139,7 @@ struct Runner: Sendable {
             gate.releaseAll()
             for task in parked { await task.value }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
-        case .allTasksSnapshot:
+        case .allTasksSnapshot, .render, .dashboardCPU:
             fatalError("validated away")
         }
     }

@@ -17,8 +17,21 @@ struct TaskForest: Sendable {
         let n = tasks.count
         var parent = [Int32](repeating: -1, count: n)
         var counts = [Int32](repeating: 0, count: n + 1)
-        for (i, task) in tasks.enumerated() {
-            guard let pid = task.parentID, let p = Self.index(of: pid, in: tasks), p != i else { continue }
+        // Ids and parent ids in flat arrays first, in one pass over the task values: the
+        // binary searches then stay in cache instead of following a pointer at every step.
+        var ids = [TaskID](repeating: 0, count: n)
+        var parentIDs = [TaskID](repeating: 0, count: n)
+        tasks.withUnsafeBufferPointer { tasks in
+            for i in 0..<n {
+                let task = tasks[i]
+                ids[i] = task.id
+                parentIDs[i] = task.parentID ?? 0
+            }
+        }
+        for i in 0..<n where parentIDs[i] != 0 {
+            // Parents come before their children in id order: search only below.
+            guard let p = Self.index(of: parentIDs[i], in: ids, below: i) ?? Self.index(of: parentIDs[i], in: ids),
+                  p != i else { continue }
             parent[i] = Int32(p)
             counts[p + 1] += 1
         }
@@ -51,5 +64,15 @@ struct TaskForest: Sendable {
             if tasks[mid].id < id { lo = mid + 1 } else { hi = mid }
         }
         return lo < tasks.count && tasks[lo].id == id ? lo : nil
+    }
+
+    /// The index of `id` in ascending `ids`, searching `0..<end`.
+    static func index(of id: TaskID, in ids: [TaskID], below end: Int? = nil) -> Int? {
+        var lo = 0, hi = end ?? ids.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < (end ?? ids.count) && ids[lo] == id ? lo : nil
     }
 }

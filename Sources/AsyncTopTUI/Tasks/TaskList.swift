@@ -36,6 +36,26 @@ public struct TaskList: Sendable {
         }
     }
 
+    private init(snapshot: Snapshot, options: Options, rows: [TaskRow], forest: TaskForest) {
+        self.snapshot = snapshot
+        self.options = options
+        self.rows = rows
+        self.forest = forest
+    }
+
+    /// The list for a newer snapshot. When the new snapshot holds the same tasks in the same
+    /// order and the layout depends on nothing that can change (no state filter, id order),
+    /// the rows are kept and only the task values are new: O(n) comparisons of ids instead of
+    /// a rebuild.
+    public func updating(to snapshot: Snapshot) -> TaskList {
+        let old = self.snapshot.tasks, new = snapshot.tasks
+        if options.filter == .all, options.sort == SortOrder(), old.count == new.count,
+           zip(old, new).allSatisfy({ $0.id == $1.id && $0.parentID == $1.parentID }) {
+            return TaskList(snapshot: snapshot, options: options, rows: rows, forest: forest)
+        }
+        return TaskList(snapshot: snapshot, options: options)
+    }
+
     /// The task shown on a row.
     public func task(at row: Int) -> TaskInfo { snapshot.tasks[rows[row].taskIndex] }
 

@@ -17,11 +17,14 @@ struct TreeBuilder {
         // Each frame: a task index, its depth, whether it is the last sibling, its guides.
         var stack: [(index: Int32, depth: Int, isLast: Bool, guides: UInt64)] = []
 
-        func push(_ siblings: [Int32], depth: Int, guides: UInt64) {
+        func push<Siblings: BidirectionalCollection<Int32>>(_ siblings: Siblings, depth: Int, guides: UInt64) {
+            let last = siblings.count - 1
             for (n, i) in siblings.enumerated().reversed() {
-                stack.append((i, depth, n == siblings.count - 1, guides))
+                stack.append((i, depth, n == last, guides))
             }
         }
+        // With every task shown in id order, children need no copy, filter or sort.
+        let plain = options.filter == .all && options.sort == SortOrder()
 
         func walk(from roots: [Int32]) {
             push(ordered(roots, shown), depth: 0, guides: 0)
@@ -29,11 +32,13 @@ struct TreeBuilder {
                 let i = Int(frame.index)
                 guard !visited[i] else { continue }
                 visited[i] = true
-                let kids = ordered(Array(forest.children(of: i)), shown)
-                let collapsed = !kids.isEmpty && options.collapsed.contains(tasks[i].id)
+                let slice = forest.children(of: i)
+                let kids: [Int32] = plain ? [] : ordered(Array(slice), shown)
+                let hasChildren = plain ? !slice.isEmpty : !kids.isEmpty
+                let collapsed = hasChildren && !options.collapsed.isEmpty && options.collapsed.contains(tasks[i].id)
                 rows.append(TaskRow(taskIndex: i, depth: frame.depth, isLast: frame.isLast, guides: frame.guides,
-                                    hasChildren: !kids.isEmpty, isCollapsed: collapsed,
-                                    matchesFilter: options.filter.admits(tasks[i].state.kind)))
+                                    hasChildren: hasChildren, isCollapsed: collapsed,
+                                    matchesFilter: plain || options.filter.admits(tasks[i].state.kind)))
                 guard !collapsed else {
                     markHidden(below: i, &visited)
                     continue
@@ -42,7 +47,7 @@ struct TreeBuilder {
                 let depth = frame.depth
                 let continues = depth > 0 && depth <= 64 && !frame.isLast
                 let guides = continues ? frame.guides | (1 << UInt64(depth - 1)) : frame.guides
-                push(kids, depth: frame.depth + 1, guides: guides)
+                if plain { push(slice, depth: frame.depth + 1, guides: guides) } else { push(kids, depth: frame.depth + 1, guides: guides) }
             }
         }
 
