@@ -17,11 +17,16 @@ public enum DashboardTerminal {
     /// - Parameters:
     ///   - source: Where snapshots come from and commands go.
     ///   - demos: What the demo launcher offers.
+    ///   - ascii: draw with ASCII glyphs even where the locale allows Unicode.
+    ///   - monochrome: draw without colours even where the terminal has them.
     /// - Throws: ``TerminalError`` when there is no usable terminal.
-    public static func run(source: any SnapshotSource, demos: [DemoEntry]) throws {
+    public static func run(source: any SnapshotSource, demos: [DemoEntry], ascii: Bool = false,
+                           monochrome: Bool = false) throws {
         let terminal = try Terminal()
         defer { terminal.restore() }
-        var session = Session(source: source, state: ViewState(demos: demos, display: terminal.displayOptions),
+        let display = DisplayOptions(colors: terminal.displayOptions.colors && !monochrome,
+                                     unicode: terminal.displayOptions.unicode && !ascii)
+        var session = Session(source: source, state: ViewState(demos: demos, display: display),
                               size: terminal.size)
         let clock = ContinuousClock()
         var lastPull = clock.now

@@ -11,8 +11,14 @@ struct DashboardCommand: ParsableCommand {
         commandName: "dashboard",
         abstract: "Start an event loop and open the dashboard on it (the default).")
 
-    @Option(name: .customLong("demo"), help: "Launch these demos at start (repeatable).")
+    @Option(name: .customLong("demo"), help: "Launch this demo at start (repeatable).")
     var demos: [String] = []
+
+    @Flag(help: "Draw with ASCII glyphs only (automatic when the locale is not UTF-8).")
+    var ascii = false
+
+    @Flag(name: .customLong("no-color"), help: "Draw without colours (as NO_COLOR does).")
+    var noColor = false
 
     func validate() throws {
         for name in demos where DemoCatalogue.named(name) == nil {
@@ -20,6 +26,7 @@ struct DashboardCommand: ParsableCommand {
         }
     }
 
+    /// Runs on the main thread: the dashboard owns it, and the loop has a thread of its own.
     func run() throws {
         let loop = EventLoop(name: "asynctop")
         let running = Task.detached { try await loop.runForever() }
@@ -30,9 +37,15 @@ struct DashboardCommand: ParsableCommand {
             _ = running
         }
         do {
-            try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary) })
+            try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary) },
+                                      ascii: ascii, monochrome: noColor)
         } catch let error as TerminalError {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("""
+                \(error.description)
+                Without a terminal, list the demos with `asynctop demos`; see `asynctop --help`.
+
+                """.utf8))
+            throw ExitCode(2)
         }
     }
 }

@@ -11,12 +11,37 @@ struct DashboardInTmuxTests {
     }
 
     @Test func aDemoRunsOnTheLiveLoopAndShowsItsTree() throws {
-        let session = try start("--demo gather")
+        let session = try start("--demo gather", cols: 120, rows: 40)
         #expect(session.waitFor("demo gather"))
+        #expect(session.alternateScreenOn())
         // a, b, c under the demo, finishing b first and all three done after 0.3 s.
         let screen = session.waitFor { $0.contains("└─ c") && $0.components(separatedBy: "✓ done").count >= 5 }
         #expect(screen.contains("├─ a") && screen.contains("├─ b") && screen.contains("└─ c"))
         #expect(screen.contains("loop asynctop · running"))
+        // A resize redraws at the new size, and back.
+        #expect(session.resize(cols: 100, rows: 30) == 0)
+        #expect(session.waitFor { $0.split(separator: "\n").contains { $0.contains("F10Quit") } }.contains("demo gather"))
+        #expect(session.resize(cols: 120, rows: 40) == 0)
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+        #expect(!session.alternateScreenOn(), "the terminal is back from the alternate screen")
+    }
+
+    @Test func ctrlCRestoresTheTerminal() throws {
+        // Ctrl-C signals the pane's whole foreground group: the wrapping shell traps it so it
+        // lives on to print the status.
+        let session = try TmuxSession(command: "trap : INT; '\(BuiltBinary.asynctop!)'", cols: 120, rows: 40)
+        #expect(session.waitFor("F10Quit"))
+        session.send("C-c")
+        #expect(session.waitFor("asynctop-exit=130"))
+        #expect(!session.alternateScreenOn())
+    }
+
+    @Test func asciiAndMonochromeOnRequest() throws {
+        let session = try start("--ascii --no-color --demo gather")
+        let screen = session.waitFor { $0.contains("`- c") }
+        #expect(screen.contains("|- a"), "ASCII tree guides")
+        #expect(!screen.contains("├─") && !screen.contains("✓"))
         session.send("q")
         #expect(session.waitFor("asynctop-exit=0"))
     }
@@ -72,8 +97,9 @@ struct CommandLineTests {
 
     @Test func withoutATerminalItSaysSoAndExits() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!], stdinPath: "/dev/null")
-        #expect(status != 0)
-        #expect(output.lowercased().contains("terminal"), "got: \(output)")
+        #expect(status == 2)
+        #expect(output.contains("standard input is not a terminal"), "got: \(output)")
+        #expect(output.contains("asynctop demos"), "points to what works without a terminal")
     }
 
     @Test func helpDescribesTheCommand() {

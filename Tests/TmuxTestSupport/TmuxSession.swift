@@ -37,6 +37,11 @@ public final class TmuxSession {
     /// The pane's text now.
     public func capture() -> String { tmux("capture-pane", "-p").output }
 
+    /// True while the pane shows the alternate screen (a full-screen program is drawing).
+    public func alternateScreenOn() -> Bool {
+        tmux("display-message", "-p", "#{alternate_on}").output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
     /// The process id of the command (the child of the pane's shell).
     public func commandPID() -> Int32? {
         guard let shell = Int32(tmux("display-message", "-p", "#{pane_pid}").output.trimmingCharacters(in: .whitespacesAndNewlines))
