@@ -42,6 +42,7 @@ extension EventLoop {
     }
 
     func buildSnapshot() -> Snapshot {
+        registry.evict(now: timeBase.now())
         let snapshot = Snapshot(
             version: registry.version, takenAt: timeBase.now(), epoch: timeBase.epoch, loopName: name,
             stats: loopStats(), tasks: registry.infos(executor: name), executors: executorInfos())
@@ -55,6 +56,7 @@ extension EventLoop {
 
     func buildDelta(since version: UInt64) -> SnapshotDelta {
         let now = timeBase.now()
+        registry.evict(now: now)
         if let removed = registry.removed(after: version) {
             return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
                                  changed: registry.infos(changedAfter: version, executor: name), removed: removed,
