@@ -25,7 +25,7 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
 /// `/proc/<pid>/task/*/comm`). A pool with one worker runs its calls one at a time, in
 /// submission order. Its queue and running calls, with the tasks awaiting them, show in
 /// every loop's snapshot.
-public final class ThreadPoolExecutor: @unchecked Sendable {
+public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
     public let name: String
     public let maxWorkers: Int
 
@@ -139,27 +139,5 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
             QueuedItem(item: $0.id, task: $0.awaitingTask, enqueuedAt: loopTime($0.enqueuedAt), label: $0.label)
         }
         return ExecutorInfo(name: name, kind: .threads, workers: workers, queue: queued, queueDepth: depth)
-    }
-}
-
-/// The live executors other than the loops, for snapshots.
-final class ExecutorRegistry: @unchecked Sendable {
-    static let shared = ExecutorRegistry()
-    private struct Entry { weak var pool: ThreadPoolExecutor? }
-    private let entries = Mutex<[Entry]>([])
-
-    func add(_ pool: ThreadPoolExecutor) {
-        entries.withLock { $0.append(Entry(pool: pool)) }
-    }
-
-    func remove(_ pool: ThreadPoolExecutor) {
-        entries.withLock { $0.removeAll { $0.pool == nil || $0.pool === pool } }
-    }
-
-    var pools: [ThreadPoolExecutor] {
-        entries.withLock { entries in
-            entries.removeAll { $0.pool == nil }
-            return entries.compactMap(\.pool)
-        }
     }
 }
