@@ -88,6 +88,8 @@ struct Runner: Sendable {
             let rss1 = currentRSSBytes()
             for task in parked { task.cancel() }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
+        case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         }
     }
 
@@ -132,6 +134,8 @@ struct Runner: Sendable {
             gate.releaseAll()
             for task in parked { await task.value }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .toThread: return try await ExecutorWorkloads.toThreadOnGlobal(n: n)
+        case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .allTasksSnapshot:
             fatalError("validated away")
         }
