@@ -18,7 +18,10 @@ ProcessPool.register("sleepMs") { (ms: Int) -> Int in
     return Int(getpid())
 }
 ProcessPool.register("pid") { (_: Int) -> Int in Int(getpid()) }
-ProcessPool.register("crash") { (_: Int) -> Int in abort() }
+ProcessPool.register("crash") { (_: Int) -> Int in
+    signal(SIGABRT, SIG_DFL)  // a plain crash, without the Swift backtracer's report
+    abort()
+}
 ProcessPool.register("fail") { (_: Int) -> Int in throw Failure() }
 ProcessPool.register("echo") { (text: String) -> String in text }
 

@@ -111,6 +111,9 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
     /// The pids of the worker processes now.
     public var workerPIDs: [Int32] { lock.withLock { workers.map(\.process.pid) } }
 
+    /// The pool's own pipe descriptors in this process (for tests of leaks).
+    var openDescriptors: [Int32] { lock.withLock { workers.flatMap(\.process.descriptors) } }
+
     /// Stops taking work: Python's `shutdown(wait=, cancel_futures=)`. Each worker exits
     /// once it finished its call and the queue is empty; every one is reaped.
     ///

@@ -76,6 +76,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     var requestsClosed: Bool { requestFD < 0 }
 
+    /// The parent's open descriptors of this worker (for tests of leaks).
+    var descriptors: [Int32] { [requestFD, resultFD].filter { $0 >= 0 } }
+
     /// Waits for the process to end (after its results reached end of file), closes the
     /// last descriptor, and says how it ended.
     func reap() -> String {
