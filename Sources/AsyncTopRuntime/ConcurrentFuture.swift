@@ -10,8 +10,8 @@ public final class ConcurrentFuture<T: Sendable>: @unchecked Sendable {
 
     init(box: TaskBox) {
         self.box = box
-        let filled = box.addCallback { [self] in fill(box.result!) }
-        if !filled { fill(box.result!) }
+        // Not a done callback: those run on the loop, which may stop before it runs them.
+        Task.detached { [self] in fill(await box.waitForResult()) }
     }
 
     private func fill(_ result: Result<any Sendable, any Error>) {

@@ -80,6 +80,8 @@ struct FrameReader {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Reused for every read: a fresh 64 KiB array per frame cost more than the frame.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(fd: Int32) { self.fd = fd }
 
@@ -103,7 +105,6 @@ struct FrameReader {
     }
 
     private mutating func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
