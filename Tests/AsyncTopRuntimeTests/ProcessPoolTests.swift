@@ -185,6 +185,14 @@ import TmuxTestSupport
                 return
             }
             nowhere.shutdown()
+
+            let notAWorker = try ProcessPoolExecutor(maxWorkers: 1, name: "not-a-worker", executablePath: "/bin/true")
+            let silent = await failure { try await notAWorker.run("square", 3, returning: Int.self) }
+            guard case .notAWorker("/bin/true", _)? = silent as? ProcessPoolError else {
+                Issue.record("expected not a worker, got \(String(describing: silent))")
+                return
+            }
+            notAWorker.shutdown()
         }
         pool.shutdown()
         await #expect(throws: ExecutorError.shutDown("bad-input")) {

@@ -12,6 +12,9 @@ public enum ProcessPoolError: Error, Equatable, CustomStringConvertible {
     case badResult(function: String, reason: String)
     /// A worker process could not be started.
     case spawnFailed(path: String, reason: String)
+    /// The program started but never served as a worker: it does not call
+    /// ``ProcessPool/runWorkerIfRequested()`` first thing in `main`.
+    case notAWorker(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum ProcessPoolError: Error, Equatable, CustomStringConvertible {
         case .failed(let function, let message): "\(function) failed in its worker: \(message)"
         case .badResult(let function, let reason): "the result of \(function) could not be decoded: \(reason)"
         case .spawnFailed(let path, let reason): "cannot start a process pool worker from \(path): \(reason)"
+        case .notAWorker(let path, let reason):
+            "\(path) did not start as a process pool worker (\(reason)); call ProcessPool.runWorkerIfRequested() at the top of its main"
         }
     }
 }

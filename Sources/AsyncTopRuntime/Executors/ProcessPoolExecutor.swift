@@ -46,6 +46,9 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
     private var queue: Deque<Call> = []
     private var workers: [Worker] = []
     private var isShutDown = false
+    /// A started program that does not say it is ready within this many milliseconds is
+    /// not a worker (it may be running its own main): it is killed.
+    static let readyTimeoutMilliseconds: Int32 = 10_000
 
     /// - Parameters:
     ///   - maxWorkers: at most this many worker processes (default: the number of cores).
@@ -203,6 +206,11 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
     private func readResponses(of worker: Worker) {
         var reader = FrameReader(fd: worker.process.resultFD)
         let pid = worker.process.pid
+        var readiness = pollfd(fd: worker.process.resultFD, events: Int16(POLLIN), revents: 0)
+        var polled: Int32
+        repeat { polled = poll(&readiness, 1, Self.readyTimeoutMilliseconds) } while polled < 0 && errno == EINTR
+        let silent = polled == 0
+        if silent { kill(pid, SIGKILL) }
         while let payload = reader.next() {
             guard let response = WorkerFrame.parseResponse(payload) else { break }
             if response.status == .ready {
@@ -221,11 +229,25 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
             guard let call, call.item.id == response.id else { continue }
             call.item.finish(with: Self.result(of: response, function: call.function, pid: pid))
         }
-        let reason = worker.process.reap()
+        let ended = worker.process.reap()
+        let reason = silent ? "no answer in \(Self.readyTimeoutMilliseconds / 1000) s; killed" : ended.description
+        // A program that ended by itself, or said nothing, before it was ready is not a
+        // worker program; one killed by a signal while it started up is a broken worker.
+        let notAWorker = !worker.ready && (silent || !ended.bySignal)
         let broken: Call? = lock.withLock {
             workers.removeAll { $0 === worker }
             let broken = worker.call
             worker.call = nil
+            defer { lock.broadcast() }
+            if notAWorker {
+                // Starting another would fail the same way.
+                let stranded = Array(queue)
+                queue.removeAll()
+                for call in stranded where call.item.begin(on: worker.name) {
+                    call.item.finish(with: .failure(ProcessPoolError.notAWorker(path: executablePath, reason: reason)))
+                }
+                return broken
+            }
             if !isShutDown && !queue.isEmpty && workers.count < maxWorkers {
                 if (try? startWorker()) == nil && workers.isEmpty {
                     // Nothing can run the queued calls: fail them rather than leave them waiting.
@@ -236,10 +258,12 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
                     }
                 }
             }
-            lock.broadcast()
             return broken
         }
-        broken?.item.finish(with: .failure(ProcessPoolError.brokenWorker(pid: pid, function: broken!.function, reason: reason)))
+        guard let broken else { return }
+        broken.item.finish(with: .failure(notAWorker
+            ? ProcessPoolError.notAWorker(path: executablePath, reason: reason)
+            : ProcessPoolError.brokenWorker(pid: pid, function: broken.function, reason: reason)))
     }
 
     private static func result(of response: WorkerFrame.Response, function: String, pid: Int32)

@@ -81,14 +81,14 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// Waits for the process to end (after its results reached end of file), closes the
     /// last descriptor, and says how it ended.
-    func reap() -> String {
+    func reap() -> (description: String, bySignal: Bool) {
         close(resultFD)
         var exitCode: Int32 = 0
         var signal: Int32 = 0
         let rc = asynctop_reap_child(pid, &exitCode, &signal)
-        if rc != 0 { return "waitpid: \(String(cString: strerror(rc)))" }
-        if signal != 0 { return "killed by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")" }
-        return "exited with status \(exitCode)"
+        if rc != 0 { return ("waitpid: \(String(cString: strerror(rc)))", false) }
+        if signal != 0 { return ("killed by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")", true) }
+        return ("exited with status \(exitCode)", false)
     }
 
     private func signalName(_ signal: Int32) -> String? {
