@@ -55,7 +55,12 @@ let package = Package(
         // A fake snapshot source in a real terminal, for tmux tests of the terminal layer alone.
         .executableTarget(name: "asynctop-tui-fixture", dependencies: ["AsyncTopTerminal", "AsyncTopTUI", "AsyncTopModel"]),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
-        .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopDemos"]),
+        // A process pool worker with a few functions, for the process pool's tests.
+        .executableTarget(name: "asynctop-worker-fixture", dependencies: ["AsyncTopRuntime"]),
+        .testTarget(
+            name: "AsyncTopRuntimeTests",
+            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "asynctop-worker-fixture", "TmuxTestSupport"]
+        ),
         .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
         // tmux sessions and the location of built binaries, for the tests of real programs.
         .target(name: "TmuxTestSupport", path: "Tests/TmuxTestSupport"),

@@ -109,6 +109,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Replaces the pool of ``toThread(label:_:)``: asyncio's `set_default_executor`. The
+    /// previous pool is not shut down.
+    public func setDefaultExecutor(_ pool: ThreadPoolExecutor) {
+        defaultPool.withLock { $0 = pool }
+    }
+
     /// The loop whose thread calls this, if any.
     public static var current: EventLoop? {
         asynctop_tls_loop().map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }

@@ -17,6 +17,8 @@ public enum LoopError: Error, Equatable, CustomStringConvertible {
     case invalidDuration(Double)
     /// A call that must be made on a loop's thread was made elsewhere.
     case notOnLoop(String)
+    /// A blocking wait for a result ran out of time (seconds).
+    case timedOut(Double)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum LoopError: Error, Equatable, CustomStringConvertible {
         case .invalidState(let what): "invalid state: \(what)"
         case .invalidDuration(let value): "invalid duration \(value): must be a finite number of seconds"
         case .notOnLoop(let what): "\(what) must be called from a task or callback of an event loop"
+        case .timedOut(let seconds): "timed out after \(seconds) s waiting for the result"
         }
     }
 }

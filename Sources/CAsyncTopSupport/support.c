@@ -5,6 +5,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+
+extern char **environ;
 
 int asynctop_set_thread_name(const char *name) {
     char cut[16];
@@ -32,3 +40,70 @@ void asynctop_set_tls_spawn_slot(void *value) { spawn_slot = value; }
 static __thread void *loop_slot __attribute__((tls_model("initial-exec")));
 void *asynctop_tls_loop(void) { return loop_slot; }
 void asynctop_set_tls_loop(void *value) { loop_slot = value; }
+
+static int raise_fd(int fd) {
+    if (fd >= 10) return fd;
+    int raised = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return raised;
+}
+
+int asynctop_cloexec_pipe(int fds[2]) {
+    int raw[2];
+    if (pipe2(raw, O_CLOEXEC) != 0) return errno;
+    int r = raise_fd(raw[0]);
+    if (r < 0) { int e = errno; close(raw[1]); return e; }
+    int w = raise_fd(raw[1]);
+    if (w < 0) { int e = errno; close(r); return e; }
+    fds[0] = r;
+    fds[1] = w;
+    return 0;
+}
+
+int asynctop_spawn_worker(const char *path, char *const argv[], const char *extra_env,
+                          int request_fd, int result_fd, int *pid_out) {
+    size_t name_len = strchr(extra_env, '=') ? (size_t)(strchr(extra_env, '=') - extra_env) + 1 : strlen(extra_env);
+    size_t count = 0;
+    for (char **e = environ; e && *e; e++) count++;
+    char **envp = malloc((count + 2) * sizeof(char *));
+    if (!envp) return ENOMEM;
+    size_t n = 0;
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, extra_env, name_len) != 0) envp[n++] = *e;
+    }
+    envp[n++] = (char *)extra_env;
+    envp[n] = NULL;
+
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&actions, request_fd, 3);
+    posix_spawn_file_actions_adddup2(&actions, result_fd, 4);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    free(envp);
+    if (rc == 0) *pid_out = (int)pid;
+    return rc;
+}
+
+int asynctop_reap_child(int pid, int *exit_code, int *signal_out) {
+    int status = 0;
+    pid_t r;
+    do { r = waitpid((pid_t)pid, &status, 0); } while (r < 0 && errno == EINTR);
+    if (r < 0) return errno;
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    *signal_out = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    return 0;
+}

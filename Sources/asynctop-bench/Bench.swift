@@ -17,6 +17,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case memoryPerTask = "memory_per_task"
     case render
     case dashboardCPU = "dashboard_cpu"
+    case toThread = "to_thread"
+    case processRoundtrip = "process_roundtrip"
 }
 
 @main
@@ -28,6 +30,13 @@ struct Bench: AsyncParsableCommand {
         Workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).
         yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
         """)
+
+    /// The process_roundtrip workload's workers are this program in worker mode.
+    static func main() async {
+        ExecutorWorkloads.registerWorkerFunctions()
+        ProcessPool.runWorkerIfRequested()
+        await main(nil)
+    }
 
     @Argument(help: "The workload.") var workload: Workload
     @Argument(help: "N, the workload's size.") var n: Int

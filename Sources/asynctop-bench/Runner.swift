@@ -93,6 +93,8 @@ struct Runner: Sendable {
             let rss1 = currentRSSBytes()
             for task in parked { task.cancel() }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
+        case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .render, .dashboardCPU:
             fatalError("run before the mode switch")
         }
@@ -139,6 +141,8 @@ struct Runner: Sendable {
             gate.releaseAll()
             for task in parked { await task.value }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .toThread: return try await ExecutorWorkloads.toThreadOnGlobal(n: n)
+        case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .allTasksSnapshot, .render, .dashboardCPU:
             fatalError("validated away")
         }

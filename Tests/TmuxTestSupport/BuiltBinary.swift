@@ -4,10 +4,12 @@ import Foundation
 ///
 /// A test target that depends on an executable target makes SwiftPM build it into the same
 /// products folder as the test bundle. An environment variable (`ASYNCTOP_TUI_FIXTURE` for
-/// the fixture, `ASYNCTOP_BINARY` for asynctop) overrides the search.
+/// the fixture, `ASYNCTOP_BINARY` for asynctop, `ASYNCTOP_WORKER_FIXTURE` for the process
+/// pool's worker) overrides the search.
 public enum BuiltBinary {
     public static let fixture = path(named: "asynctop-tui-fixture", override: "ASYNCTOP_TUI_FIXTURE")
     public static let asynctop = path(named: "asynctop", override: "ASYNCTOP_BINARY")
+    public static let workerFixture = path(named: "asynctop-worker-fixture", override: "ASYNCTOP_WORKER_FIXTURE")
 
     static func path(named name: String, override: String) -> String? {
         if let path = ProcessInfo.processInfo.environment[override] { return path }

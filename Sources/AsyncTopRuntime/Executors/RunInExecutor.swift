@@ -18,17 +18,23 @@ public func runInExecutor<T: Sendable>(
         Result { try call() as any Sendable }
     }
     try executor.submit(item)
+    return try await awaitWorkItem(item, on: loop) { executor.dequeue(item) } as! T
+}
+
+/// Awaits a submitted item as a visible wait. Cancelling the awaiting task ends the await;
+/// `dequeue` runs when the item was still queued.
+func awaitWorkItem(_ item: WorkItem, on loop: EventLoop?,
+                   dequeue: @escaping @Sendable () -> Void) async throws -> any Sendable {
     loop?.noteWait(.subject(item))
     defer { loop?.clearWait() }
     do {
-        let value = try await withTaskCancellationHandler {
+        return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { item.install($0) }
         } onCancel: {
-            if item.cancelAwait() == .queued { executor.dequeue(item) }
+            if item.cancelAwait() == .queued { dequeue() }
         }
-        return value as! T
     } catch let error as CancellationError {
-        loop?.noteCancelDelivered(in: "\(executor.name) item \(item.id)")
+        loop?.noteCancelDelivered(in: "\(item.executorName) item \(item.id)")
         throw error
     }
 }

@@ -25,7 +25,7 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
 /// `/proc/<pid>/task/*/comm`). A pool with one worker runs its calls one at a time, in
 /// submission order. Its queue and running calls, with the tasks awaiting them, show in
 /// every loop's snapshot.
-public final class ThreadPoolExecutor: @unchecked Sendable {
+public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
     public let name: String
     public let maxWorkers: Int
 
@@ -35,7 +35,20 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
     private var workerNames: [String] = []
     private var running: [WorkItem?] = []
     private var idle = 0
+    /// Workers spinning for new work before they sleep (at most ``maxSpinners``).
+    private var spinning = 0
+    /// Workers signalled or started that have not yet looked at the queue. With one worker
+    /// on its way (or spinning), no other is woken: the one that takes a call wakes the
+    /// next if more wait, so a burst of short calls does not wake every thread.
+    private var waking = 0
+    /// `queue.count`, readable without the lock by spinning workers.
+    private let pending = Atomic<Int>(0)
+    /// A worker that found the queue empty looks again for this long before it sleeps:
+    /// under a steady stream of calls the next one usually comes sooner than a futex wake.
+    private static let spinNanos: UInt64 = 50_000
+    private static let maxSpinners = 1
     private var isShutDown = false
+    private let isShutDownFlag = Atomic<Bool>(false)
     private var exited = 0
 
     /// - Throws: `ExecutorError.invalidWorkerCount` when `maxWorkers` is below 1.
@@ -52,7 +65,21 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
         try lock.withLock {
             guard !isShutDown else { throw ExecutorError.shutDown(name) }
             queue.append(item)
-            if idle == 0 && threads.count < maxWorkers { startWorker() } else { lock.signal() }
+            pending.store(queue.count, ordering: .relaxed)
+            wakeWorkerIfNeeded()
+        }
+    }
+
+    /// Called with the lock held: wakes or starts one worker when calls wait and no
+    /// worker is already coming for them.
+    private func wakeWorkerIfNeeded() {
+        guard !queue.isEmpty, spinning + waking == 0 else { return }
+        if idle > 0 {
+            waking += 1
+            lock.signal()
+        } else if threads.count < maxWorkers {
+            waking += 1
+            startWorker()
         }
     }
 
@@ -73,13 +100,27 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
 
     private func work(index: Int, name: String) {
         lock.lock()
+        if waking > 0 { waking -= 1 }
         while true {
+            var spun = false
             while queue.isEmpty && !isShutDown {
+                if !spun && spinning < Self.maxSpinners {
+                    spun = true
+                    spinning += 1
+                    lock.unlock()
+                    spinForWork()
+                    lock.lock()
+                    spinning -= 1
+                    continue
+                }
                 idle += 1
                 lock.wait()
                 idle -= 1
+                if waking > 0 { waking -= 1 }
             }
             guard let item = queue.popFirst() else { break }
+            pending.store(queue.count, ordering: .relaxed)
+            wakeWorkerIfNeeded()
             running[index] = item
             lock.unlock()
             item.execute(on: name)
@@ -91,10 +132,20 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Waits for work without sleeping, for at most ``spinNanos``, yielding the core.
+    private func spinForWork() {
+        let deadline = MonotonicClock.now() &+ Self.spinNanos
+        while pending.load(ordering: .relaxed) == 0 && !isShutDownFlag.load(ordering: .relaxed) {
+            sched_yield()
+            if MonotonicClock.now() >= deadline { return }
+        }
+    }
+
     /// Removes a queued item (its awaiting task was cancelled). Running items stay.
     func dequeue(_ item: WorkItem) {
         lock.withLock {
             if let index = queue.firstIndex(where: { $0 === item }) { queue.remove(at: index) }
+            pending.store(queue.count, ordering: .relaxed)
         }
     }
 
@@ -106,9 +157,10 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
     public func shutdown(wait: Bool = true, cancelPending: Bool = false) {
         let dropped: [WorkItem] = lock.withLock {
             isShutDown = true
+            isShutDownFlag.store(true, ordering: .relaxed)
             lock.broadcast()
             guard cancelPending else { return [] }
-            defer { queue.removeAll() }
+            defer { queue.removeAll(); pending.store(0, ordering: .relaxed) }
             return Array(queue)
         }
         for item in dropped { item.cancelAwait() }
@@ -139,27 +191,5 @@ public final class ThreadPoolExecutor: @unchecked Sendable {
             QueuedItem(item: $0.id, task: $0.awaitingTask, enqueuedAt: loopTime($0.enqueuedAt), label: $0.label)
         }
         return ExecutorInfo(name: name, kind: .threads, workers: workers, queue: queued, queueDepth: depth)
-    }
-}
-
-/// The live executors other than the loops, for snapshots.
-final class ExecutorRegistry: @unchecked Sendable {
-    static let shared = ExecutorRegistry()
-    private struct Entry { weak var pool: ThreadPoolExecutor? }
-    private let entries = Mutex<[Entry]>([])
-
-    func add(_ pool: ThreadPoolExecutor) {
-        entries.withLock { $0.append(Entry(pool: pool)) }
-    }
-
-    func remove(_ pool: ThreadPoolExecutor) {
-        entries.withLock { $0.removeAll { $0.pool == nil || $0.pool === pool } }
-    }
-
-    var pools: [ThreadPoolExecutor] {
-        entries.withLock { entries in
-            entries.removeAll { $0.pool == nil }
-            return entries.compactMap(\.pool)
-        }
     }
 }

@@ -1,11 +1,12 @@
 import AsyncTopModel
 import Synchronization
 
-/// A call handed to a thread pool, and the task awaiting it.
+/// A call handed to an executor (a thread pool or a process pool), and the task awaiting it.
 ///
 /// Its phase moves queued → running → finished; or queued → cancelled when the awaiting
 /// task is cancelled while it waits; or running → orphaned when that happens while it runs
-/// (a thread cannot be stopped: the work runs on and its result is dropped).
+/// (a thread or a worker process cannot be stopped: the work runs on and its result is
+/// dropped).
 final class WorkItem: @unchecked Sendable, WaitSubject {
     let id: UInt64
     let executorName: String
@@ -13,7 +14,8 @@ final class WorkItem: @unchecked Sendable, WaitSubject {
     let awaitingTask: TaskID?
     /// Monotonic nanoseconds.
     let enqueuedAt: UInt64
-    private let work: @Sendable () -> Result<any Sendable, any Error>
+    /// The call, for thread pools; nil for work run elsewhere (a worker process).
+    private let work: (@Sendable () -> Result<any Sendable, any Error>)?
 
     enum Phase { case queued, running, orphaned, finished, cancelled }
     private struct State {
@@ -26,7 +28,7 @@ final class WorkItem: @unchecked Sendable, WaitSubject {
     private let state = Mutex(State())
 
     init(executorName: String, label: String?, awaitingTask: TaskID?,
-         work: @escaping @Sendable () -> Result<any Sendable, any Error>) {
+         work: (@Sendable () -> Result<any Sendable, any Error>)? = nil) {
         self.id = ResourceID.next()
         self.executorName = executorName
         self.label = label
@@ -55,15 +57,25 @@ final class WorkItem: @unchecked Sendable, WaitSubject {
     /// Called by a worker: runs the call unless its await was cancelled while it was
     /// queued, then hands the result to the awaiting task if it still waits.
     func execute(on worker: String) {
-        let go = state.withLock { state -> Bool in
+        guard begin(on: worker), let work else { return }
+        finish(with: work())
+    }
+
+    /// Marks the item running on `worker`; false when its await was cancelled while it was
+    /// queued (the item is then dropped).
+    func begin(on worker: String) -> Bool {
+        state.withLock { state -> Bool in
             guard state.phase == .queued else { return false }
             state.phase = .running
             state.worker = worker
             state.startedAt = MonotonicClock.now()
             return true
         }
-        guard go else { return }
-        let result = work()
+    }
+
+    /// The work ended, here or elsewhere: hands the result to the awaiting task if it still
+    /// waits.
+    func finish(with result: Result<any Sendable, any Error>) {
         let continuation = state.withLock { state -> UnsafeContinuation<any Sendable, any Error>? in
             let waiting = state.phase == .running
             state.phase = .finished

@@ -24,4 +24,20 @@ void asynctop_set_tls_spawn_slot(void *value);
 void *asynctop_tls_loop(void);
 void asynctop_set_tls_loop(void *value);
 
+/// A pipe whose two ends are close-on-exec and numbered 10 or above, so that a spawn's
+/// dup2 onto low descriptors never collides with them. Returns 0, or an errno.
+int asynctop_cloexec_pipe(int fds[2]);
+
+/// Spawns `path` (argv as given; the parent's environment plus `extra_env`, which replaces
+/// an entry of the same name) with `request_fd` as its descriptor 3, `result_fd` as its
+/// descriptor 4, standard input from /dev/null, and every signal unblocked and at its
+/// default action. Returns 0 and the pid in `pid_out`, or an errno.
+int asynctop_spawn_worker(const char *path, char *const argv[], const char *extra_env,
+                          int request_fd, int result_fd, int *pid_out);
+
+/// Waits for a child (retrying on EINTR). Returns 0 with its exit status in `exit_code`
+/// (-1 when it did not exit) and the signal that ended it in `signal_out` (0 when none),
+/// or an errno.
+int asynctop_reap_child(int pid, int *exit_code, int *signal_out);
+
 #endif
