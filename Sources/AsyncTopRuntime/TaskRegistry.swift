@@ -157,11 +157,11 @@ final class TaskRegistry {
         if ticks > record.pointee.maxStep { record.pointee.maxStep = ticks }
         if record.pointee.state == .running {
             let wait = pendingWait ?? .unknown
-            if record.pointee.waitSince == 0 || record.pointee.wait != wait {
+            if record.pointee.waitSince == 0 || !record.pointee.wait.continues(wait) {
                 record.pointee.rememberWait()
-                record.pointee.wait = wait
                 record.pointee.waitSince = now
             }
+            record.pointee.wait = wait
             move(slot, to: .suspended)
             record.pointee.stateSince = now
         }
