@@ -15,6 +15,9 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case timers
     case allTasksSnapshot = "all_tasks_snapshot"
     case memoryPerTask = "memory_per_task"
+    case queuePipeline = "queue_pipeline"
+    case semaphoreFanout = "semaphore_fanout"
+    case cancelStorm = "cancel_storm"
 }
 
 @main

@@ -88,6 +88,9 @@ struct Runner: Sendable {
             let rss1 = currentRSSBytes()
             for task in parked { task.cancel() }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .queuePipeline: return try await ToolkitWorkloads.queuePipeline(n: n)
+        case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanout(n: n)
+        case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
         }
     }
 
@@ -132,6 +135,9 @@ struct Runner: Sendable {
             gate.releaseAll()
             for task in parked { await task.value }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .queuePipeline: return try await ToolkitWorkloads.queuePipelineGlobal(n: n)
+        case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
+        case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .allTasksSnapshot:
             fatalError("validated away")
         }
