@@ -14,9 +14,12 @@ public struct Snapshot: Hashable, Codable, Sendable {
     /// Tasks ordered by id.
     public var tasks: [TaskInfo]
     public var executors: [ExecutorInfo]
+    /// The live synchronization primitives, queues and futures, with holders and waiters, by id.
+    public var resources: [ResourceInfo]
 
     public init(version: UInt64 = 0, takenAt: Nanos = 0, epoch: Double = 0, loopName: String = "loop",
-                stats: LoopStats = LoopStats(), tasks: [TaskInfo] = [], executors: [ExecutorInfo] = []) {
+                stats: LoopStats = LoopStats(), tasks: [TaskInfo] = [], executors: [ExecutorInfo] = [],
+                resources: [ResourceInfo] = []) {
         self.version = version
         self.takenAt = takenAt
         self.epoch = epoch
@@ -24,7 +27,11 @@ public struct Snapshot: Hashable, Codable, Sendable {
         self.stats = stats
         self.tasks = tasks
         self.executors = executors
+        self.resources = resources
     }
+
+    /// The resource with this id.
+    public func resource(_ id: UInt64) -> ResourceInfo? { resources.first { $0.id == id } }
 
     /// The task with this id, by binary search.
     public func task(_ id: TaskID) -> TaskInfo? {
@@ -42,6 +49,7 @@ public struct Snapshot: Hashable, Codable, Sendable {
         next.takenAt = delta.takenAt
         next.stats = delta.stats
         next.executors = delta.executors
+        next.resources = delta.resources
         if delta.isFull {
             next.tasks = delta.changed
             return next
@@ -79,9 +87,11 @@ public struct SnapshotDelta: Hashable, Codable, Sendable {
     public var removed: [TaskID]
     public var stats: LoopStats
     public var executors: [ExecutorInfo]
+    /// Every live resource (not only the changed ones), as `executors`.
+    public var resources: [ResourceInfo]
 
     public init(fromVersion: UInt64, toVersion: UInt64, takenAt: Nanos, isFull: Bool, changed: [TaskInfo],
-                removed: [TaskID], stats: LoopStats, executors: [ExecutorInfo]) {
+                removed: [TaskID], stats: LoopStats, executors: [ExecutorInfo], resources: [ResourceInfo] = []) {
         self.fromVersion = fromVersion
         self.toVersion = toVersion
         self.takenAt = takenAt
@@ -90,6 +100,39 @@ public struct SnapshotDelta: Hashable, Codable, Sendable {
         self.removed = removed
         self.stats = stats
         self.executors = executors
+        self.resources = resources
+    }
+}
+
+// Recordings and peers from before the resources view have no `resources` key.
+extension Snapshot {
+    private enum CodingKeys: String, CodingKey {
+        case version, takenAt, epoch, loopName, stats, tasks, executors, resources
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(version: try c.decode(UInt64.self, forKey: .version), takenAt: try c.decode(Nanos.self, forKey: .takenAt),
+                  epoch: try c.decode(Double.self, forKey: .epoch), loopName: try c.decode(String.self, forKey: .loopName),
+                  stats: try c.decode(LoopStats.self, forKey: .stats), tasks: try c.decode([TaskInfo].self, forKey: .tasks),
+                  executors: try c.decode([ExecutorInfo].self, forKey: .executors),
+                  resources: try c.decodeIfPresent([ResourceInfo].self, forKey: .resources) ?? [])
+    }
+}
+
+extension SnapshotDelta {
+    private enum CodingKeys: String, CodingKey {
+        case fromVersion, toVersion, takenAt, isFull, changed, removed, stats, executors, resources
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(fromVersion: try c.decode(UInt64.self, forKey: .fromVersion),
+                  toVersion: try c.decode(UInt64.self, forKey: .toVersion), takenAt: try c.decode(Nanos.self, forKey: .takenAt),
+                  isFull: try c.decode(Bool.self, forKey: .isFull), changed: try c.decode([TaskInfo].self, forKey: .changed),
+                  removed: try c.decode([TaskID].self, forKey: .removed), stats: try c.decode(LoopStats.self, forKey: .stats),
+                  executors: try c.decode([ExecutorInfo].self, forKey: .executors),
+                  resources: try c.decodeIfPresent([ResourceInfo].self, forKey: .resources) ?? [])
     }
 }
 

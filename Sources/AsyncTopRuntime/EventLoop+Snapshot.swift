@@ -38,14 +38,16 @@ extension EventLoop {
         if let delta = box.wait(timeout: timeout) { return delta }
         let stale = snapshot(timeout: 0)
         return SnapshotDelta(fromVersion: version, toVersion: stale.version, takenAt: stale.takenAt, isFull: true,
-                             changed: stale.tasks, removed: [], stats: stale.stats, executors: stale.executors)
+                             changed: stale.tasks, removed: [], stats: stale.stats, executors: stale.executors,
+                             resources: stale.resources)
     }
 
     func buildSnapshot() -> Snapshot {
         registry.evict(now: timeBase.now())
         let snapshot = Snapshot(
             version: registry.version, takenAt: timeBase.now(), epoch: timeBase.epoch, loopName: name,
-            stats: loopStats(), tasks: registry.infos(executor: name), executors: executorInfos())
+            stats: loopStats(), tasks: registry.infos(executor: name), executors: executorInfos(),
+            resources: ResourceRegistry.shared.resources(of: self))
         lastSnapshot.withLock { $0 = snapshot }
         return snapshot
     }
@@ -60,11 +62,12 @@ extension EventLoop {
         if let removed = registry.removed(after: version) {
             return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
                                  changed: registry.infos(changedAfter: version, executor: name), removed: removed,
-                                 stats: loopStats(), executors: executorInfos())
+                                 stats: loopStats(), executors: executorInfos(),
+                                 resources: ResourceRegistry.shared.resources(of: self))
         }
         return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: true,
                              changed: registry.infos(executor: name), removed: [], stats: loopStats(),
-                             executors: executorInfos())
+                             executors: executorInfos(), resources: ResourceRegistry.shared.resources(of: self))
     }
 
     func loopStats() -> LoopStats {

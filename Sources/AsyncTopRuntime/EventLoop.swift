@@ -273,10 +273,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             for waiter in waiters { waiter.resume() }
             lock.lock()
         }
-        lock.unlock()
+        // Still under the lock: a snapshot of a closed loop is built by the asking thread
+        // under this lock, so the registry must not change beneath it.
         timers = Heap()
         ready.removeAll()
         registry.removeAll()
+        lock.unlock()
         asynctop_set_tls_loop(nil)
     }
 }

@@ -26,6 +26,8 @@ final class TaskBox: @unchecked Sendable {
         var result: Result<any Sendable, any Error>?
         var waiters: [UnsafeContinuation<Void, Never>] = []
         var callbacks: [@Sendable () -> Void] = []
+        /// Combinators waiting on this task, told synchronously at its end.
+        var observers: [(observer: any TaskCompletionObserver, index: Int)] = []
     }
 
     let state = Mutex(State())
@@ -65,13 +67,26 @@ final class TaskBox: @unchecked Sendable {
 
     /// Stores the result, wakes the awaiting tasks and schedules the done callbacks.
     func complete(_ result: Result<any Sendable, any Error>) {
-        let (waiters, callbacks) = state.withLock { state in
+        let (waiters, callbacks, observers) = state.withLock { state in
             state.result = result
-            defer { state.waiters = []; state.callbacks = [] }
-            return (state.waiters, state.callbacks)
+            defer { state.waiters = []; state.callbacks = []; state.observers = [] }
+            return (state.waiters, state.callbacks, state.observers)
         }
         for waiter in waiters { waiter.resume() }
         for callback in callbacks { loop.callSoonAnywhere(callback) }
+        if !observers.isEmpty {
+            let outcome = TaskOutcome(result)
+            for (observer, index) in observers { observer.taskFinished(index, outcome) }
+        }
+    }
+
+    /// Tells `observer` when the task ends, with `index`; false (and no call) when it already has.
+    func observe(_ observer: any TaskCompletionObserver, index: Int) -> Bool {
+        state.withLock { state in
+            if state.result != nil { return false }
+            state.observers.append((observer, index))
+            return true
+        }
     }
 
     /// Registers a callback for the end; false when the task already ended.
@@ -96,4 +111,21 @@ final class TaskBox: @unchecked Sendable {
         }
         return self.result!
     }
+}
+
+/// How a task ended, as the combinators sort it.
+enum TaskOutcome: Sendable {
+    case returned, failed, cancelled
+
+    init(_ result: Result<any Sendable, any Error>) {
+        switch result {
+        case .success: self = .returned
+        case .failure(let error): self = error is CancellationError ? .cancelled : .failed
+        }
+    }
+}
+
+/// A combinator waiting on tasks: told synchronously, on the finishing task's thread, as each ends.
+protocol TaskCompletionObserver: AnyObject, Sendable {
+    func taskFinished(_ index: Int, _ outcome: TaskOutcome)
 }

@@ -19,6 +19,9 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case dashboardCPU = "dashboard_cpu"
     case toThread = "to_thread"
     case processRoundtrip = "process_roundtrip"
+    case queuePipeline = "queue_pipeline"
+    case semaphoreFanout = "semaphore_fanout"
+    case cancelStorm = "cancel_storm"
 }
 
 @main

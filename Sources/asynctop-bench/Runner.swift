@@ -93,6 +93,9 @@ struct Runner: Sendable {
             let rss1 = currentRSSBytes()
             for task in parked { task.cancel() }
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
+        case .queuePipeline: return try await ToolkitWorkloads.queuePipeline(n: n)
+        case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanout(n: n)
+        case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .render, .dashboardCPU:
@@ -143,6 +146,9 @@ struct Runner: Sendable {
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
         case .toThread: return try await ExecutorWorkloads.toThreadOnGlobal(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
+        case .queuePipeline: return try await ToolkitWorkloads.queuePipelineGlobal(n: n)
+        case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
+        case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .allTasksSnapshot, .render, .dashboardCPU:
             fatalError("validated away")
         }

@@ -167,8 +167,12 @@ import Testing
                 #expect(!delta.isFull)
                 #expect(delta.changed.count < new.tasks.count)
                 var applied = old.applying(delta)
+                // Counters, executors (thread pools are process-wide: other tests use
+                // them meanwhile) and resources are taken fresh each time; tasks are the point.
                 applied.takenAt = new.takenAt
                 applied.stats = new.stats
+                applied.executors = new.executors
+                applied.resources = new.resources
                 #expect(applied == new)
                 old = new
             }
@@ -202,18 +206,20 @@ import Testing
 
     @Test func aSnapshotFromAnotherThreadSeesABlockedLoop() async throws {
         let loop = EventLoop(name: "blocked")
-        let started = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let work = Task.detached {
             try await loop.runUntilComplete { () -> TaskID in
-                let me = currentTask()!.id
-                started.signal()
                 release.wait()  // holds the loop thread, as CPU work in a task would
-                return me
+                return currentTask()!.id
             }
         }
-        started.wait()
-        let snap = loop.snapshot(timeout: 0.05)
+        // Wait for the step to start without blocking a thread of the cooperative pool: the
+        // published current task appears even while the loop is stuck.
+        var snap = loop.snapshot(timeout: 0.01)
+        while snap.stats.currentTask == nil {
+            try await Task.sleep(for: .milliseconds(1))
+            snap = loop.snapshot(timeout: 0.01)
+        }
         release.signal()
         let blocker = try await work.value
         #expect(snap.stats.currentTask == blocker)

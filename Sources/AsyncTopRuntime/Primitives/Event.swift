@@ -3,19 +3,22 @@ import Synchronization
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
 /// dashboard as "Event <name>".
-public final class Event: Sendable, WaitSubject {
+public final class Event: Sendable, WaitSubject, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
 
     private struct State {
         var isSet = false
-        var waiters: [UInt64: UnsafeContinuation<Void, any Error>] = [:]
+        var waiters: [UInt64: (task: TaskID, continuation: UnsafeContinuation<Void, any Error>)] = [:]
         var nextToken: UInt64 = 0
     }
     private let state = Mutex(State())
 
-    public init(name: String? = nil) { self.name = name }
+    public init(name: String? = nil) {
+        self.name = name
+        ResourceRegistry.shared.add(self)
+    }
 
     /// True once `set()` was called and not cleared since.
     public var isSet: Bool { state.withLock { $0.isSet } }
@@ -25,12 +28,20 @@ public final class Event: Sendable, WaitSubject {
 
     var waitTarget: WaitTarget { .resource(kind: "Event", id: id, name: name) }
 
+    var resourceInfo: ResourceInfo {
+        state.withLock { state in
+            // Tokens grow with time: sorted, they give the order the tasks began to wait.
+            ResourceInfo(id: id, kind: "Event", name: name, waiters: state.waiters.sorted { $0.key < $1.key }.map(\.value.task),
+                         detail: state.isSet ? "set" : "clear")
+        }
+    }
+
     /// Sets the flag and wakes every waiting task, in the order they began to wait.
     public func set() {
         let woken = state.withLock { state -> [UnsafeContinuation<Void, any Error>] in
             state.isSet = true
             defer { state.waiters = [:] }
-            return state.waiters.sorted { $0.key < $1.key }.map(\.value)
+            return state.waiters.sorted { $0.key < $1.key }.map(\.value.continuation)
         }
         for continuation in woken { continuation.resume() }
     }
@@ -44,6 +55,7 @@ public final class Event: Sendable, WaitSubject {
     public func wait() async throws {
         if isSet { return }
         let loop = EventLoop.current
+        let me = loop?.currentID ?? 0
         loop?.noteWait(.subject(self))
         let token = state.withLock { state -> UInt64 in
             state.nextToken &+= 1
@@ -56,13 +68,13 @@ public final class Event: Sendable, WaitSubject {
                     let resumeNow: Result<Void, any Error>? = state.withLock { state in
                         if state.isSet { return .success(()) }
                         if Task.isCancelled { return .failure(CancellationError()) }
-                        state.waiters[token] = continuation
+                        state.waiters[token] = (me, continuation)
                         return nil
                     }
                     if let resumeNow { continuation.resume(with: resumeNow) }
                 }
             } onCancel: {
-                state.withLock { $0.waiters.removeValue(forKey: token) }?.resume(throwing: CancellationError())
+                state.withLock { $0.waiters.removeValue(forKey: token) }?.continuation.resume(throwing: CancellationError())
             }
         } catch {
             loop?.noteCancelDelivered(in: "Event \(name ?? "#\(id)")")

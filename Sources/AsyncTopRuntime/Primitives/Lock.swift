@@ -1,0 +1,141 @@
+import AsyncTopModel
+import Synchronization
+
+/// A mutual-exclusion lock for tasks: asyncio's `Lock`. Fair (FIFO: `release()` hands the
+/// lock to the longest waiter), not reentrant, and any task may release it.
+///
+/// Acquiring a free lock does not suspend. A waiting task shows as "Lock <name>"; a waiter
+/// cancelled while it waits never ends up holding the lock.
+public final class Lock: Sendable, WaitSubject, ResourceReporter {
+    /// The name shown for tasks waiting on it.
+    public let name: String?
+    let id = ResourceID.next()
+
+    struct State {
+        var locked = false
+        var holder: TaskID = 0
+        var waiters = WaiterQueue()
+    }
+    let state = Mutex(State())
+
+    public init(name: String? = nil) {
+        self.name = name
+        ResourceRegistry.shared.add(self)
+    }
+
+    /// True while some task holds the lock.
+    public var locked: Bool { state.withLock { $0.locked } }
+
+    var waitTarget: WaitTarget { .resource(kind: "Lock", id: id, name: name) }
+    var title: String { waitTarget.description }
+
+    var resourceInfo: ResourceInfo {
+        state.withLock { state in
+            ResourceInfo(id: id, kind: "Lock", name: name, holders: state.locked && state.holder != 0 ? [state.holder] : [],
+                         waiters: state.waiters.tasks, detail: state.locked ? "locked" : "unlocked")
+        }
+    }
+
+    /// Acquires the lock, waiting in FIFO order while another task holds it.
+    ///
+    /// - Throws: `CancellationError` as soon as the waiting task is cancelled; the lock is
+    ///   then not held by it.
+    public func acquire() async throws {
+        let me = runningTaskID()
+        let token: UInt64? = state.withLock { state in
+            if !state.locked {
+                state.locked = true
+                state.holder = me
+                return nil
+            }
+            return state.waiters.makeToken()
+        }
+        guard let token else { return }
+        try await acquireSlowly(me: me, token: token)
+    }
+
+    private func acquireSlowly(me: TaskID, token: UInt64) async throws {
+        let loop = EventLoop.current
+        loop?.noteWait(.subject(self))
+        defer { loop?.clearWait() }
+        do {
+            try await park { continuation in
+                state.withLock { state in
+                    if !state.locked {
+                        state.locked = true
+                        state.holder = me
+                        return .success(())
+                    }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
+                    return nil
+                }
+            } onCancel: { [self] in
+                state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
+            }
+        } catch {
+            loop?.noteCancelDelivered(in: title)
+            throw error
+        }
+        if Task.isCancelled {
+            // Handed the lock as the cancellation came: pass it on, as asyncio does.
+            try? release()
+            loop?.noteCancelDelivered(in: title)
+            throw CancellationError()
+        }
+    }
+
+    /// Acquires the lock ignoring cancellation: a condition taking its lock back.
+    func acquireUninterruptibly() async {
+        let me = runningTaskID()
+        let free = state.withLock { state -> Bool in
+            if state.locked { return false }
+            state.locked = true
+            state.holder = me
+            return true
+        }
+        if free { return }
+        let loop = EventLoop.current
+        loop?.noteWait(.subject(self))
+        defer { loop?.clearWait() }
+        // No cancellation handler: nothing removes this waiter but `release()`, which
+        // resumes it without an error.
+        try? await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let now = state.withLock { state -> Bool in
+                if !state.locked {
+                    state.locked = true
+                    state.holder = me
+                    return true
+                }
+                state.waiters.append(Waiter(token: state.waiters.makeToken(), task: me, continuation: continuation))
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Releases the lock, handing it to the longest waiter if any.
+    ///
+    /// - Throws: `ToolkitError.lockNotHeld` when the lock is not locked.
+    public func release() throws {
+        let next: Waiter? = try state.withLock { state throws -> Waiter? in
+            guard state.locked else { throw ToolkitError.lockNotHeld(title) }
+            if let next = state.waiters.popFirst() {
+                state.holder = next.task
+                return next
+            }
+            state.locked = false
+            state.holder = 0
+            return nil
+        }
+        next?.continuation.resume()
+    }
+
+    /// Runs `body` holding the lock: `async with lock:`. Releases it on return, error and
+    /// cancellation.
+    public func withLock<T>(_ body: () async throws -> T) async throws -> T {
+        try await acquire()
+        defer { try? release() }
+        return try await body()
+    }
+}

@@ -1,0 +1,63 @@
+import AsyncTopModel
+import DequeModule
+
+/// A task parked on a primitive: its token (to find it again on cancellation), its id (for
+/// the resources view) and its continuation.
+struct Waiter {
+    let token: UInt64
+    let task: TaskID
+    let continuation: UnsafeContinuation<Void, any Error>
+}
+
+/// The FIFO of tasks parked on a primitive. Kept inside the primitive's `Mutex`.
+struct WaiterQueue {
+    private(set) var items: Deque<Waiter> = []
+    private var lastToken: UInt64 = 0
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+    var tasks: [TaskID] { items.map(\.task) }
+
+    mutating func makeToken() -> UInt64 {
+        lastToken &+= 1
+        return lastToken
+    }
+
+    mutating func append(_ waiter: Waiter) { items.append(waiter) }
+
+    mutating func popFirst() -> Waiter? { items.popFirst() }
+
+    /// Removes the waiter with `token`, if it is still parked (a cancelled waiter).
+    mutating func remove(_ token: UInt64) -> Waiter? {
+        guard let index = items.firstIndex(where: { $0.token == token }) else { return nil }
+        return items.remove(at: index)
+    }
+
+    mutating func removeAll() -> Deque<Waiter> {
+        defer { items = [] }
+        return items
+    }
+}
+
+/// Parks the current task: `install` runs under the primitive's lock with the continuation
+/// and either answers at once (ready, or already cancelled) or parks it and returns nil;
+/// `onCancel` removes the parked waiter under the lock and resumes it outside.
+@inline(__always)
+func park(
+    install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
+    onCancel: @Sendable () -> Void
+) async throws {
+    try await withTaskCancellationHandler {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            if let now = install(continuation) { continuation.resume(with: now) }
+        }
+    } onCancel: {
+        onCancel()
+    }
+}
+
+/// The id of the loop task running now, or 0 (another thread, a bare loop).
+@inline(__always)
+func runningTaskID() -> TaskID {
+    EventLoop.current?.currentID ?? 0
+}
