@@ -111,13 +111,14 @@ import Testing
 
             let other = Queue<Int>()
             try other.putNowait(1)
-            let waitingGetter = try spawn { () async throws -> Int in
-                _ = try await other.get()
-                return try await other.get()
-            }
+            try other.putNowait(2)
             let joiner = try spawn { try await other.join() }
+            let empty = Queue<Int>()
+            let waitingGetter = try spawn { try await empty.get() }
             try await settle()
             other.shutdown(immediate: true)
+            empty.shutdown(immediate: true)
+            #expect(other.isEmpty)
             await #expect(throws: QueueShutDown.self) { _ = try await waitingGetter.value }
             try await joiner.value
         }
