@@ -18,6 +18,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     public let maxsize: Int
     let id = ResourceID.next()
     @usableFromInline let order: Order
+    /// "Queue <name>", as waits and errors say it.
+    @usableFromInline let title: String
 
     @usableFromInline
     enum Order {
@@ -42,6 +44,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         self.maxsize = maxsize
         self.name = name
         self.order = .fifo
+        self.title = name.map { "Queue \($0)" } ?? "Queue #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -49,6 +52,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         self.maxsize = maxsize
         self.name = name
         self.order = order
+        let kind = switch order { case .fifo: "Queue"; case .lifo: "LifoQueue"; case .priority: "PriorityQueue" }
+        self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -60,7 +65,6 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         }
     }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
-    @usableFromInline var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in
