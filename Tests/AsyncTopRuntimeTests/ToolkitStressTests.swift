@@ -13,7 +13,7 @@ import Testing
 
     @Test func randomCancelsLeaveEveryPrimitiveConsistent() async throws {
         try await onLoop {
-            var rng = SplitMix(state: 2026)
+            var rng = SplitMix(seed: 2026)
             let lock = Lock(name: "stress")
             let semaphore = try BoundedSemaphore(3, name: "stress")
             let queue = Queue<Int>(maxsize: 4, name: "stress")

@@ -12,18 +12,20 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// The underlying lock.
     public let lock: Lock
     let id = ResourceID.next()
+    /// "Condition <name>", as waits and errors say it.
+    let title: String
 
     private let waiters = Mutex(WaiterQueue())
 
     /// Creates a condition over `lock`, or over a new lock named after the condition.
     public init(lock: Lock? = nil, name: String? = nil) {
         self.name = name
+        self.title = name.map { "Condition \($0)" } ?? "Condition #\(id)"
         self.lock = lock ?? Lock(name: name.map { "\($0).lock" })
         ResourceRegistry.shared.add(self)
     }
 
     var waitTarget: WaitTarget { .resource(kind: "Condition", id: id, name: name) }
-    var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         let held = lock.state.withLock { $0.locked && $0.holder != 0 ? [$0.holder] : [] }

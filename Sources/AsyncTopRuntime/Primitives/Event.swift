@@ -7,6 +7,8 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
+    /// "Event <name>", as the cancellation's place says it.
+    let title: String
 
     private struct State {
         var isSet = false
@@ -17,6 +19,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
 
     public init(name: String? = nil) {
         self.name = name
+        self.title = name.map { "Event \($0)" } ?? "Event #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -77,7 +80,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
                 state.withLock { $0.waiters.removeValue(forKey: token) }?.continuation.resume(throwing: CancellationError())
             }
         } catch {
-            loop?.noteCancelDelivered(in: "Event \(name ?? "#\(id)")")
+            loop?.noteCancelDelivered(in: title)
             throw error
         }
     }

@@ -9,6 +9,8 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
+    /// "Future <name>", as waits and errors say it.
+    let title: String
     /// The loop it belongs to: the one it was made on, if any.
     let loop: EventLoop?
 
@@ -23,12 +25,12 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
     /// Creates a pending future on the current loop.
     public init(name: String? = nil) {
         self.name = name
+        self.title = name.map { "Future \($0)" } ?? "Future #\(id)"
         self.loop = EventLoop.current
         ResourceRegistry.shared.add(self)
     }
 
     var waitTarget: WaitTarget { .resource(kind: "Future", id: id, name: name) }
-    var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in

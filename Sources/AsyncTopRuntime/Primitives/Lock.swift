@@ -10,6 +10,8 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
+    /// "Lock <name>", as waits and errors say it.
+    let title: String
 
     struct State {
         var locked = false
@@ -20,6 +22,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
 
     public init(name: String? = nil) {
         self.name = name
+        self.title = name.map { "Lock \($0)" } ?? "Lock #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -27,7 +30,6 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     public var locked: Bool { state.withLock { $0.locked } }
 
     var waitTarget: WaitTarget { .resource(kind: "Lock", id: id, name: name) }
-    var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in

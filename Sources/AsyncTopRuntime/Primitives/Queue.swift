@@ -17,28 +17,34 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// The capacity; 0 or less means unbounded.
     public let maxsize: Int
     let id = ResourceID.next()
-    let order: Order
+    @usableFromInline let order: Order
+    /// "Queue <name>", as waits and errors say it.
+    @usableFromInline let title: String
 
+    @usableFromInline
     enum Order {
         case fifo, lifo
         case priority(@Sendable (Element, Element) -> Bool)
     }
 
+    @usableFromInline
     struct State {
-        var items: Deque<Element> = []
-        var getters = WaiterQueue()
-        var putters = WaiterQueue()
-        var joiners = WaiterQueue()
-        var unfinished = 0
-        var isShutDown = false
+        @usableFromInline var items: Deque<Element> = []
+        @usableFromInline var getters = WaiterQueue()
+        @usableFromInline var putters = WaiterQueue()
+        @usableFromInline var joiners = WaiterQueue()
+        @usableFromInline var unfinished = 0
+        @usableFromInline var isShutDown = false
+        @usableFromInline init() {}
     }
-    let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
 
     /// Creates a FIFO queue holding at most `maxsize` items (0: unbounded).
     public init(maxsize: Int = 0, name: String? = nil) {
         self.maxsize = maxsize
         self.name = name
         self.order = .fifo
+        self.title = name.map { "Queue \($0)" } ?? "Queue #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -46,6 +52,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         self.maxsize = maxsize
         self.name = name
         self.order = order
+        let kind = switch order { case .fifo: "Queue"; case .lifo: "LifoQueue"; case .priority: "PriorityQueue" }
+        self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
         ResourceRegistry.shared.add(self)
     }
 
@@ -57,7 +65,6 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         }
     }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
-    var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in
@@ -85,6 +92,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` after `shutdown()` (also for a putter waiting then);
     ///   `CancellationError` as soon as the waiting task is cancelled (the item is not put).
+    @inlinable
     public final func put(_ item: Element) async throws {
         while true {
             let outcome = try state.withLock { state throws -> Outcome in try offer(item, &state) }
@@ -101,19 +109,21 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// Puts an item without waiting.
     ///
     /// - Throws: `QueueFull` when the queue is full; `QueueShutDown` after `shutdown()`.
+    @inlinable
     public final func putNowait(_ item: Element) throws {
         let outcome = try state.withLock { state throws -> Outcome in try offer(item, &state) }
         guard case .done(let getter) = outcome else { throw QueueFull(queue: title) }
         getter?.continuation.resume()
     }
 
+    @usableFromInline
     enum Outcome {
         case done(Waiter?)
         case wait(UInt64)
     }
 
-    @inline(__always)
-    private func offer(_ item: Element, _ state: inout State) throws -> Outcome {
+    @inlinable
+    final func offer(_ item: Element, _ state: inout State) throws -> Outcome {
         if state.isShutDown { throw QueueShutDown(queue: title) }
         if maxsize > 0 && state.items.count >= maxsize { return .wait(state.putters.makeToken()) }
         push(item, &state.items)
@@ -121,7 +131,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         return .done(state.getters.popFirst())
     }
 
-    private func parkPutter(_ token: UInt64) async throws {
+    @usableFromInline
+    final func parkPutter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
         loop?.noteWait(.subject(self))
@@ -157,6 +168,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` when the queue is shut down and empty; `CancellationError`
     ///   as soon as the waiting task is cancelled (no item is taken).
+    @inlinable
     public final func get() async throws -> Element {
         while true {
             let outcome = try state.withLock { state throws -> Taken in try take(&state) }
@@ -173,6 +185,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// Removes and returns an item without waiting.
     ///
     /// - Throws: `QueueEmpty` when the queue is empty; `QueueShutDown` when it is also shut down.
+    @inlinable
     public final func getNowait() throws -> Element {
         let outcome = try state.withLock { state throws -> Taken in try take(&state) }
         guard case .item(let item, let putter) = outcome else { throw QueueEmpty(queue: title) }
@@ -180,19 +193,21 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         return item
     }
 
+    @usableFromInline
     enum Taken {
         case item(Element, Waiter?)
         case wait(UInt64)
     }
 
-    @inline(__always)
-    private func take(_ state: inout State) throws -> Taken {
+    @inlinable
+    final func take(_ state: inout State) throws -> Taken {
         if let item = pop(&state.items) { return .item(item, state.putters.popFirst()) }
         if state.isShutDown { throw QueueShutDown(queue: title) }
         return .wait(state.getters.makeToken())
     }
 
-    private func parkGetter(_ token: UInt64) async throws {
+    @usableFromInline
+    final func parkGetter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
         loop?.noteWait(.subject(self))
@@ -282,8 +297,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
 
     // MARK: Order
 
-    @inline(__always)
-    private func push(_ item: Element, _ items: inout Deque<Element>) {
+    @inlinable
+    final func push(_ item: Element, _ items: inout Deque<Element>) {
         items.append(item)
         if case .priority(let less) = order {
             var child = items.count - 1
@@ -296,8 +311,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         }
     }
 
-    @inline(__always)
-    private func pop(_ items: inout Deque<Element>) -> Element? {
+    @inlinable
+    final func pop(_ items: inout Deque<Element>) -> Element? {
         switch order {
         case .fifo: return items.popFirst()
         case .lifo: return items.popLast()

@@ -13,6 +13,8 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
     /// The initial value, for the bounded kind and the resources view.
     let initial: Int
     let bounded: Bool
+    /// "Semaphore <name>", as waits and errors say it.
+    let title: String
 
     struct State {
         var value: Int
@@ -33,13 +35,14 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         self.name = name
         self.initial = value
         self.bounded = bounded
+        let kind = bounded ? "BoundedSemaphore" : "Semaphore"
+        self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
         self.state = Mutex(State(value: value))
         ResourceRegistry.shared.add(self)
     }
 
     var kind: String { bounded ? "BoundedSemaphore" : "Semaphore" }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
-    var title: String { waitTarget.description }
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in

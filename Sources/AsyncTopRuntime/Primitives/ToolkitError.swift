@@ -43,19 +43,25 @@ public struct TimeoutError: Error, Equatable, CustomStringConvertible {
 
 /// `getNowait()` of an empty queue: asyncio's `QueueEmpty`.
 public struct QueueEmpty: Error, Equatable, CustomStringConvertible {
+    /// The queue, as "Queue jobs".
     public let queue: String
+    public init(queue: String) { self.queue = queue }
     public var description: String { "\(queue) is empty" }
 }
 
 /// `putNowait()` of a full queue: asyncio's `QueueFull`.
 public struct QueueFull: Error, Equatable, CustomStringConvertible {
+    /// The queue, as "Queue jobs".
     public let queue: String
+    public init(queue: String) { self.queue = queue }
     public var description: String { "\(queue) is full" }
 }
 
 /// `put` after `shutdown()`, or `get` of a shut-down queue that is empty: asyncio 3.13's `QueueShutDown`.
 public struct QueueShutDown: Error, Equatable, CustomStringConvertible {
+    /// The queue, as "Queue jobs".
     public let queue: String
+    public init(queue: String) { self.queue = queue }
     public var description: String { "\(queue) is shut down" }
 }
 

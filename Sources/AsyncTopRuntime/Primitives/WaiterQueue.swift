@@ -3,29 +3,40 @@ import DequeModule
 
 /// A task parked on a primitive: its token (to find it again on cancellation), its id (for
 /// the resources view) and its continuation.
+@usableFromInline
 struct Waiter {
-    let token: UInt64
-    let task: TaskID
-    let continuation: UnsafeContinuation<Void, any Error>
+    @usableFromInline let token: UInt64
+    @usableFromInline let task: TaskID
+    @usableFromInline let continuation: UnsafeContinuation<Void, any Error>
+
+    @usableFromInline
+    init(token: UInt64, task: TaskID, continuation: UnsafeContinuation<Void, any Error>) {
+        self.token = token
+        self.task = task
+        self.continuation = continuation
+    }
 }
 
 /// The FIFO of tasks parked on a primitive. Kept inside the primitive's `Mutex`.
+@usableFromInline
 struct WaiterQueue {
-    private(set) var items: Deque<Waiter> = []
-    private var lastToken: UInt64 = 0
+    @usableFromInline var items: Deque<Waiter> = []
+    @usableFromInline var lastToken: UInt64 = 0
 
-    var isEmpty: Bool { items.isEmpty }
+    @usableFromInline init() {}
+
+    @inlinable var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
     var tasks: [TaskID] { items.map(\.task) }
 
-    mutating func makeToken() -> UInt64 {
+    @inlinable mutating func makeToken() -> UInt64 {
         lastToken &+= 1
         return lastToken
     }
 
     mutating func append(_ waiter: Waiter) { items.append(waiter) }
 
-    mutating func popFirst() -> Waiter? { items.popFirst() }
+    @inlinable mutating func popFirst() -> Waiter? { items.popFirst() }
 
     /// Removes the waiter with `token`, if it is still parked (a cancelled waiter).
     mutating func remove(_ token: UInt64) -> Waiter? {
