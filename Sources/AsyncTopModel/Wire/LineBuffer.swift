@@ -16,6 +16,8 @@ public struct LineBuffer: Sendable {
     private var start = 0
     private var skipping = false
     private var skipped = 0
+    /// Where the search for the next newline resumes: bytes before it hold none.
+    private var scanned = 0
 
     public init(limit: Int) { self.limit = limit }
 
@@ -26,6 +28,7 @@ public struct LineBuffer: Sendable {
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         if start > 0 && start >= buffer.count / 2 {
             buffer.removeFirst(start)
+            scanned -= start
             start = 0
         }
         buffer.append(contentsOf: bytes)
@@ -35,12 +38,15 @@ public struct LineBuffer: Sendable {
     /// oversized one, or nil when more bytes are needed.
     public mutating func next() -> Line? {
         while true {
-            let newline = buffer[start...].firstIndex(of: 0x0A)
+            scanned = max(scanned, start)
+            let newline = buffer[scanned...].firstIndex(of: 0x0A)
+            scanned = newline ?? buffer.count
             if skipping {
                 guard let newline else {
                     skipped += buffer.count - start
                     buffer.removeAll(keepingCapacity: true)
                     start = 0
+                    scanned = 0
                     return nil
                 }
                 skipped += newline - start

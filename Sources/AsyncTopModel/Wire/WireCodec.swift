@@ -44,6 +44,8 @@ public enum WireCodec {
             return .failure(WireError(code: "bad-field", message: "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
         } catch let DecodingError.valueNotFound(_, context) {
             return .failure(WireError(code: "bad-field", message: "null at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            return .failure(WireError(code: "bad-field", message: "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
         } catch {
             return .failure(.malformed("\(error)"))
         }
