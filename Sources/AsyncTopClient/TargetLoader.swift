@@ -27,6 +27,8 @@ public enum TargetLoader {
                 switch try connection.next(timeout: deadline.timeIntervalSinceNow) {
                 case .hello(let hello)?: snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
                 case .delta(let update)?: return Loaded(snapshot: snapshot.applying(update.delta))
+                case .error(_, let code, let message)?:
+                    throw MonitorConnection.Failure(description: "\(target): the server refused: \(code): \(message)")
                 default: continue
                 }
             }

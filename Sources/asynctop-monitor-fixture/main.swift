@@ -1,11 +1,12 @@
 // A program that opts in to the monitor with one line, as a user's program would.
-// Usage: asynctop-monitor-fixture SOCKET [--record FILE] [--allow-launch] [--tasks N]
+// Usage: asynctop-monitor-fixture (SOCKET | --from-environment) [--record FILE] [--allow-launch] [--tasks N]
 // Prints "ready" once its tasks exist; runs until killed.
 import AsyncTopRuntime
 import Foundation
 
 let arguments = CommandLine.arguments
-let socketPath = arguments.count > 1 ? arguments[1] : nil
+let fromEnvironment = arguments.contains("--from-environment")
+let socketPath = arguments.count > 1 && !fromEnvironment ? arguments[1] : nil
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
@@ -20,7 +21,7 @@ if arguments.contains("--allow-launch") {
 }
 
 do {
-try await EventLoop.run(name: "fixture", monitor: configuration) {
+try await EventLoop.run(name: "fixture", monitor: fromEnvironment ? .fromEnvironment() : configuration) {
     for i in 1...3 { _ = try spawn(name: "sleeper-\(i)") { try await sleep(3600) } }
     let child = try spawn(name: "child") { try await sleep(3600) }
     _ = try spawn(name: "parent") { try await child.value }

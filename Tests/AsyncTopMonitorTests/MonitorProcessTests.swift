@@ -239,4 +239,43 @@ struct MonitorProcessTests {
         #expect(own.last.tasks.contains { $0.name == "sleeper-1" })
         #expect(own.hello?.loopName == "fixture")
     }
+
+    /// The socket is 0600 in a 0700 directory; if someone opens both up anyway, the peer
+    /// credentials still keep another user out.
+    @Test(.enabled(if: getuid() == 0, "needs root to act as another user"))
+    func anotherUsersConnectionIsRefused() throws {
+        let child = try FixtureProcess()
+        let asOther = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BuiltBinary.asynctop!, "ps", child.socket]
+        let denied = TmuxSession.run(asOther)
+        #expect(denied.status != 0, "the 0700 directory keeps others out: \(denied.output)")
+        chmod(child.directory, 0o755)
+        chmod(child.socket, 0o666)
+        let refused = TmuxSession.run(asOther)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("forbidden"), "\(refused.output)")
+        #expect(asynctop("ps", child.socket).status == 0, "the owner is still served")
+    }
+
+    /// `ASYNCTOP_SOCKET` turns the monitor on without a line of code: the default path in the
+    /// private directory, which is 0700.
+    @Test func environmentVariableServesOnTheDefaultPath() throws {
+        let directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
+        mkdir(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        setenv("XDG_RUNTIME_DIR", directory, 1)
+        setenv("ASYNCTOP_SOCKET", "1", 1)
+        defer { unsetenv("ASYNCTOP_SOCKET"); unsetenv("XDG_RUNTIME_DIR") }
+        let pid = try FixtureProcess.spawn([BuiltBinary.monitorFixture!, "--from-environment"], output: directory + "/out.txt")
+        defer { kill(pid, SIGKILL); var s: Int32 = 0; waitpid(pid, &s, 0) }
+        let socket = directory + "/asynctop/asynctop-monitor-fixture-\(pid).sock"
+        var ready = false
+        for _ in 0..<200 where !ready {
+            Thread.sleep(forTimeInterval: 0.05)
+            ready = FileManager.default.fileExists(atPath: socket)
+        }
+        #expect(ready, "\((try? String(contentsOfFile: directory + "/out.txt", encoding: .utf8)) ?? "")")
+        var info = stat()
+        #expect(stat(directory + "/asynctop", &info) == 0 && info.st_mode & 0o777 == 0o700)
+        #expect(asynctop("ps", socket).output.contains("sleeper-1"))
+    }
 }
