@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "asynctop-bench",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopTUI",
+                "AsyncTopRuntime", "AsyncTopTUI", "AsyncTopClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

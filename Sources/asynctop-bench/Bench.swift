@@ -19,6 +19,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case dashboardCPU = "dashboard_cpu"
     case toThread = "to_thread"
     case processRoundtrip = "process_roundtrip"
+    case monitorStream = "monitor_stream"
+    case replaySeek = "replay_seek"
 }
 
 @main
@@ -44,7 +46,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU].contains(workload) {
+        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }

@@ -10,6 +10,8 @@ struct Runner: Sendable {
         switch workload {
         case .render: return DashboardWorkloads.render(n: n)
         case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
+        case .monitorStream: return try await MonitorWorkloads.stream(n: n)
+        case .replaySeek: return try await MonitorWorkloads.seek(n: n)
         default: break
         }
         switch mode {
@@ -95,7 +97,7 @@ struct Runner: Sendable {
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
-        case .render, .dashboardCPU:
+        case .render, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("run before the mode switch")
         }
     }
@@ -143,7 +145,7 @@ struct Runner: Sendable {
             return Measured(seconds: seconds, ops: n, extras: ["bytes_per_task": Double(rss1 - rss0) / Double(n)])
         case .toThread: return try await ExecutorWorkloads.toThreadOnGlobal(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
-        case .allTasksSnapshot, .render, .dashboardCPU:
+        case .allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("validated away")
         }
     }
