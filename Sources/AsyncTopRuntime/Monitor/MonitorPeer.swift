@@ -16,8 +16,9 @@ final class MonitorPeer: Sendable {
         var outbox: [UInt8] = []
         var sent = 0
         var paused = false
-        /// The next update must be a full delta: first one, after resume, after drops.
-        var needsFull = true
+        /// What the client holds once the queued bytes arrive; nil: the next update is full
+        /// (the first one, and after resume).
+        var base: Snapshot?
         var dropped: UInt64 = 0
         var closed = false
 
@@ -48,22 +49,25 @@ final class MonitorPeer: Sendable {
     /// Sends what the socket takes now.
     func flush() { state.withLock { Self.flush(&$0) } }
 
-    /// Offers this tick's update: sent when the previous ones are out, otherwise counted
-    /// as dropped and replaced later by a full delta. `full` builds the full line lazily.
-    func offer(delta: (UInt64) -> [UInt8], full: (UInt64) -> [UInt8]) {
+    /// Offers this tick's update, `current` reached by `delta`: queued when the previous
+    /// ones are out, otherwise counted as dropped. The next update sent covers all the
+    /// dropped ones (a delta from what the client has to `current`), so a client that
+    /// reads slowly gets fewer, larger updates and never a backlog.
+    /// - Parameter line: the line for a delta and the client's drop count; called with the
+    ///   shared `delta` when the client is up to date, or one made for this client.
+    func offer(current: Snapshot, delta: SnapshotDelta, line: (SnapshotDelta?, UInt64) -> [UInt8]) {
         state.withLock { state in
             guard !state.closed, !state.paused else { return }
             if state.unsent > 0 {
                 state.dropped += 1
-                state.needsFull = true
                 return
             }
-            if state.needsFull {
-                state.needsFull = false
-                state.outbox += full(state.dropped)
+            if let base = state.base, base.version == delta.fromVersion, !delta.isFull {
+                state.outbox += line(nil, state.dropped)
             } else {
-                state.outbox += delta(state.dropped)
+                state.outbox += line(state.base == nil ? .full(current) : .between(state.base, current), state.dropped)
             }
+            state.base = current
             Self.flush(&state)
         }
     }

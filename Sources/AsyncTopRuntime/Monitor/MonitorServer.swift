@@ -10,8 +10,8 @@ import Glibc
 /// and their commands (cancel, pause, resume, launch, ping). See docs/PROTOCOL.md.
 ///
 /// The loop is only asked for a delta once per interval while clients are connected, on a
-/// thread of the server's own; a client that reads slowly gets later, coalesced updates
-/// (its missed ones are counted) and never holds up the loop or the other clients.
+/// thread of the server's own; a client that reads slowly gets fewer, coalesced updates
+/// (the ones it missed are counted) and never holds up the loop or the other clients.
 public final class MonitorServer: Sendable {
     /// The socket's path.
     public let path: String
@@ -154,16 +154,13 @@ public final class MonitorServer: Sendable {
                 current = current.applying(delta)
                 recorder?.record(.delta(.init(dropped: 0, delta: delta)))
                 var deltaJSON: [UInt8]?
-                var fullJSON: [UInt8]?
                 let snapshot = current
                 for peer in peers {
-                    peer.offer(delta: { dropped in
+                    peer.offer(current: snapshot, delta: delta) { own, dropped in
+                        if let own { return Self.updateLine(dropped: dropped, deltaJSON: Self.json(own)) }
                         if deltaJSON == nil { deltaJSON = Self.json(delta) }
                         return Self.updateLine(dropped: dropped, deltaJSON: deltaJSON!)
-                    }, full: { dropped in
-                        if fullJSON == nil { fullJSON = Self.json(SnapshotDelta.full(snapshot)) }
-                        return Self.updateLine(dropped: dropped, deltaJSON: fullJSON!)
-                    })
+                    }
                 }
             }
             let pending = peers.filter(\.hasUnsent)
@@ -240,7 +237,7 @@ public final class MonitorServer: Sendable {
         case .resume(let id):
             peer.state.withLock { state in
                 state.paused = false
-                state.needsFull = true
+                state.base = nil
             }
             wake.signal()
             return .reply(id: id, result: "resumed")
