@@ -41,6 +41,7 @@ final class ReplaySource: SnapshotSource {
         var snapshot = recording.snapshot(at: frame)
         snapshot.stats.phase = String(format: "replay %.1fs/%.1fs ×%g", t, recording.duration, speed)
             + (paused ? " paused" : "") + " · frame \(frame + 1)/\(recording.frameCount)"
+            + (recording.stoppedAtLine.map { " · file stopped at line \($0)" } ?? "")
         return snapshot
     }
 

@@ -53,7 +53,7 @@ final class FixtureProcess {
         return status
     }
 
-    static func spawn(_ arguments: [String], output: String) throws -> pid_t {
+    static func spawn(_ arguments: [String], output: String, environment extra: [String] = []) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -69,8 +69,16 @@ final class FixtureProcess {
         sigemptyset(&unblocked)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var environment: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            environment.append(String(cString: pointer))
+            entry += 1
+        }
+        var envp = (environment + extra).map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
         guard result == 0 else { throw Failure("posix_spawn failed: \(result)") }
         return pid
     }

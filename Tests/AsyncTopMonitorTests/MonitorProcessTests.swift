@@ -262,10 +262,8 @@ struct MonitorProcessTests {
         let directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
         mkdir(directory, 0o700)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        setenv("XDG_RUNTIME_DIR", directory, 1)
-        setenv("ASYNCTOP_SOCKET", "1", 1)
-        defer { unsetenv("ASYNCTOP_SOCKET"); unsetenv("XDG_RUNTIME_DIR") }
-        let pid = try FixtureProcess.spawn([BuiltBinary.monitorFixture!, "--from-environment"], output: directory + "/out.txt")
+        let pid = try FixtureProcess.spawn([BuiltBinary.monitorFixture!, "--from-environment"], output: directory + "/out.txt",
+                                           environment: ["XDG_RUNTIME_DIR=\(directory)", "ASYNCTOP_SOCKET=1"])
         defer { kill(pid, SIGKILL); var s: Int32 = 0; waitpid(pid, &s, 0) }
         let socket = directory + "/asynctop/asynctop-monitor-fixture-\(pid).sock"
         var ready = false
