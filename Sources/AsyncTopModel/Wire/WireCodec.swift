@@ -30,10 +30,11 @@ public enum WireCodec {
         if line.count > limit {
             return .failure(WireError(code: "too-long", message: "line of \(line.count) bytes exceeds the limit of \(limit)"))
         }
-        let data = Data(line)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) is [String: Any] else {
+        // A JSON object starts with "{" after optional white space; anything else is not one.
+        guard line.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "{") else {
             return .failure(.malformed("not a JSON object"))
         }
+        let data = Data(line)
         do {
             return .success(try makeDecoder().decode(T.self, from: data))
         } catch let unknown as ClientMessage.UnknownType {
@@ -44,6 +45,8 @@ public enum WireCodec {
             return .failure(WireError(code: "bad-field", message: "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
         } catch let DecodingError.valueNotFound(_, context) {
             return .failure(WireError(code: "bad-field", message: "null at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            return .failure(.malformed("not a JSON object"))
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             return .failure(WireError(code: "bad-field", message: "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
         } catch {

@@ -122,13 +122,14 @@ public final class MonitorServer: Sendable {
                 continue
             }
             let peer = MonitorPeer(fd: fd, pid: pid)
+            // The hello goes first, before the publisher can see the peer.
+            peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
             let accepted = state.withLock { state in
                 if state.stopping { return false }
                 state.peers.append(peer)
                 return true
             }
             guard accepted else { Glibc.close(fd); break }
-            peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
             let reader = Thread { [self] in readLoop(peer) }
             reader.name = "asynctop-monitor-client"
             reader.start()
