@@ -6,9 +6,10 @@ import Foundation
 /// The monitor's costs: streaming to an attached client, and seeking in a recording.
 enum MonitorWorkloads {
     /// `monitor_stream`: N parked tasks and one task yielding in a loop; its yields per
-    /// second are measured for three seconds with no client, then with one client attached
-    /// to a monitor socket at 10 Hz (reading every line and applying every delta, on a
-    /// thread of this process), from one second after the first full snapshot arrived.
+    /// second are measured with no client, then, from a second after the first full
+    /// snapshot reached the client, alternately with the client paused and with it
+    /// streaming at 10 Hz (reading every line and applying every delta, on a thread of
+    /// this process), a second each, five times; medians compared.
     /// Reports the slowdown of the loop (the target is ≤ 10 %), and apart, the one-off cost
     /// of a full snapshot on the wire.
     static func stream(n: Int) async throws -> Measured {
@@ -30,7 +31,7 @@ enum MonitorWorkloads {
             return Double(counter.value - c0) / (now() - t0)
         }
         _ = rate(seconds: 0.5)
-        let alone = rate(seconds: 3)
+        let first = rate(seconds: 1)
 
         let path = "/tmp/asynctop-bench-\(getpid()).sock"
         let server = try loop.startMonitor(MonitorConfiguration(path: path, interval: 0.1))
@@ -39,10 +40,23 @@ enum MonitorWorkloads {
         let reader = ClientReader(connection: connection)
         let firstFull = reader.start()
         usleep(1_000_000)
+        // Alternate: the client paused (the server then leaves the loop alone) and streaming,
+        // a second each, five times, so that the machine's drift hits both alike.
+        var alones: [Double] = [first], attacheds: [Double] = []
         let deltasBefore = reader.deltas
-        let attached = rate(seconds: 3)
+        for _ in 0..<5 {
+            connection.send(.pause(id: nil))
+            usleep(300_000)
+            alones.append(rate(seconds: 1))
+            connection.send(.resume(id: nil))
+            usleep(300_000)
+            attacheds.append(rate(seconds: 1))
+        }
         let deltasDuring = reader.deltas - deltasBefore
         reader.stop()
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let attached = median(attacheds)
+        let alone = median(alones)
         let slowdown = max(0, 1 - attached / alone)
         // The one-off cost of a full snapshot on the wire, apart.
         let full = SnapshotDelta.full(loop.snapshot())
@@ -54,6 +68,7 @@ enum MonitorWorkloads {
         let decodeSeconds = now() - d0
         return Measured(seconds: 6, ops: n, extras: [
             "yields_per_s_alone": alone, "yields_per_s_attached": attached, "slowdown": slowdown,
+            "slowdown_worst_pair": zip(alones.dropFirst(), attacheds).map { max(0, 1 - $1 / $0) }.max() ?? 0,
             "first_full_s": firstFull, "deltas_while_measured": Double(deltasDuring), "tasks_seen": Double(reader.tasks),
             "full_mb": Double(line.count) / 1e6, "full_encode_s": encodeSeconds, "full_decode_s": decodeSeconds,
             "target_slowdown": 0.10,

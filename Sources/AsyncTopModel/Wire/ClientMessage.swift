@@ -6,7 +6,7 @@ public enum ClientMessage: Hashable, Sendable {
     case cancel(id: Int?, task: TaskID, message: String?)
     /// Stop sending deltas until `resume`.
     case pause(id: Int?)
-    /// Send deltas again; the next one is full.
+    /// Send deltas again; the next one covers everything since the last one sent.
     case resume(id: Int?)
     /// Launch the named demo, where the program allows it.
     case launch(id: Int?, demo: String)

@@ -148,7 +148,9 @@ public final class MonitorServer: Sendable {
         while true {
             let (peers, stopping) = state.withLock { ($0.peers, $0.stopping) }
             if stopping || loop.isClosed { break }
-            if ContinuousClock.now >= nextTick && (!peers.isEmpty || recorder != nil) {
+            // Paused clients cost the loop nothing: it is asked only for someone who listens.
+            let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed } }
+            if ContinuousClock.now >= nextTick && listening {
                 nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
                 let delta = loop.delta(since: version, timeout: 0.25)
                 version = delta.toVersion
@@ -236,10 +238,7 @@ public final class MonitorServer: Sendable {
             peer.state.withLock { $0.paused = true }
             return .reply(id: id, result: "paused")
         case .resume(let id):
-            peer.state.withLock { state in
-                state.paused = false
-                state.base = nil
-            }
+            peer.state.withLock { $0.paused = false }
             wake.signal()
             return .reply(id: id, result: "resumed")
         case .cancel(let id, let task, let text):
