@@ -69,6 +69,9 @@ public final class RemoteLoop: Sendable {
                 }
                 while !state.withLock({ $0.stopped }) {
                     guard let message = try connection.next(timeout: 0.2) else { continue }
+                    if case .hello(let hello) = message, hello.protocol != WireProtocol.version {
+                        throw MonitorConnection.Failure(description: "protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    }
                     onMessage?(message)
                     state.withLock { state in
                         switch message {

@@ -25,7 +25,11 @@ public enum TargetLoader {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 switch try connection.next(timeout: deadline.timeIntervalSinceNow) {
-                case .hello(let hello)?: snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
+                case .hello(let hello)?:
+                    guard hello.protocol == WireProtocol.version else {
+                        throw MonitorConnection.Failure(description: "\(target): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    }
+                    snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
                 case .delta(let update)?: return Loaded(snapshot: snapshot.applying(update.delta))
                 case .error(_, let code, let message)?:
                     throw MonitorConnection.Failure(description: "\(target): the server refused: \(code): \(message)")

@@ -17,6 +17,16 @@ struct AttachInTmuxTests {
         let screen = session.waitFor { $0.contains("sleeper-3") && $0.contains("ticker") }
         #expect(screen.contains("sleeper-1") && screen.contains("parent"))
         #expect(screen.contains("pid \(child.pid)"))
+        // Cancel from the attached dashboard: main, then its first child, sleeper-1.
+        session.send("g")
+        session.send("j")
+        session.send("c")
+        #expect(session.waitFor("Cancel task"))
+        session.type("from attach")
+        session.send("Enter")
+        #expect(session.waitFor { $0.contains("from attach") }.contains("from attach"))
+        let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", child.socket]).output
+        #expect(ps.split(separator: "\n").contains { $0.contains("sleeper-1") && $0.contains("cancelled") }, "\(ps)")
         child.stop(signal: SIGTERM)
         let gone = session.waitFor { $0.contains("disconnected") }
         #expect(gone.contains("disconnected"))
@@ -47,14 +57,16 @@ struct AttachInTmuxTests {
         mkdir(directory, 0o700)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let session = try TmuxSession(
-            command: "'\(BuiltBinary.asynctop!)' --demo cancel-cascade --record '\(directory)/run.ndjson' --monitor '\(directory)/m.sock'",
+            command: "trap : INT; '\(BuiltBinary.asynctop!)' --demo cancel-cascade --record '\(directory)/run.ndjson' --monitor '\(directory)/m.sock'",
             cols: 130, rows: 40)
         #expect(session.waitFor { $0.contains("middle") }.contains("middle"))
         let tree = TmuxSession.run([BuiltBinary.asynctop!, "pstree", "\(directory)/m.sock"])
         #expect(tree.status == 0 && tree.output.contains("demo cancel-cascade"), "\(tree.output)")
-        session.send("q")
-        #expect(session.waitFor("asynctop-exit=0"))
+        // Ctrl-C: the recording is whole up to its last line.
+        session.send("C-c")
+        #expect(session.waitFor("asynctop-exit=130"))
         let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", "\(directory)/run.ndjson"])
+        #expect(!ps.output.contains("stopped at line"), "\(ps.output)")
         #expect(ps.status == 0 && ps.output.contains("root"), "\(ps.output)")
     }
 }

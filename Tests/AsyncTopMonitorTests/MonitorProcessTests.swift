@@ -276,4 +276,28 @@ struct MonitorProcessTests {
         #expect(stat(directory + "/asynctop", &info) == 0 && info.st_mode & 0o777 == 0o700)
         #expect(asynctop("ps", socket).output.contains("sleeper-1"))
     }
+
+    @Test func pauseStopsTheStreamAndResumeCatchesUp() throws {
+        let child = try FixtureProcess()
+        let connection = try MonitorConnection(path: child.socket)
+        var current = try snapshot(connection) { $0.tasks.contains { $0.name == "ticker" } }
+        connection.send(.pause(id: 1))
+        var paused = false
+        var deltasWhilePaused = 0
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline {
+            switch try connection.next(timeout: 0.2) {
+            case .reply(1, "paused")?: paused = true
+            case .delta(let update)?:
+                current = current.applying(update.delta)
+                if paused { deltasWhilePaused += 1 }
+            default: break
+            }
+        }
+        #expect(paused && deltasWhilePaused == 0)
+        let stepsBefore = current.stats.totalSteps
+        connection.send(.resume(id: 2))
+        let resumed = try snapshot(connection) { $0.stats.totalSteps > stepsBefore }
+        #expect(resumed.stats.totalSteps > stepsBefore, "the ticker ran on and the first delta after resume says so")
+    }
 }
