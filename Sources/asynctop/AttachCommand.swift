@@ -35,6 +35,8 @@ struct AttachCommand: ParsableCommand {
         // The launcher offers what the program allows, once its hello is in.
         for _ in 0..<20 where remote.hello == nil { Thread.sleep(forTimeInterval: 0.05) }
         let demos = (remote.hello?.demos ?? []).map { DemoEntry(name: $0, summary: "offered by the program") }
-        try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor)
+        try runDashboard {
+            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor)
+        }
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Play a recording in the dashboard.")
+        abstract: "Play a recording in the dashboard.",
+        discussion: "Keys: p pause, , and . step a frame, [ and ] seek 5 s, < and > halve and double the speed; the dashboard's keys as usual.")
 
     @Argument(help: "A file written by --record.")
     var file: String
@@ -25,6 +26,16 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("asynctop: \(file): loaded \(recording.frameCount) frames; stopped at line \(line): \(recording.problem ?? "")\n".utf8))
         }
         let source = ReplaySource(recording: recording, speed: speed)
-        try DashboardTerminal.run(source: source, demos: [])
+        try runDashboard { try DashboardTerminal.run(source: source, demos: []) }
+    }
+}
+
+/// Runs a dashboard, turning a missing terminal into a clear message and exit status 2.
+func runDashboard(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as TerminalError {
+        FileHandle.standardError.write(Data("\(error.description)\nWithout a terminal, try `asynctop ps` or `asynctop pstree`.\n".utf8))
+        throw ExitCode(2)
     }
 }

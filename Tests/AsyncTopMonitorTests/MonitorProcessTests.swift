@@ -300,4 +300,18 @@ struct MonitorProcessTests {
         let resumed = try snapshot(connection) { $0.stats.totalSteps > stepsBefore }
         #expect(resumed.stats.totalSteps > stepsBefore, "the ticker ran on and the first delta after resume says so")
     }
+
+    @Test func helpListsTheClientCommands() {
+        let help = asynctop("--help").output
+        for command in ["attach", "ps", "pstree", "replay"] { #expect(help.contains("  \(command) "), "\(command)") }
+        #expect(asynctop("ps", "--help").output.contains("--json"))
+        #expect(asynctop("replay", "--help").output.contains("seek"))
+        let missing = asynctop("ps", "/tmp/no-such-socket-\(getpid())")
+        #expect(missing.status == 1 && missing.output.contains("no such socket or file"))
+        let empty = NSTemporaryDirectory() + "asynctop-empty-\(getpid()).ndjson"
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let noTerminal = asynctop("replay", empty)
+        #expect(noTerminal.status == 2 && noTerminal.output.contains("not a terminal"), "\(noTerminal.output)")
+    }
 }

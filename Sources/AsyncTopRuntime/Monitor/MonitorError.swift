@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why a monitor server could not start.
 public enum MonitorError: Error, Equatable, CustomStringConvertible {
     /// The socket's directory does not exist.
@@ -21,7 +25,3 @@ public enum MonitorError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
