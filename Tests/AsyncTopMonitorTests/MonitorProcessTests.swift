@@ -314,4 +314,40 @@ struct MonitorProcessTests {
         let noTerminal = asynctop("replay", empty)
         #expect(noTerminal.status == 2 && noTerminal.output.contains("not a terminal"), "\(noTerminal.output)")
     }
+
+    /// Connections that come and go, bad or good, leave no descriptor behind in the child;
+    /// past the limit a client is told the server is busy.
+    @Test func clientsComeAndGoWithoutLeaksAndTheLimitHolds() throws {
+        let child = try FixtureProcess()
+        func openDescriptors() -> Int {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").count) ?? -1
+        }
+        _ = asynctop("ps", child.socket)
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = openDescriptors()
+        for i in 0..<20 {
+            let connection = try MonitorConnection(path: child.socket)
+            if i % 2 == 0 { connection.sendRaw(Array("garbage \(i)\n".utf8)) }
+            _ = try connection.next(timeout: 1)
+            connection.close()
+        }
+        var many: [MonitorConnection] = []
+        for _ in 0..<32 { many.append(try MonitorConnection(path: child.socket)) }
+        let extra = try MonitorConnection(path: child.socket)
+        var busy = false
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !busy {
+            if case .error(_, "busy", _)? = try? extra.next(timeout: 0.5) { busy = true }
+        }
+        #expect(busy)
+        for connection in many { connection.close() }
+        extra.close()
+        var after = openDescriptors()
+        for _ in 0..<40 where after != before {
+            Thread.sleep(forTimeInterval: 0.1)
+            after = openDescriptors()
+        }
+        #expect(after == before, "descriptors before \(before), after \(after)")
+        #expect(asynctop("ps", child.socket).status == 0)
+    }
 }

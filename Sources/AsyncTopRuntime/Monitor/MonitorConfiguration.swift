@@ -20,6 +20,8 @@ public struct MonitorConfiguration: Sendable {
     public var required: Bool
     /// A file to record the stream to, as `asynctop --record` does.
     public var recordPath: String?
+    /// Clients served at once; more are answered with a `busy` error and closed.
+    public var maxClients = 32
 
     public init(path: String? = nil, interval: Double = 0.1, demos: [String] = [],
                 launch: (@Sendable (String, EventLoop) -> Void)? = nil, required: Bool = true, recordPath: String? = nil) {

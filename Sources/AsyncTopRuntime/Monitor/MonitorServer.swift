@@ -124,12 +124,19 @@ public final class MonitorServer: Sendable {
             let peer = MonitorPeer(fd: fd, pid: pid)
             // The hello goes first, before the publisher can see the peer.
             peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
-            let accepted = state.withLock { state in
-                if state.stopping { return false }
+            let accepted = state.withLock { state -> Bool? in
+                if state.stopping { return nil }
+                if state.peers.count >= configuration.maxClients { return false }
                 state.peers.append(peer)
                 return true
             }
-            guard accepted else { Glibc.close(fd); break }
+            guard let accepted else { Glibc.close(fd); break }
+            guard accepted else {
+                let busy = WireCodec.line(ServerMessage.error(id: nil, code: "busy", message: "\(configuration.maxClients) clients already"))
+                _ = busy.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
             let reader = Thread { [self] in readLoop(peer) }
             reader.name = "asynctop-monitor-client"
             reader.start()
