@@ -232,6 +232,12 @@ struct MonitorProcessTests {
         // ps on the recording reads its last frame.
         let ps = asynctop("ps", recordPath)
         #expect(ps.status == 0 && ps.output.contains("sleeper-3"))
+        // Cut in the middle of its last line: ps loads what is valid and says where it stopped.
+        let cut = recordPath + ".cut"
+        _ = FileManager.default.createFile(atPath: cut, contents: Data(lines.dropLast(40)))
+        let partial = asynctop("ps", cut)
+        #expect(partial.status == 0 && partial.output.contains("sleeper-3"))
+        #expect(partial.output.contains("recording stopped at line \(lines.filter { $0 == 0x0A }.count)"), "\(partial.output)")
         // The program's own recording (--record in the monitored program) loads too.
         child.stop(signal: SIGTERM)
         let own = Recording(bytes: [UInt8](FileManager.default.contents(atPath: child.directory + "/program.ndjson") ?? Data()))
