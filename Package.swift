@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // A monitor socket's client: connection, reconnecting remote state, ps/pstree views.
+        .target(name: "AsyncTopClient", dependencies: ["AsyncTopModel", "CAsyncTopSupport"]),
         // The dashboard without a terminal: view state, key table, reducer, render → Screen.
         .target(name: "AsyncTopTUI", dependencies: ["AsyncTopModel"]),
         // ncursesw as a Clang module: a shim header and the link flag.
@@ -41,20 +43,22 @@ let package = Package(
         .executableTarget(
             name: "asynctop",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal",
+                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "asynctop-bench",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopTUI",
+                "AsyncTopRuntime", "AsyncTopTUI", "AsyncTopClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A fake snapshot source in a real terminal, for tmux tests of the terminal layer alone.
         .executableTarget(name: "asynctop-tui-fixture", dependencies: ["AsyncTopTerminal", "AsyncTopTUI", "AsyncTopModel"]),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
+        // A program that opts in to the monitor with one line, for the attach/ps/pstree tests.
+        .executableTarget(name: "asynctop-monitor-fixture", dependencies: ["AsyncTopRuntime"]),
         // A process pool worker with a few functions, for the process pool's tests.
         .executableTarget(name: "asynctop-worker-fixture", dependencies: ["AsyncTopRuntime"]),
         .testTarget(
@@ -66,6 +70,9 @@ let package = Package(
         .target(name: "TmuxTestSupport", path: "Tests/TmuxTestSupport"),
         .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture", "TmuxTestSupport"]),
         .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
+        .testTarget(
+            name: "AsyncTopMonitorTests",
+            dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

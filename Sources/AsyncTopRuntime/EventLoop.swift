@@ -141,18 +141,24 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Runs `main` on a new loop until it completes, then cancels the tasks it left
     /// pending, waits for them, reports them, and closes the loop: `asyncio.run`.
     ///
-    /// - Parameter reportLeftovers: called with the tasks that were still pending when `main`
-    ///   returned; by default they are listed on standard error.
+    /// - Parameters:
+    ///   - monitor: serve the loop on a socket for `asynctop attach`, `ps` and `pstree`
+    ///     (`.socket(path)`); by default the one `ASYNCTOP_SOCKET` asks for, if set.
+    ///   - reportLeftovers: called with the tasks that were still pending when `main`
+    ///     returned; by default they are listed on standard error.
     /// - Throws: `LoopError.runningInsideLoop` when called from a task of a running loop;
     ///   otherwise whatever `main` throws.
     public static func run<T: Sendable>(
         name: String = "loop", debug: Bool = false, instrumented: Bool = true,
         retention: RetentionPolicy = RetentionPolicy(),
+        monitor: MonitorConfiguration? = .fromEnvironment(),
         reportLeftovers: @Sendable ([TaskInfo]) -> Void = EventLoop.printLeftovers,
         main: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
         let loop = EventLoop(name: name, debug: debug, instrumented: instrumented, retention: retention)
+        let server = try loop.startMonitorIfAsked(monitor)
+        defer { server?.stop() }
         let result: Result<T, any Error>
         do { result = .success(try await loop.runUntilComplete(main)) } catch { result = .failure(error) }
         let leftovers = await loop.cancelAllTasks()

@@ -31,7 +31,11 @@ struct Session {
 
     /// Handles a key. - Returns: The effect, already performed on the source.
     mutating func handle(_ key: Key) -> Effect {
-        guard let action = KeyBindings.action(for: key, in: state) else { return .none }
+        guard let action = KeyBindings.action(for: key, in: state) else {
+            // Keys the dashboard leaves free may mean something to the source (a replay).
+            if source.handle(key: key) { pull() }
+            return .none
+        }
         return apply(action)
     }
 

@@ -107,3 +107,62 @@ int asynctop_reap_child(int pid, int *exit_code, int *signal_out) {
     *signal_out = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return 0;
 }
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+
+static int asynctop_fill_unix_address(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address->sun_path) return -ENAMETOOLONG;
+    strcpy(address->sun_path, path);
+    return 0;
+}
+
+int asynctop_unix_listen(const char *path, int backlog) {
+    struct sockaddr_un address;
+    int failed = asynctop_fill_unix_address(path, &address);
+    if (failed) return failed;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    // Linux gives the bound socket file the socket inode's mode: 0600 from the start.
+    fchmod(fd, 0600);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, backlog) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int asynctop_unix_connect(const char *path) {
+    struct sockaddr_un address;
+    int failed = asynctop_fill_unix_address(path, &address);
+    if (failed) return failed;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int result;
+    do { result = connect(fd, (struct sockaddr *)&address, sizeof address); } while (result != 0 && errno == EINTR);
+    if (result != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int asynctop_peer_credentials(int fd, uint32_t *uid, int32_t *pid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return errno;
+    *uid = credentials.uid;
+    *pid = credentials.pid;
+    return 0;
+}
+
+int asynctop_accept(int fd) {
+    int accepted;
+    do { accepted = accept4(fd, NULL, NULL, SOCK_CLOEXEC); } while (accepted < 0 && errno == EINTR);
+    return accepted < 0 ? -errno : accepted;
+}

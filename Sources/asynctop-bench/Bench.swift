@@ -22,6 +22,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case queuePipeline = "queue_pipeline"
     case semaphoreFanout = "semaphore_fanout"
     case cancelStorm = "cancel_storm"
+    case monitorStream = "monitor_stream"
+    case replaySeek = "replay_seek"
 }
 
 @main
@@ -47,7 +49,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU].contains(workload) {
+        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }

@@ -10,6 +10,8 @@ struct Runner: Sendable {
         switch workload {
         case .render: return DashboardWorkloads.render(n: n)
         case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
+        case .monitorStream: return try await MonitorWorkloads.stream(n: n)
+        case .replaySeek: return try await MonitorWorkloads.seek(n: n)
         default: break
         }
         switch mode {
@@ -98,7 +100,7 @@ struct Runner: Sendable {
         case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
-        case .render, .dashboardCPU:
+        case .render, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("run before the mode switch")
         }
     }
@@ -149,7 +151,7 @@ struct Runner: Sendable {
         case .queuePipeline: return try await ToolkitWorkloads.queuePipelineGlobal(n: n)
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
-        case .allTasksSnapshot, .render, .dashboardCPU:
+        case .allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("validated away")
         }
     }

@@ -20,6 +20,12 @@ struct DashboardCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Draw without colours (as NO_COLOR does).")
     var noColor = false
 
+    @Option(help: "Record the run to this file, one timestamped delta per line (replay it with `asynctop replay`).")
+    var record: String?
+
+    @Option(help: "Also serve this loop on a monitor socket at this path, for `asynctop attach`, `ps` and `pstree`.")
+    var monitor: String?
+
     func validate() throws {
         for name in demos where DemoCatalogue.named(name) == nil {
             throw ValidationError("unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))")
@@ -32,7 +38,14 @@ struct DashboardCommand: ParsableCommand {
         let running = Task.detached { try await loop.runForever() }
         let source = LoopSource(loop: loop)
         for name in demos { source.launchDemo(named: name) }
+        let server = try monitor.map { path in
+            try loop.startMonitor(MonitorConfiguration(path: path, demos: DemoCatalogue.all.map(\.name),
+                                                       launch: { name, _ in source.launchDemo(named: name) }))
+        }
+        let recording = try record.map { try LoopRecording(loop: loop, path: $0) }
         defer {
+            recording?.stop()
+            server?.stop()
             loop.stop()
             _ = running
         }

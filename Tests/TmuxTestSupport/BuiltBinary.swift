@@ -9,6 +9,7 @@ import Foundation
 public enum BuiltBinary {
     public static let fixture = path(named: "asynctop-tui-fixture", override: "ASYNCTOP_TUI_FIXTURE")
     public static let asynctop = path(named: "asynctop", override: "ASYNCTOP_BINARY")
+    public static let monitorFixture = path(named: "asynctop-monitor-fixture", override: "ASYNCTOP_MONITOR_FIXTURE")
     public static let workerFixture = path(named: "asynctop-worker-fixture", override: "ASYNCTOP_WORKER_FIXTURE")
 
     static func path(named name: String, override: String) -> String? {

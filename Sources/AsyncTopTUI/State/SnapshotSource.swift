@@ -9,4 +9,12 @@ public protocol SnapshotSource: Sendable {
     func cancel(task: TaskID, message: String?)
     /// Starts the demo with this name.
     func launchDemo(named: String)
+    /// Offers the source a key the dashboard does not bind; see the default below.
+    func handle(key: Key) -> Bool
+}
+
+extension SnapshotSource {
+    /// Offers the source a key the dashboard does not bind (a replay's seek and speed keys).
+    /// - Returns: true when the source used it; the dashboard then pulls a fresh snapshot.
+    public func handle(key: Key) -> Bool { false }
 }

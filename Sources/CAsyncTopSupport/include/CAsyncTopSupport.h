@@ -40,4 +40,19 @@ int asynctop_spawn_worker(const char *path, char *const argv[], const char *extr
 /// or an errno.
 int asynctop_reap_child(int pid, int *exit_code, int *signal_out);
 
+/// A Unix domain stream socket bound to `path` (mode 0600) and listening, close-on-exec.
+/// Returns the descriptor, or minus an errno (-ENAMETOOLONG when the path does not fit).
+int asynctop_unix_listen(const char *path, int backlog);
+
+/// A Unix domain stream socket connected to `path`, close-on-exec. Returns the
+/// descriptor, or minus an errno.
+int asynctop_unix_connect(const char *path);
+
+/// Accepts a connection, close-on-exec, retrying on EINTR. Returns the descriptor, or minus an errno.
+int asynctop_accept(int fd);
+
+/// The user and process ids of the peer of a connected Unix socket (SO_PEERCRED).
+/// Returns 0, or an errno.
+int asynctop_peer_credentials(int fd, uint32_t *uid, int32_t *pid);
+
 #endif

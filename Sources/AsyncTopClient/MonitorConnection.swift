@@ -1,0 +1,84 @@
+import AsyncTopModel
+import CAsyncTopSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A client's connection to a monitor socket: reads server messages, sends commands.
+///
+/// Blocking, for one thread at a time (sending from another thread is fine).
+public final class MonitorConnection: @unchecked Sendable {
+    /// Why connecting or reading failed.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private let fd: Int32
+    private var lines = LineBuffer(limit: WireProtocol.maxServerLineBytes)
+    private var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+    private var closed = false
+
+    /// Connects to the socket at `path`.
+    /// - Throws: ``Failure`` with the system's reason.
+    public init(path: String) throws {
+        let fd = asynctop_unix_connect(path)
+        guard fd >= 0 else { throw Failure(description: "cannot connect to \(path): \(String(cString: strerror(-fd)))") }
+        self.fd = fd
+    }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    /// Closes the connection.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
+    /// Sends a command.
+    /// - Returns: false when the server is gone.
+    @discardableResult
+    public func send(_ message: ClientMessage) -> Bool { sendRaw(WireCodec.line(message)) }
+
+    /// Sends bytes as they are (for tests of bad input).
+    @discardableResult
+    public func sendRaw(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// The next message, waiting up to `timeout` seconds.
+    /// - Returns: nil on time-out.
+    /// - Throws: ``Failure`` when the server closed the connection or sent a bad line.
+    public func next(timeout: Double) throws -> ServerMessage? {
+        let deadline = asynctop_monotonic_ns() + UInt64(max(timeout, 0) * 1e9)
+        while true {
+            if let line = lines.next() {
+                switch line {
+                case .tooLong(let count): throw Failure(description: "a line of \(count) bytes from the server is too long")
+                case .line(let bytes):
+                    switch WireCodec.decodeServer(bytes) {
+                    case .success(let message): return message
+                    case .failure(let error): throw Failure(description: "bad line from the server: \(error)")
+                    }
+                }
+            }
+            let now = asynctop_monotonic_ns()
+            guard now < deadline else { return nil }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(min((deadline - now) / 1_000_000 + 1, 1000)))
+            if ready < 0 && errno != EINTR { throw Failure(description: "poll failed") }
+            guard ready > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw Failure(description: "the server closed the connection") }
+            lines.append(buffer[0..<n])
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import AsyncTopModel
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads one snapshot from a TARGET: a monitor socket (the first full delta) or a
+/// recording (its last frame).
+public enum TargetLoader {
+    /// What was read, and a note when a recording stopped early.
+    public struct Loaded: Sendable {
+        public var snapshot: Snapshot
+        public var note: String?
+    }
+
+    /// - Throws: ``MonitorConnection/Failure`` for a socket that does not answer, or a file
+    ///   that cannot be read.
+    public static func load(_ target: String, timeout: Double = 5) throws -> Loaded {
+        var info = stat()
+        guard stat(target, &info) == 0 else { throw MonitorConnection.Failure(description: "\(target): no such socket or file") }
+        if info.st_mode & S_IFMT == S_IFSOCK {
+            let connection = try MonitorConnection(path: target)
+            defer { connection.close() }
+            var snapshot = Snapshot()
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                switch try connection.next(timeout: deadline.timeIntervalSinceNow) {
+                case .hello(let hello)?:
+                    guard hello.protocol == WireProtocol.version else {
+                        throw MonitorConnection.Failure(description: "\(target): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    }
+                    snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
+                case .delta(let update)?: return Loaded(snapshot: snapshot.applying(update.delta))
+                case .error(_, let code, let message)?:
+                    throw MonitorConnection.Failure(description: "\(target): the server refused: \(code): \(message)")
+                default: continue
+                }
+            }
+            throw MonitorConnection.Failure(description: "\(target): no snapshot within \(timeout)s")
+        }
+        guard let data = FileManager.default.contents(atPath: target) else {
+            throw MonitorConnection.Failure(description: "\(target): cannot read")
+        }
+        let recording = Recording(bytes: [UInt8](data))
+        guard recording.frameCount > 0 else {
+            throw MonitorConnection.Failure(description: "\(target): no snapshot in the recording" + (recording.problem.map { " (line \(recording.stoppedAtLine ?? 0): \($0))" } ?? ""))
+        }
+        return Loaded(snapshot: recording.last, note: recording.stoppedAtLine.map { "recording stopped at line \($0): \(recording.problem ?? "")" })
+    }
+}

@@ -1,0 +1,72 @@
+/// A message from a client to the monitor server.
+///
+/// Every message may carry an `id` of the client's choice; the reply repeats it.
+public enum ClientMessage: Hashable, Sendable {
+    /// Cancel task `task`, with an optional message (recorded as the dashboard's request).
+    case cancel(id: Int?, task: TaskID, message: String?)
+    /// Stop sending deltas until `resume`.
+    case pause(id: Int?)
+    /// Send deltas again; the next one covers everything since the last one sent.
+    case resume(id: Int?)
+    /// Launch the named demo, where the program allows it.
+    case launch(id: Int?, demo: String)
+    /// Answered with a `pong` reply: a liveness check.
+    case ping(id: Int?)
+
+    /// The request id the client chose, if any.
+    public var id: Int? {
+        switch self {
+        case .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id): id
+        }
+    }
+
+    /// The wire name of the message ("cancel", "pause", …).
+    public var type: String {
+        switch self {
+        case .cancel: "cancel"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .launch: "launch"
+        case .ping: "ping"
+        }
+    }
+}
+
+extension ClientMessage: Codable {
+    enum Keys: String, CodingKey { case type, id, task, message, demo }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let type = try c.decode(String.self, forKey: .type)
+        let id = try c.decodeIfPresent(Int.self, forKey: .id)
+        switch type {
+        case "cancel":
+            self = .cancel(id: id, task: try c.decode(TaskID.self, forKey: .task),
+                           message: try c.decodeIfPresent(String.self, forKey: .message))
+        case "pause": self = .pause(id: id)
+        case "resume": self = .resume(id: id)
+        case "launch": self = .launch(id: id, demo: try c.decode(String.self, forKey: .demo))
+        case "ping": self = .ping(id: id)
+        default: throw UnknownType(type: type, id: id)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(type, forKey: .type)
+        try c.encodeIfPresent(id, forKey: .id)
+        switch self {
+        case .cancel(_, let task, let message):
+            try c.encode(task, forKey: .task)
+            try c.encodeIfPresent(message, forKey: .message)
+        case .launch(_, let demo): try c.encode(demo, forKey: .demo)
+        case .pause, .resume, .ping: break
+        }
+    }
+
+    /// Thrown while decoding a message whose `type` is not known.
+    struct UnknownType: Error {
+        var type: String
+        var id: Int?
+    }
+}

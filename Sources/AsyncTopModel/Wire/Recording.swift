@@ -1,0 +1,95 @@
+/// A recorded monitor stream, loaded for replay: the hello, then one frame per delta,
+/// with snapshots at any frame in a few delta applications (a key frame every
+/// ``keyFrameInterval`` frames).
+///
+/// A truncated or corrupt file loads up to its first bad line; ``stoppedAtLine`` and
+/// ``problem`` say where and why.
+public struct Recording: Sendable {
+    /// How many frames separate two stored full snapshots.
+    public static let keyFrameInterval = 8
+
+    public private(set) var hello: ServerMessage.Hello?
+    /// Seconds since the recording began, per frame.
+    public private(set) var times: [Double] = []
+    private var deltas: [SnapshotDelta] = []
+    private var keyFrames: [Snapshot] = []
+    private var base = Snapshot()
+    /// The 1-based line at which loading stopped, when the file was not valid to its end.
+    public private(set) var stoppedAtLine: Int?
+    /// Why loading stopped early.
+    public private(set) var problem: String?
+
+    /// The number of frames (deltas) loaded.
+    public var frameCount: Int { deltas.count }
+
+    /// The recording's length in seconds.
+    public var duration: Double { times.last ?? 0 }
+
+    /// Loads a recording from the bytes of a file.
+    public init(bytes: [UInt8]) {
+        var lineNumber = 0
+        var start = 0
+        var current = Snapshot()
+        while start < bytes.count {
+            lineNumber += 1
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let line = bytes[start..<end]
+            start = end + 1
+            if line.isEmpty { continue }
+            switch WireCodec.decode(RecordingEntry.self, from: line) {
+            case .failure(let error):
+                stoppedAtLine = lineNumber
+                problem = end == bytes.count ? "truncated line: \(error)" : "\(error)"
+                return
+            case .success(let entry):
+                switch entry.message {
+                case .hello(let hello):
+                    if self.hello == nil {
+                        self.hello = hello
+                        base = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
+                        current = base
+                    }
+                case .delta(let update):
+                    if let last = times.last, entry.t < last {
+                        stoppedAtLine = lineNumber
+                        problem = "time goes backwards"
+                        return
+                    }
+                    current = current.applying(update.delta)
+                    if deltas.count % Self.keyFrameInterval == 0 { keyFrames.append(current) }
+                    deltas.append(update.delta)
+                    times.append(entry.t)
+                case .reply, .error:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// The snapshot after frame `index` (clamped to the frames loaded).
+    public func snapshot(at index: Int) -> Snapshot {
+        guard !deltas.isEmpty else { return base }
+        let index = min(max(index, 0), deltas.count - 1)
+        let key = index / Self.keyFrameInterval
+        var snapshot = keyFrames[key]
+        var i = key * Self.keyFrameInterval + 1
+        while i <= index {
+            snapshot = snapshot.applying(deltas[i])
+            i += 1
+        }
+        return snapshot
+    }
+
+    /// The last frame at or before `t` seconds (0 when none is).
+    public func frame(atOrBefore t: Double) -> Int {
+        var lo = 0, hi = times.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return max(lo - 1, 0)
+    }
+
+    /// The snapshot at the end of the recording.
+    public var last: Snapshot { snapshot(at: deltas.count - 1) }
+}

@@ -1,0 +1,24 @@
+import AsyncTopModel
+import Foundation
+
+extension EventLoop {
+    /// Starts serving this loop on a Unix domain socket for `asynctop attach`, `ps` and
+    /// `pstree`. Stop it with ``MonitorServer/stop()``; it also ends when the loop closes.
+    /// - Throws: ``MonitorError``.
+    public func startMonitor(_ configuration: MonitorConfiguration = .socket()) throws -> MonitorServer {
+        try MonitorServer(loop: self, configuration: configuration)
+    }
+
+    /// Starts the monitor `configuration` asks for; a failure of a monitor that is not
+    /// required (the environment variable's) is a warning on standard error.
+    func startMonitorIfAsked(_ configuration: MonitorConfiguration?) throws -> MonitorServer? {
+        guard let configuration else { return nil }
+        do {
+            return try startMonitor(configuration)
+        } catch {
+            if configuration.required { throw error }
+            FileHandle.standardError.write(Data("asynctop: \(error); running without a monitor\n".utf8))
+            return nil
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import AsyncTopModel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One connected client of a ``MonitorServer``: its socket, its unsent bytes, and what it
+/// asked for. The reader thread owns the descriptor's close; everyone else writes under
+/// the lock and never blocks (a full socket leaves bytes in the outbox).
+final class MonitorPeer: Sendable {
+    /// Unsent bytes past which a client that does not read is disconnected.
+    static let outboxLimit = 256 * 1024 * 1024
+
+    struct State {
+        var fd: Int32
+        var outbox: [UInt8] = []
+        var sent = 0
+        var paused = false
+        /// What the client holds once the queued bytes arrive; nil: the next update is full
+        /// (the first one, and after resume).
+        var base: Snapshot?
+        var dropped: UInt64 = 0
+        var closed = false
+
+        var unsent: Int { outbox.count - sent }
+    }
+
+    let pid: Int32
+    let fd: Int32
+    let state: Mutex<State>
+
+    init(fd: Int32, pid: Int32) {
+        self.fd = fd
+        self.pid = pid
+        self.state = Mutex(State(fd: fd))
+    }
+
+    var hasUnsent: Bool { state.withLock { !$0.closed && $0.unsent > 0 } }
+
+    /// Queues a line and sends what the socket takes now.
+    func enqueue(_ line: [UInt8]) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.outbox += line
+            Self.flush(&state)
+        }
+    }
+
+    /// Sends what the socket takes now.
+    func flush() { state.withLock { Self.flush(&$0) } }
+
+    /// Offers this tick's update, `current` reached by `delta`: queued when the previous
+    /// ones are out, otherwise counted as dropped. The next update sent covers all the
+    /// dropped ones (a delta from what the client has to `current`), so a client that
+    /// reads slowly gets fewer, larger updates and never a backlog.
+    /// - Parameter line: the line for a delta and the client's drop count; called with the
+    ///   shared `delta` when the client is up to date, or one made for this client.
+    func offer(current: Snapshot, delta: SnapshotDelta, line: (SnapshotDelta?, UInt64) -> [UInt8]) {
+        state.withLock { state in
+            guard !state.closed, !state.paused else { return }
+            if state.unsent > 0 {
+                state.dropped += 1
+                return
+            }
+            if let base = state.base, base.version == delta.fromVersion, !delta.isFull {
+                state.outbox += line(nil, state.dropped)
+            } else {
+                state.outbox += line(state.base == nil ? .full(current) : .between(state.base, current), state.dropped)
+            }
+            state.base = current
+            Self.flush(&state)
+        }
+    }
+
+    /// Stops the connection: the reader wakes with end-of-file and closes the descriptor.
+    func shutDown() {
+        state.withLock { state in
+            guard !state.closed else { return }
+            _ = Glibc.shutdown(state.fd, Int32(SHUT_RDWR))
+        }
+    }
+
+    /// Closes the descriptor; called once by the reader thread.
+    func close() {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.closed = true
+            state.outbox = []
+            state.sent = 0
+            _ = Glibc.close(state.fd)
+        }
+    }
+
+    private static func flush(_ state: inout State) {
+        while state.unsent > 0 {
+            let n = state.outbox.withUnsafeBytes { raw in
+                send(state.fd, raw.baseAddress! + state.sent, state.unsent, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                state.sent += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            // The peer is gone: stop writing; the reader sees it too.
+            state.outbox = []
+            state.sent = 0
+            _ = Glibc.shutdown(state.fd, Int32(SHUT_RDWR))
+            return
+        }
+        if state.unsent == 0 {
+            state.outbox.removeAll(keepingCapacity: state.outbox.count < 1 << 20)
+            state.sent = 0
+        } else if state.unsent > outboxLimit {
+            state.outbox = []
+            state.sent = 0
+            _ = Glibc.shutdown(state.fd, Int32(SHUT_RDWR))
+        } else if state.sent > 1 << 20 {
+            state.outbox.removeFirst(state.sent)
+            state.sent = 0
+        }
+    }
+}

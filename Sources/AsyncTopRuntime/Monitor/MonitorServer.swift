@@ -1,0 +1,271 @@
+import AsyncTopModel
+import CAsyncTopSupport
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves one loop on a Unix domain socket: a hello, then snapshot deltas to every client,
+/// and their commands (cancel, pause, resume, launch, ping). See docs/PROTOCOL.md.
+///
+/// The loop is only asked for a delta once per interval while clients are connected, on a
+/// thread of the server's own; a client that reads slowly gets fewer, coalesced updates
+/// (the ones it missed are counted) and never holds up the loop or the other clients.
+public final class MonitorServer: Sendable {
+    /// The socket's path.
+    public let path: String
+    let loop: EventLoop
+    let configuration: MonitorConfiguration
+    let listener: Int32
+    let hello: ServerMessage.Hello
+    let recorder: Recorder?
+
+    struct State {
+        var peers: [MonitorPeer] = []
+        var stopping = false
+        var droppedTotal: UInt64 = 0
+    }
+
+    let state = Mutex(State())
+    let wake = DispatchSemaphore(value: 0)
+    let threadsDone = DispatchSemaphore(value: 0)
+
+    /// Starts serving `loop`.
+    /// - Throws: ``MonitorError`` when the socket cannot be made.
+    public init(loop: EventLoop, configuration: MonitorConfiguration) throws {
+        let path = try configuration.path ?? {
+            let program = (CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "program")
+            return try MonitorConfiguration.privateDirectory() + "/\(program)-\(getpid()).sock"
+        }()
+        self.path = path
+        self.loop = loop
+        self.configuration = configuration
+        self.listener = try Self.listen(at: path)
+        self.recorder = try configuration.recordPath.map { try Recorder(path: $0) }
+        self.hello = ServerMessage.Hello(
+            pid: getpid(), program: CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "program",
+            loopName: loop.name, epoch: loop.snapshot(timeout: 0.05).epoch, interval: configuration.interval,
+            demos: configuration.launch == nil ? [] : configuration.demos)
+        recorder?.record(.hello(hello))
+        let acceptor = Thread { [self] in acceptLoop() }
+        acceptor.name = "asynctop-monitor-accept"
+        acceptor.start()
+        let publisher = Thread { [self] in publishLoop() }
+        publisher.name = "asynctop-monitor"
+        publisher.start()
+    }
+
+    /// Clients connected now.
+    public var clientCount: Int { state.withLock { $0.peers.count } }
+
+    /// Updates not sent to slow clients so far (coalesced into later full deltas).
+    public var droppedUpdates: UInt64 {
+        state.withLock { state in state.droppedTotal + state.peers.reduce(0) { $0 + $1.state.withLock { $0.dropped } } }
+    }
+
+    /// Stops serving: disconnects every client, removes the socket file, closes a recording.
+    public func stop() {
+        let peers: [MonitorPeer] = state.withLock { state in
+            if state.stopping { return [] }
+            state.stopping = true
+            return state.peers
+        }
+        for peer in peers { peer.shutDown() }
+        wake.signal()
+        _ = threadsDone.wait(timeout: .now() + 2)
+        _ = threadsDone.wait(timeout: .now() + 2)
+        recorder?.close()
+    }
+
+    // MARK: Socket
+
+    /// Binds a listening socket at `path`, replacing a stale socket file of a dead process.
+    static func listen(at path: String) throws -> Int32 {
+        let directory = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        if !directory.isEmpty && (stat(directory, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR) {
+            throw MonitorError.directoryMissing(path: path)
+        }
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFSOCK else { throw MonitorError.notASocket(path: path) }
+            let probe = asynctop_unix_connect(path)
+            if probe >= 0 {
+                Glibc.close(probe)
+                throw MonitorError.inUse(path: path)
+            }
+            // Nobody listens: the socket file of a process that is gone.
+            unlink(path)
+        }
+        let fd = asynctop_unix_listen(path, 16)
+        guard fd >= 0 else { throw MonitorError.cannotCreate(path: path, errno: -fd) }
+        chmod(path, 0o600)
+        return fd
+    }
+
+    private func acceptLoop() {
+        defer {
+            Glibc.close(listener)
+            unlink(path)
+            threadsDone.signal()
+        }
+        while !state.withLock({ $0.stopping }) {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let fd = asynctop_accept(listener)
+            guard fd >= 0 else { continue }
+            var uid: UInt32 = 0, pid: Int32 = 0
+            guard asynctop_peer_credentials(fd, &uid, &pid) == 0, uid == getuid() else {
+                let refusal = WireCodec.line(ServerMessage.error(id: nil, code: "forbidden", message: "peer of another user"))
+                _ = refusal.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
+            let peer = MonitorPeer(fd: fd, pid: pid)
+            // The hello goes first, before the publisher can see the peer.
+            peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
+            let accepted = state.withLock { state -> Bool? in
+                if state.stopping { return nil }
+                if state.peers.count >= configuration.maxClients { return false }
+                state.peers.append(peer)
+                return true
+            }
+            guard let accepted else { Glibc.close(fd); break }
+            guard accepted else {
+                let busy = WireCodec.line(ServerMessage.error(id: nil, code: "busy", message: "\(configuration.maxClients) clients already"))
+                _ = busy.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
+            let reader = Thread { [self] in readLoop(peer) }
+            reader.name = "asynctop-monitor-client"
+            reader.start()
+            wake.signal()
+        }
+    }
+
+    // MARK: Publishing
+
+    private func publishLoop() {
+        defer { threadsDone.signal() }
+        var current = Snapshot(epoch: hello.epoch, loopName: loop.name)
+        var version: UInt64 = 0
+        let interval = configuration.interval
+        var nextTick = ContinuousClock.now
+        while true {
+            let (peers, stopping) = state.withLock { ($0.peers, $0.stopping) }
+            if stopping || loop.isClosed { break }
+            // Paused clients cost the loop nothing: it is asked only for someone who listens.
+            let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed } }
+            if ContinuousClock.now >= nextTick && listening {
+                nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
+                let delta = loop.delta(since: version, timeout: 0.25)
+                version = delta.toVersion
+                current = current.applying(delta)
+                recorder?.record(.delta(.init(dropped: 0, delta: delta)))
+                var deltaJSON: [UInt8]?
+                let snapshot = current
+                for peer in peers {
+                    peer.offer(current: snapshot, delta: delta) { own, dropped in
+                        if let own { return Self.updateLine(dropped: dropped, deltaJSON: Self.json(own)) }
+                        if deltaJSON == nil { deltaJSON = Self.json(delta) }
+                        return Self.updateLine(dropped: dropped, deltaJSON: deltaJSON!)
+                    }
+                }
+            }
+            let pending = peers.filter(\.hasUnsent)
+            let remaining: Duration = nextTick - ContinuousClock.now
+            let remainingMs = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+            let waitMs = Int32(clamping: min(max(remainingMs, 0), Int64(interval * 1000)))
+            if pending.isEmpty {
+                _ = self.wake.wait(timeout: .now() + .milliseconds(Int(max(waitMs, 1))))
+            } else {
+                var fds = pending.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
+                _ = poll(&fds, nfds_t(fds.count), max(waitMs, 1))
+                for peer in pending { peer.flush() }
+            }
+        }
+        for peer in state.withLock({ $0.peers }) { peer.shutDown() }
+    }
+
+    static func json(_ delta: SnapshotDelta) -> [UInt8] {
+        var line = WireCodec.line(delta)
+        line.removeLast()
+        return line
+    }
+
+    /// `{"type":"delta","dropped":N,"delta":…}` from a delta encoded once for every client.
+    static func updateLine(dropped: UInt64, deltaJSON: [UInt8]) -> [UInt8] {
+        var line = Array(#"{"type":"delta","dropped":\#(dropped),"delta":"#.utf8)
+        line.reserveCapacity(line.count + deltaJSON.count + 2)
+        line += deltaJSON
+        line += [UInt8(ascii: "}"), 0x0A]
+        return line
+    }
+
+    // MARK: Commands
+
+    private func readLoop(_ peer: MonitorPeer) {
+        var lines = LineBuffer(limit: WireProtocol.maxClientLineBytes)
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        reading: while true {
+            let n = buffer.withUnsafeMutableBytes { recv(peer.fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            lines.append(buffer[0..<n])
+            while let line = lines.next() {
+                switch line {
+                case .tooLong(let count):
+                    peer.enqueue(WireCodec.line(ServerMessage.error(
+                        id: nil, code: "too-long", message: "line of \(count)+ bytes exceeds the limit of \(WireProtocol.maxClientLineBytes)")))
+                case .line(let bytes):
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    switch WireCodec.decodeClient(bytes) {
+                    case .failure(let error):
+                        peer.enqueue(WireCodec.line(ServerMessage.error(id: WireCodec.requestID(in: bytes), code: error.code, message: error.message)))
+                    case .success(let message):
+                        peer.enqueue(WireCodec.line(handle(message, from: peer)))
+                    }
+                }
+                if peer.state.withLock({ $0.closed }) { break reading }
+            }
+        }
+        state.withLock { state in
+            state.peers.removeAll { $0 === peer }
+            state.droppedTotal += peer.state.withLock { $0.dropped }
+        }
+        peer.close()
+    }
+
+    func handle(_ message: ClientMessage, from peer: MonitorPeer) -> ServerMessage {
+        switch message {
+        case .ping(let id):
+            return .reply(id: id, result: "pong")
+        case .pause(let id):
+            peer.state.withLock { $0.paused = true }
+            return .reply(id: id, result: "paused")
+        case .resume(let id):
+            peer.state.withLock { $0.paused = false }
+            wake.signal()
+            return .reply(id: id, result: "resumed")
+        case .cancel(let id, let task, let text):
+            switch loop.cancel(task: task, message: text, requester: .dashboard) {
+            case .requested: return .reply(id: id, result: "requested")
+            case .queued: return .reply(id: id, result: "queued")
+            case .notFound: return .error(id: id, code: "not-found", message: "no task \(task)")
+            case .alreadyFinished: return .error(id: id, code: "already-finished", message: "task \(task) has already finished")
+            case .notCancellable:
+                return .error(id: id, code: "not-cancellable", message: "task \(task) is a native child: cancel its parent")
+            }
+        case .launch(let id, let demo):
+            guard let launch = configuration.launch else {
+                return .error(id: id, code: "not-allowed", message: "this program does not allow launching demos")
+            }
+            guard configuration.demos.contains(demo) else {
+                return .error(id: id, code: "unknown-demo", message: "no demo '\(demo)'; allowed: \(configuration.demos.joined(separator: ", "))")
+            }
+            launch(demo, loop)
+            return .reply(id: id, result: "launched")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AsyncTopModel
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a monitor stream to a file, one timestamped line at a time, so the file is
+/// complete up to the last whole line however the process ends.
+public final class Recorder: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private let start = ContinuousClock.now
+    private var current = Snapshot()
+    private var closed = false
+
+    /// Creates (or truncates) the file.
+    /// - Throws: ``MonitorError/cannotCreate(path:errno:)``.
+    public init(path: String) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MonitorError.cannotCreate(path: path, errno: errno) }
+    }
+
+    deinit { close() }
+
+    /// Records a message with the time since the recorder was made.
+    public func record(_ message: ServerMessage) {
+        let elapsed = ContinuousClock.now - start
+        let t = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let line = WireCodec.line(RecordingEntry(t: t, message: message))
+        lock.withLock {
+            guard !closed else { return }
+            // One write per line: a signal never leaves half a line behind a whole one.
+            var offset = 0
+            line.withUnsafeBytes { raw in
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 { if errno == EINTR { continue } else { return } }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// Records the hello, then the delta between the last snapshot recorded and `snapshot`.
+    public func record(snapshot: Snapshot, hello: ServerMessage.Hello) {
+        let previous: Snapshot? = lock.withLock {
+            defer { current = snapshot }
+            return current.version == 0 && current.tasks.isEmpty ? nil : current
+        }
+        if previous == nil { record(.hello(hello)) }
+        record(.delta(.init(dropped: 0, delta: SnapshotDelta.between(previous, snapshot))))
+    }
+
+    /// Closes the file.
+    public func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            _ = Glibc.close(fd)
+        }
+    }
+}

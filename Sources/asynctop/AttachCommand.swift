@@ -1,0 +1,42 @@
+import ArgumentParser
+import AsyncTopClient
+import AsyncTopModel
+import AsyncTopRuntime
+import AsyncTopTerminal
+import AsyncTopTUI
+import Foundation
+
+/// `asynctop attach SOCKET`: the dashboard on another process.
+struct AttachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attach",
+        abstract: "Open the dashboard on another process through its monitor socket.",
+        discussion: "When the process exits the dashboard says so and keeps the last state; it reconnects when the socket returns.")
+
+    @Argument(help: "The monitor socket of the program.")
+    var socket: String
+
+    @Option(help: "Record the stream to this file (replay it with `asynctop replay`).")
+    var record: String?
+
+    @Flag(help: "Draw with ASCII glyphs only.")
+    var ascii = false
+
+    @Flag(name: .customLong("no-color"), help: "Draw without colours.")
+    var noColor = false
+
+    func run() throws {
+        let recorder = try record.map { try Recorder(path: $0) }
+        defer { recorder?.close() }
+        var hook: (@Sendable (ServerMessage) -> Void)?
+        if let recorder { hook = { message in recorder.record(message) } }
+        let remote = RemoteLoop(path: socket, onMessage: hook)
+        defer { remote.stop() }
+        // The launcher offers what the program allows, once its hello is in.
+        for _ in 0..<20 where remote.hello == nil { Thread.sleep(forTimeInterval: 0.05) }
+        let demos = (remote.hello?.demos ?? []).map { DemoEntry(name: $0, summary: "offered by the program") }
+        try runDashboard {
+            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import AsyncTopModel
+import AsyncTopRuntime
+import Foundation
+import Synchronization
+
+/// Records a loop of this process ten times a second until stopped: `--record` on the
+/// dashboard. Each line is written whole as it comes, so the file is readable after
+/// Ctrl-C or SIGTERM too.
+final class LoopRecording: Sendable {
+    private let stopped = Mutex(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(loop: EventLoop, path: String, interval: Double = 0.1) throws {
+        let recorder = try Recorder(path: path)
+        let first = loop.snapshot()
+        let hello = ServerMessage.Hello(pid: getpid(), program: "asynctop", loopName: loop.name, epoch: first.epoch,
+                                        interval: interval)
+        let thread = Thread { [self] in
+            while !stopped.withLock({ $0 }) && !loop.isClosed {
+                recorder.record(snapshot: loop.snapshot(), hello: hello)
+                Thread.sleep(forTimeInterval: interval)
+            }
+            recorder.close()
+            done.signal()
+        }
+        thread.name = "asynctop-record"
+        thread.start()
+    }
+
+    func stop() {
+        stopped.withLock { $0 = true }
+        _ = done.wait(timeout: .now() + 1)
+    }
+}

@@ -1,0 +1,142 @@
+import AsyncTopModel
+import Foundation
+import Testing
+
+struct WireTests {
+    func task(_ id: TaskID, state: TaskState = .running, version: UInt64 = 1) -> TaskInfo {
+        TaskInfo(id: id, parentID: id > 1 ? 1 : nil, name: "t\(id)", state: state, createdAt: 5, version: version)
+    }
+
+    @Test func clientMessagesRoundTrip() throws {
+        let messages: [ClientMessage] = [.cancel(id: 1, task: 42, message: "stop"), .cancel(id: nil, task: 7, message: nil),
+                                         .pause(id: 2), .resume(id: nil), .launch(id: 3, demo: "gather"), .ping(id: 4)]
+        for message in messages {
+            var line = WireCodec.line(message)
+            #expect(line.last == 0x0A)
+            line.removeLast()
+            #expect(!line.contains(0x0A))
+            #expect(try WireCodec.decodeClient(line).get() == message)
+        }
+    }
+
+    @Test func serverMessagesRoundTrip() {
+        let delta = SnapshotDelta(fromVersion: 1, toVersion: 9, takenAt: 100, isFull: false,
+                                  changed: [task(1), task(2, state: .suspended(.sleep(until: 7))), task(3, state: .cancelled(message: "x"))],
+                                  removed: [4], stats: LoopStats(tasksByState: [.running: 2], stepsPerSecond: .nan),
+                                  executors: [ExecutorInfo(name: "loop", kind: .loop)])
+        let messages: [ServerMessage] = [
+            .hello(.init(pid: 12, program: "p", loopName: "l", epoch: 1.5, interval: 0.1, demos: ["a"])),
+            .delta(.init(dropped: 3, delta: delta)), .reply(id: 1, result: "ok"), .error(id: nil, code: "c", message: "m")]
+        for message in messages {
+            var line = WireCodec.line(message)
+            line.removeLast()
+            let decoded = try? WireCodec.decodeServer(line).get()
+            if case .delta(let update) = message, case .delta(let back)? = decoded {
+                #expect(back.delta.changed == update.delta.changed && back.delta.removed == update.delta.removed)
+                #expect(back.delta.stats.stepsPerSecond.isNaN && back.dropped == 3)
+            } else {
+                #expect(decoded == message)
+            }
+        }
+    }
+
+    @Test func badLinesGiveErrorCodes() {
+        func code(_ text: String) -> String? {
+            if case .failure(let error) = WireCodec.decodeClient(Array(text.utf8)) { return error.code }
+            return nil
+        }
+        #expect(code("") == "malformed")
+        #expect(code("[1,2]") == "malformed")
+        #expect(code("42") == "malformed")
+        #expect(code(#"{"id":1}"#) == "bad-field")
+        #expect(code(#"{"type":"nuke"}"#) == "unknown-type")
+        #expect(code(#"{"type":"cancel","task":"x"}"#) == "bad-field")
+        #expect(["bad-field", "malformed"].contains(code(#"{"type":"cancel","task":-1}"#)))
+        #expect(code(String(repeating: " ", count: WireProtocol.maxClientLineBytes + 1)) == "too-long")
+        #expect(WireCodec.requestID(in: Array(#"{"type":"nuke","id":8}"#.utf8)) == 8)
+    }
+
+    /// Random bytes, random JSON-ish text and mutations of valid lines: the decoder
+    /// answers every one with a message or an error, never a trap.
+    @Test func fuzzTheDecoder() {
+        var rng = SystemRandomNumberGenerator()
+        let valid = [ClientMessage.cancel(id: 1, task: 42, message: "stop"), .launch(id: 2, demo: "d"), .ping(id: nil)]
+            .map { Array(WireCodec.line($0).dropLast()) }
+        let alphabet = Array(#"{}[]":,0123456789-.eE truefalsnul\"#.utf8) + [0, 0xFF, 0xC3, 0x0A]
+        var decoded = 0, failed = 0
+        for round in 0..<3000 {
+            var bytes: [UInt8]
+            switch round % 3 {
+            case 0: bytes = (0..<Int.random(in: 0...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            case 1: bytes = (0..<Int.random(in: 0...200, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            default:
+                bytes = valid.randomElement(using: &rng)!
+                for _ in 0..<Int.random(in: 1...4, using: &rng) where !bytes.isEmpty {
+                    let i = Int.random(in: 0..<bytes.count, using: &rng)
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: bytes[i] = alphabet.randomElement(using: &rng)!
+                    case 1: bytes.remove(at: i)
+                    default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                    }
+                }
+            }
+            switch WireCodec.decodeClient(bytes) {
+            case .success: decoded += 1
+            case .failure(let error): failed += 1; #expect(!error.code.isEmpty)
+            }
+            _ = WireCodec.decodeServer(bytes)
+            _ = Recording(bytes: bytes)
+        }
+        #expect(decoded + failed == 3000 && failed > 0)
+    }
+
+    @Test func lineBufferSplitsAndBoundsLines() {
+        var buffer = LineBuffer(limit: 8)
+        buffer.append(Array("ab\ncd\r\n0123456789abc".utf8))
+        #expect(buffer.next() == .line(Array("ab".utf8)))
+        #expect(buffer.next() == .line(Array("cd".utf8)))
+        #expect(buffer.next() == nil)
+        buffer.append(Array("defgh\nok\n".utf8))
+        #expect(buffer.next() == .tooLong(18))
+        #expect(buffer.next() == .line(Array("ok".utf8)))
+        #expect(buffer.next() == nil)
+        #expect(buffer.pendingCount == 0)
+    }
+
+    func recordingBytes(frames: Int) -> [UInt8] {
+        var bytes = WireCodec.line(RecordingEntry(t: 0, message: .hello(.init(pid: 1, program: "p", loopName: "l", epoch: 0, interval: 0.1))))
+        var previous: Snapshot?
+        for i in 0..<frames {
+            let tasks = (1...UInt64(3 + i % 5)).map { task($0, state: $0 == 2 && i % 2 == 0 ? .running : .pending, version: UInt64(i)) }
+            let snapshot = Snapshot(version: UInt64(i + 1), takenAt: UInt64(i) * 100, tasks: tasks)
+            bytes += WireCodec.line(RecordingEntry(t: Double(i) * 0.1, message: .delta(.init(dropped: 0, delta: .between(previous, snapshot)))))
+            previous = snapshot
+        }
+        return bytes
+    }
+
+    @Test func recordingSeeksToEveryFrame() {
+        let bytes = recordingBytes(frames: 30)
+        let recording = Recording(bytes: bytes)
+        #expect(recording.frameCount == 30 && recording.stoppedAtLine == nil)
+        for i in [29, 0, 17, 3, 8, 16, 24] {
+            let s = recording.snapshot(at: i)
+            #expect(s.version == UInt64(i + 1) && s.tasks.count == 3 + i % 5)
+        }
+        #expect(recording.frame(atOrBefore: 1.05) == 10)
+        #expect(recording.frame(atOrBefore: -1) == 0)
+    }
+
+    @Test func truncatedOrCorruptRecordingLoadsWhatIsValid() {
+        let bytes = recordingBytes(frames: 10)
+        let truncated = Array(bytes.dropLast(20))
+        let recording = Recording(bytes: truncated)
+        #expect(recording.frameCount == 9 && recording.stoppedAtLine == 11)
+        #expect(recording.problem?.contains("truncated") == true)
+        var corrupt = bytes
+        let fifthLine = corrupt.indices.filter { corrupt[$0] == 0x0A }[4] + 3
+        corrupt[fifthLine] = UInt8(ascii: "#")
+        let broken = Recording(bytes: corrupt)
+        #expect(broken.stoppedAtLine == 6 && broken.frameCount == 4)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TmuxTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `asynctop attach` and `asynctop replay` in a real terminal.
+@Suite(.serialized, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+       .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+struct AttachInTmuxTests {
+    @Test func attachShowsRemoteTasksSurvivesTheExitAndReconnects() throws {
+        let child = try FixtureProcess(extra: ["--record", "{dir}/program.ndjson"])
+        let recordPath = child.directory + "/attach.ndjson"
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)' --record '\(recordPath)'",
+                                      cols: 130, rows: 40)
+        let screen = session.waitFor { $0.contains("sleeper-3") && $0.contains("ticker") }
+        #expect(screen.contains("sleeper-1") && screen.contains("parent"))
+        #expect(screen.contains("pid \(child.pid)"))
+        // Cancel from the attached dashboard: main, then its first child, sleeper-1.
+        session.send("g")
+        session.send("j")
+        session.send("c")
+        #expect(session.waitFor("Cancel task"))
+        session.type("from attach")
+        session.send("Enter")
+        #expect(session.waitFor { $0.contains("from attach") }.contains("from attach"))
+        let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", child.socket]).output
+        #expect(ps.split(separator: "\n").contains { $0.contains("sleeper-1") && $0.contains("cancelled") }, "\(ps)")
+        child.stop(signal: SIGTERM)
+        let gone = session.waitFor { $0.contains("disconnected") }
+        #expect(gone.contains("disconnected"))
+        #expect(gone.contains("sleeper-1"), "the last state stays")
+        // The socket returns with a new process: the dashboard reconnects.
+        let pid = try FixtureProcess.spawn([BuiltBinary.monitorFixture!, child.socket], output: child.directory + "/again.txt")
+        defer { kill(pid, SIGKILL); var s: Int32 = 0; waitpid(pid, &s, 0) }
+        let back = session.waitFor { $0.contains("pid \(pid)") }
+        #expect(back.contains("pid \(pid)") && !back.contains("disconnected"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+
+        // The attach recording replays, with the replay keys.
+        let replay = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' replay '\(recordPath)'", cols: 130, rows: 40)
+        #expect(replay.waitFor { $0.contains("replay") && $0.contains("sleeper-2") }.contains("frame"))
+        replay.send("p")
+        #expect(replay.waitFor { $0.contains("paused") }.contains("paused"))
+        replay.send(",")
+        replay.send("]")
+        replay.send(">")
+        #expect(replay.waitFor { $0.contains("×2") }.contains("×2"))
+        replay.send("q")
+        #expect(replay.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func dashboardRecordsAndServesItsOwnLoop() throws {
+        let directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
+        mkdir(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let session = try TmuxSession(
+            command: "trap : INT; '\(BuiltBinary.asynctop!)' --demo cancel-cascade --record '\(directory)/run.ndjson' --monitor '\(directory)/m.sock'",
+            cols: 130, rows: 40)
+        #expect(session.waitFor { $0.contains("middle") }.contains("middle"))
+        let tree = TmuxSession.run([BuiltBinary.asynctop!, "pstree", "\(directory)/m.sock"])
+        #expect(tree.status == 0 && tree.output.contains("demo cancel-cascade"), "\(tree.output)")
+        // Ctrl-C: the recording is whole up to its last line.
+        session.send("C-c")
+        #expect(session.waitFor("asynctop-exit=130"))
+        let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", "\(directory)/run.ndjson"])
+        #expect(!ps.output.contains("stopped at line"), "\(ps.output)")
+        #expect(ps.status == 0 && ps.output.contains("root"), "\(ps.output)")
+    }
+}

@@ -1,0 +1,39 @@
+import AsyncTopClient
+import AsyncTopModel
+import Testing
+
+struct ProcessTableTests {
+    let snapshot = Snapshot(takenAt: 3_000_000_000, tasks: [
+        TaskInfo(id: 1, name: "main", state: .suspended(.children(count: 2)), createdAt: 0),
+        TaskInfo(id: 2, parentID: 1, name: "a", state: .suspended(.sleep(until: 5_000_000_000)), createdAt: 1_000_000_000),
+        TaskInfo(id: 3, parentID: 2, name: nil, origin: .asyncLet, state: .running, createdAt: 2_000_000_000),
+        TaskInfo(id: 4, parentID: 1, name: "b", state: .cancelled(message: "bye"), createdAt: 2_500_000_000),
+        TaskInfo(id: 9, parentID: 77, name: "orphan", state: .pending, createdAt: 3_000_000_000),
+    ])
+
+    @Test func psIsAFlatTableWithTheAsyncioColumns() {
+        let lines = ProcessTable.psText(snapshot).split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "ID  NAME       STATE      WAITING ON          PARENT  EXECUTOR  AGE",
+            "1   main       suspended  2 children          -       loop      3.0s",
+            "2   a          suspended  sleep until 5.000s  1       loop      2.0s",
+            "3   async let  running    -                   2       loop      1.0s",
+            "4   b          cancelled  -                   1       loop      0.5s",
+            "9   orphan     pending    -                   77      loop      0.0s",
+        ])
+    }
+
+    @Test func pstreeNestsChildrenAndKeepsOrphansAsRoots() {
+        #expect(ProcessTable.treeText(snapshot) == """
+            main (1) suspended on 2 children
+            ├── a (2) suspended on sleep until 5.000s
+            │   └── async let (3) running
+            └── b (4) cancelled
+            orphan (9) pending
+
+            """)
+        let roots = ProcessTable.tree(snapshot)
+        #expect(roots.map(\.id) == [1, 9])
+        #expect(roots[0].children.map(\.id) == [2, 4])
+    }
+}
