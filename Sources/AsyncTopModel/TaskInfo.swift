@@ -124,6 +124,14 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         var all = [Transition(at: createdAt, state: .pending)]
         if let startedAt { all.append(Transition(at: startedAt, state: .running)) }
         all += history
+        if let cancel {
+            // The request as a moment of its own, in the state the task was in then.
+            let at = cancel.requestedAt
+            let before = all.last { $0.at <= at }?.state ?? .pending
+            let stateThen: TaskStateKind = stateSince <= at ? state.kind : before
+            let index = all.firstIndex { $0.at > at } ?? all.count
+            all.insert(Transition(at: at, state: stateThen, detail: "cancel requested by \(cancel.requestedBy)"), at: index)
+        }
         let now = Transition(at: stateSince, state: state.kind, detail: state.detail)
         if all.last != now { all.append(now) }
         return all

@@ -57,8 +57,12 @@ final class TaskBox: @unchecked Sendable {
             // task's next step is queued behind this note.
             let at = loop.timeBase.now()
             let id = self.id
-            loop.onLoop { loop in
+            if loop.isOnLoopThread {
                 loop.registry.noteCancelRequested(id, by: requester, message: message, at: at)
+            } else {
+                loop.onLoop { loop in
+                    loop.registry.noteCancelRequested(id, by: requester, message: message, at: at)
+                }
             }
         }
         task.cancel()

@@ -202,13 +202,13 @@ final class TaskRegistry {
     /// How far past `maxFinished` the finished records may grow before a batch is dropped.
     static let evictionBatch = 1024
 
-    /// Somebody asked the task to stop. The first request is kept.
+    /// Somebody asked the task to stop. The first request is kept; the timeline shows it
+    /// from the `CancelInfo`, so nothing is formatted here.
     func noteCancelRequested(_ id: TaskID, by requester: CancelRequester, message: String?, at now: Nanos) {
         guard let slot = table.find(id) else { return }
         let record = slots + Int(slot)
         guard !record.pointee.isFinished, record.pointee.cancel == nil else { return }
         record.pointee.cancel = CancelInfo(requestedBy: requester, message: message, requestedAt: now)
-        record.pointee.remember(Transition(at: now, state: record.pointee.state, detail: "cancel requested by \(requester)"))
         touch(slot)
     }
 

@@ -25,6 +25,8 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
+    deinit { ResourceRegistry.shared.remove(self) }
+
     var waitTarget: WaitTarget { .resource(kind: "Condition", id: id, name: name) }
 
     var resourceInfo: ResourceInfo {

@@ -30,6 +30,8 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
         ResourceRegistry.shared.add(self)
     }
 
+    deinit { ResourceRegistry.shared.remove(self) }
+
     var waitTarget: WaitTarget { .resource(kind: "Future", id: id, name: name) }
 
     var resourceInfo: ResourceInfo {

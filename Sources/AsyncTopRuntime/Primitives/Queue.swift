@@ -57,6 +57,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         ResourceRegistry.shared.add(self)
     }
 
+    deinit { ResourceRegistry.shared.remove(self) }
+
     var kind: String {
         switch order {
         case .fifo: "Queue"

@@ -41,6 +41,8 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
+    deinit { ResourceRegistry.shared.remove(self) }
+
     var kind: String { bounded ? "BoundedSemaphore" : "Semaphore" }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
 
