@@ -31,7 +31,7 @@ func pause(_ seconds: Double) async throws { try await sleep(Demo.scaled(seconds
 /// The demos this build ships.
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
-                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock]
+                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

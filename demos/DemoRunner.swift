@@ -25,7 +25,7 @@ public struct DemoRun: Sendable {
 /// Runs a demo on a fresh loop without a terminal and traces its tasks.
 ///
 /// A thread beside the loop asks for a delta every 5 ms and diffs the tasks with
-/// ``TaskTrace``; it spawns nothing on the loop, so the trace holds the demo's tasks only
+/// ``TaskTrace``, and reports the ``Lints`` of each snapshot once; it spawns nothing on the loop, so the trace holds the demo's tasks only
 /// (and the loop's `main`).
 public enum DemoRunner {
     /// - Parameters:
@@ -62,6 +62,8 @@ private final class Tracer: Sendable {
         var snapshot = Snapshot()
         var trace = TaskTrace()
         var events: [TraceEvent] = []
+        /// Lints already reported, by kind and tasks.
+        var lints: Set<String> = []
         var stopping = false
     }
     private let state = Mutex(State())
@@ -87,7 +89,12 @@ private final class Tracer: Sendable {
         state.withLock { state in
             let delta = loop.delta(since: state.snapshot.version)
             state.snapshot = state.snapshot.applying(delta)
-            let fresh = state.trace.events(in: state.snapshot)
+            var fresh = state.trace.events(in: state.snapshot)
+            for lint in Lints.evaluate(state.snapshot) where state.lints.insert("\(lint.kind) \(lint.tasks)").inserted {
+                fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
+                                        name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
+                                        detail: "\(lint.kind.rawValue): \(lint.message)"))
+            }
             state.events += fresh
             for event in fresh { onEvent(event) }
         }

@@ -88,3 +88,22 @@ import Testing
         #expect(DemoCatalogue.all.allSatisfy { !$0.expected.isEmpty })
     }
 }
+
+/// The lints a headless run reports.
+@Suite struct DemoRunnerLintTests {
+    @Test func blockingTheLoopIsFlaggedAsALongStep() async throws {
+        // Real time: the lint's threshold is 100 ms of wall time.
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("blocking-the-loop")))
+        #expect(run.ok, "\(run.observed)")
+        let lints = run.events.filter { $0.event == "lint" }
+        #expect(lints.contains { $0.name == "blocker" && ($0.detail ?? "").hasPrefix("long-step") })
+        #expect(!lints.contains { $0.name == "ticker" })
+    }
+
+    @Test func theDeadlockDemoIsFlaggedAsADeadlock() async throws {
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("deadlock")), speed: 2)
+        #expect(run.ok, "\(run.observed)")
+        let lint = try #require(run.events.first { $0.event == "lint" && ($0.detail ?? "").hasPrefix("deadlock") })
+        #expect((lint.detail ?? "").contains("left") && (lint.detail ?? "").contains("right"))
+    }
+}
