@@ -6,7 +6,8 @@ extension DemoCatalogue {
     /// their `async let` and group children.
     static let cancelCascade = Demo(
         name: "cancel-cascade",
-        summary: "cancelling the root of a four-level task tree cancels every level"
+        summary: "cancelling the root of a four-level task tree cancels every level",
+        expected: "root and its tree cancelled"
     ) { _ in
         let root = try spawn(name: "root") { () async throws -> Void in
             let middle = try spawn(name: "middle") { () async throws -> Void in
@@ -29,7 +30,7 @@ extension DemoCatalogue {
             // Awaiting a task passes a cancellation on to it, as in asyncio.
             try await middle.value
         }
-        try await sleep(1.5)
+        try await pause(1.5)
         root.cancel(message: "cascade demo: cancel the root")
         _ = try? await root.value
         return root.cancelled ? "root and its tree cancelled" : "root was not cancelled"

@@ -1,21 +1,37 @@
 import AsyncTopRuntime
 
-/// A demo workload: a name, what it shows, and the code that runs it on a loop.
+/// A demo workload: a name, what it shows, what it should come to, and the code that runs
+/// it on a loop.
 public struct Demo: Sendable {
     public let name: String
     public let summary: String
+    /// The observation a correct run returns; the headless runner compares it with the result.
+    public let expected: String
     public let run: @Sendable (EventLoop) async throws -> String
 
-    public init(name: String, summary: String, run: @escaping @Sendable (EventLoop) async throws -> String) {
+    public init(name: String, summary: String, expected: String,
+                run: @escaping @Sendable (EventLoop) async throws -> String) {
         self.name = name
         self.summary = summary
+        self.expected = expected
         self.run = run
     }
+
+    /// How much faster than real time the demo runs: its sleeps are divided by it.
+    /// Set with `Demo.$speed.withValue(8) { ... }`; spawned tasks inherit it.
+    @TaskLocal public static var speed: Double = 1
+
+    /// `seconds` of demo time in real seconds at the current speed.
+    public static func scaled(_ seconds: Double) -> Double { seconds / speed }
 }
+
+/// Sleeps `seconds` of demo time (see ``Demo/speed``).
+func pause(_ seconds: Double) async throws { try await sleep(Demo.scaled(seconds)) }
 
 /// The demos this build ships.
 public enum DemoCatalogue {
-    public static let all: [Demo] = [gather, toThread, cancelCascade]
+    public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
+                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

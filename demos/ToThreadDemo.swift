@@ -2,22 +2,26 @@ import AsyncTopRuntime
 import Foundation
 
 extension DemoCatalogue {
-    /// Two seconds of blocking work on a thread beside a one-second sleep: both end after
-    /// about two seconds, because the blocking call does not hold the loop.
+    /// Two seconds of blocking work on a thread beside a one-second sleep: the sleeper ends
+    /// first and both end after about two seconds, because the blocking call does not hold
+    /// the loop. In the dashboard, `blocking-io` waits on a thread-pool work item (`x` shows
+    /// the executor busy) while `sleeper` sleeps and finishes.
     static let toThread = Demo(
         name: "to-thread",
-        summary: "2 s of blocking work on a thread beside a 1 s sleep end after about 2 s"
+        summary: "2 s of blocking work on a thread beside a 1 s sleep end after about 2 s",
+        expected: "sleeper done first, then blocking-io"
     ) { loop in
-        let start = loop.time()
-        let blocking = try spawn(name: "blocking-io") { () async throws -> String in
-            _ = try await AsyncTopRuntime.toThread(label: "sleep(2) on a thread") { Foundation.sleep(2) }
-            return "blocking done"
+        let finished = Queue<String>(name: "finish order")
+        let blockFor = Demo.scaled(2)
+        let blocking = try spawn(name: "blocking-io") { () async throws -> Void in
+            _ = try await AsyncTopRuntime.toThread(label: "sleep(2) on a thread") { Thread.sleep(forTimeInterval: blockFor) }
+            try finished.putNowait("blocking-io")
         }
-        let sleeper = try spawn(name: "sleeper") { () async throws -> String in
-            try await sleep(1)
-            return "sleep done"
+        let sleeper = try spawn(name: "sleeper") { () async throws -> Void in
+            try await pause(1)
+            try finished.putNowait("sleeper")
         }
         _ = try await (blocking.value, sleeper.value)
-        return String(format: "both done after %.2f s", loop.time() - start)
+        return "\(try finished.getNowait()) done first, then \(try finished.getNowait())"
     }
 }

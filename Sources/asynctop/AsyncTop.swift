@@ -10,7 +10,7 @@ struct AsyncTop: ParsableCommand {
         With no subcommand, starts an event loop and opens the dashboard on it; press d for
         the demo launcher, ? for help, q to quit.
         """,
-        subcommands: [DashboardCommand.self, DemosCommand.self, AttachCommand.self, PsCommand.self, PsTreeCommand.self,
+        subcommands: [DashboardCommand.self, DemosCommand.self, DemoCommand.self, AttachCommand.self, PsCommand.self, PsTreeCommand.self,
                       ReplayCommand.self],
         defaultSubcommand: DashboardCommand.self)
 }

@@ -1,0 +1,62 @@
+import ArgumentParser
+import AsyncTopDemos
+import Foundation
+import Synchronization
+
+/// `asynctop demo NAME`: one demo, in the dashboard or headless with a trace of its tasks.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run one demo: in the dashboard, or with --headless as a trace of its task events.",
+        discussion: """
+        Headless, the exit status is 0 exactly when the demo observed what it should; the last
+        line is the summary. An unknown name lists the demos and exits with status 2.
+        """)
+
+    @Argument(help: "The demo to run (see `asynctop demos`).")
+    var name: String
+
+    @Flag(help: "Run without a terminal and print the task events.")
+    var headless = false
+
+    @Flag(help: "With --headless, print one JSON object per line.")
+    var json = false
+
+    @Option(help: "Run the demo this many times faster (its sleeps are divided by it).")
+    var speed: Double = 1
+
+    func validate() throws {
+        guard speed > 0 else { throw ValidationError("--speed must be above 0") }
+    }
+
+    func run() throws {
+        guard let demo = DemoCatalogue.named(name) else {
+            FileHandle.standardError.write(Data(
+                "asynctop: unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))\n".utf8))
+            throw ExitCode(2)
+        }
+        guard headless else {
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name])
+            try dashboard.validate()
+            return try dashboard.run()
+        }
+        let json = self.json
+        let outcome = Mutex<DemoRun?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let speed = self.speed
+        Task.detached {
+            let run = await DemoRunner.run(demo, speed: speed) { event in
+                emit(json ? event.json() : event.text)
+            }
+            outcome.withLock { $0 = run }
+            done.signal()
+        }
+        done.wait()
+        let run = outcome.withLock { $0 }!
+        emit(json ? run.summaryJSON : "\(run.ok ? "ok" : "FAILED"): expected \"\(run.expected)\", observed \"\(run.observed)\"")
+        if !run.ok { throw ExitCode(1) }
+    }
+}
+
+/// Writes a line to standard output at once (unbuffered, so a pipe sees each event as it comes).
+private func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -1,0 +1,109 @@
+import AsyncTopDemos
+import AsyncTopModel
+import Testing
+
+/// Each demo run headless, faster than real time where its timing allows, checked by its
+/// summary and the facts of its trace.
+@Suite struct DemoRunnerTests {
+    func run(_ name: String, speed: Double = 4) async throws -> DemoRun {
+        let demo = try #require(DemoCatalogue.named(name))
+        let run = await DemoRunner.run(demo, speed: speed)
+        #expect(run.ok, "\(name): expected \(run.expected), observed \(run.observed)")
+        return run
+    }
+
+    func doneOrder(_ run: DemoRun, among names: Set<String>) -> [String] {
+        run.names("done").filter(names.contains)
+    }
+
+    @Test func gatherFinishesBThenAThenC() async throws {
+        let run = try await run("gather")
+        #expect(doneOrder(run, among: ["a", "b", "c"]) == ["b", "a", "c"])
+        #expect(Set(run.names("spawned")).isSuperset(of: ["a", "b", "c"]))
+        #expect(run.events.contains { $0.event == "suspended" && $0.name == "a" && ($0.detail ?? "").hasPrefix("sleep") })
+    }
+
+    @Test func asCompletedYieldsBThenAThenC() async throws {
+        let run = try await run("as-completed")
+        #expect(run.observed == "[b, a, c]")
+        #expect(doneOrder(run, among: ["a", "b", "c"]) == ["b", "a", "c"])
+    }
+
+    @Test func toThreadLetsTheSleeperFinishFirst() async throws {
+        let run = try await run("to-thread", speed: 8)
+        #expect(doneOrder(run, among: ["sleeper", "blocking-io"]) == ["sleeper", "blocking-io"])
+    }
+
+    @Test func cancelCascadeCancelsTheTree() async throws {
+        let run = try await run("cancel-cascade", speed: 8)
+        let cancelled = run.names("cancelled")
+        #expect(Set(cancelled).isSuperset(of: ["root", "middle"]))
+        // Native group children and async lets carry no names: 3 branches and 6 leaves, 3 async lets.
+        #expect(cancelled.filter { $0 == "group child" }.count == 9)
+        #expect(cancelled.filter { $0 == "async let" }.count == 3)
+        #expect(run.names("cancel_requested").contains("root"))
+    }
+
+    @Test func waitForTimeoutCancelsTheQuery() async throws {
+        let run = try await run("wait-for-timeout")
+        #expect(run.names("cancel_requested") == ["slow-query"])
+        #expect(run.names("cancelled") == ["slow-query"])
+    }
+
+    @Test func shieldLetsTheSaveFinish() async throws {
+        let run = try await run("shield")
+        #expect(run.names("cancelled").contains("request"))
+        #expect(run.names("done").contains("save"))
+        #expect(!run.names("cancel_requested").contains("save"))
+    }
+
+    @Test func taskGroupCancelsTheSiblingsOfAFailure() async throws {
+        let run = try await run("task-group")
+        #expect(run.names("failed").contains("child-2"))
+        #expect(Set(run.names("cancelled")).isSuperset(of: ["child-1", "child-3"]))
+    }
+
+    @Test func semaphoreCrawlerFetchesFiftyFiveAtATime() async throws {
+        let run = try await run("semaphore-crawler")
+        #expect(run.names("done").filter { $0.hasPrefix("fetch-") }.count == 50)
+        #expect(run.events.contains { $0.event == "suspended" && ($0.detail ?? "").contains("crawler") })
+    }
+
+    @Test func producerConsumerDrainsTheQueue() async throws {
+        let run = try await run("producer-consumer")
+        #expect(run.names("done").contains("producer"))
+        #expect(Set(run.names("cancelled")) == ["consumer-1", "consumer-2"])
+        #expect(run.events.contains { $0.event == "suspended" && $0.name == "producer" && ($0.detail ?? "").contains("jobs") })
+    }
+
+    @Test func deadlockIsReportedAndBothCancelled() async throws {
+        let run = try await run("deadlock")
+        #expect(Set(run.names("cancelled")) == ["left", "right"])
+        #expect(run.events.contains { $0.event == "suspended" && $0.name == "left" && ($0.detail ?? "").contains("second") })
+    }
+
+    @Test func everyDemoHasADistinctNameAndAnExpectation() {
+        let names = DemoCatalogue.all.map(\.name)
+        #expect(Set(names).count == names.count)
+        #expect(DemoCatalogue.all.allSatisfy { !$0.expected.isEmpty })
+    }
+}
+
+/// The lints a headless run reports.
+@Suite struct DemoRunnerLintTests {
+    @Test func blockingTheLoopIsFlaggedAsALongStep() async throws {
+        // Real time: the lint's threshold is 100 ms of wall time.
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("blocking-the-loop")))
+        #expect(run.ok, "\(run.observed)")
+        let lints = run.events.filter { $0.event == "lint" }
+        #expect(lints.contains { $0.name == "blocker" && ($0.detail ?? "").hasPrefix("long-step") })
+        #expect(!lints.contains { $0.name == "ticker" })
+    }
+
+    @Test func theDeadlockDemoIsFlaggedAsADeadlock() async throws {
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("deadlock")), speed: 2)
+        #expect(run.ok, "\(run.observed)")
+        let lint = try #require(run.events.first { $0.event == "lint" && ($0.detail ?? "").hasPrefix("deadlock") })
+        #expect((lint.detail ?? "").contains("left") && (lint.detail ?? "").contains("right"))
+    }
+}

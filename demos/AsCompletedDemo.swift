@@ -1,0 +1,23 @@
+import AsyncTopRuntime
+
+extension DemoCatalogue {
+    /// asyncio's `as_completed`: tasks a, b, c sleep 0.2, 0.1 and 0.3 s and come back in the
+    /// order they finish, b, a, c, not the order they were given. In the dashboard the demo
+    /// task waits on "as_completed of 3" while the three sleep.
+    static let asCompletedDemo = Demo(
+        name: "as-completed",
+        summary: "tasks a, b, c sleep 0.2/0.1/0.3 s; asCompleted yields them as they finish",
+        expected: "[b, a, c]"
+    ) { _ in
+        let delays: [(String, Double)] = [("a", 0.2), ("b", 0.1), ("c", 0.3)]
+        let handles = try delays.map { name, delay in
+            try spawn(name: name) { () async throws -> String in
+                try await pause(delay)
+                return name
+            }
+        }
+        var order: [String] = []
+        for try await handle in try asCompleted(handles) { order.append(try await handle.value) }
+        return "[\(order.joined(separator: ", "))]"
+    }
+}
