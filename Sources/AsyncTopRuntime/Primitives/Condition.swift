@@ -25,7 +25,6 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     var waitTarget: WaitTarget { .resource(kind: "Condition", id: id, name: name) }
 

@@ -23,7 +23,6 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     /// True once `set()` was called and not cleared since.
     public var isSet: Bool { state.withLock { $0.isSet } }

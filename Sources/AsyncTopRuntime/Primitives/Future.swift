@@ -30,7 +30,6 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     var waitTarget: WaitTarget { .resource(kind: "Future", id: id, name: name) }
 

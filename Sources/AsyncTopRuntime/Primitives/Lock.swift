@@ -26,7 +26,6 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     /// True while some task holds the lock.
     public var locked: Bool { state.withLock { $0.locked } }

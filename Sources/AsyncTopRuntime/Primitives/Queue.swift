@@ -57,7 +57,6 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     var kind: String {
         switch order {

@@ -7,40 +7,47 @@ protocol ResourceReporter: AnyObject, Sendable {
     var resourceInfo: ResourceInfo { get }
 }
 
-/// The live primitives: each adds itself at init and removes itself in `deinit`.
+/// The live primitives, held weakly: each registers once at init, snapshots read them.
 ///
-/// Held unretained, not weakly: a weak reference gives the primitive a side table, and
-/// then every task that waits on it (and so retains it) takes the slow path of reference
-/// counting. Entries are read only under the registry's lock, which a dying primitive's
-/// `deinit` also takes before its memory goes.
+/// Weakly, because a snapshot's temporary strong reference must never be a primitive's
+/// last one (its deinit would run inside the registry's lock). The cost: a weakly
+/// referenced object has a side table, so the retains of the tasks that wait on it take
+/// the slower path. Moving each primitive's state into a separate object that the registry
+/// references would avoid both.
 final class ResourceRegistry: Sendable {
     static let shared = ResourceRegistry()
 
-    private struct Entry: @unchecked Sendable {
-        unowned(unsafe) let object: any ResourceReporter
+    private struct Entry {
+        weak var object: (any ResourceReporter)?
         /// The loop the primitive was made on, if any: snapshots of a loop list its own.
         let loop: ObjectIdentifier?
     }
-    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private struct State {
+        var entries: [Entry] = []
+        var live = 0
+    }
+    private let state = Mutex(State())
 
     func add(_ object: any ResourceReporter) {
         let loop = EventLoop.current.map(ObjectIdentifier.init)
-        entries.withLock { $0[ObjectIdentifier(object)] = Entry(object: object, loop: loop) }
-    }
-
-    /// Called from the primitive's `deinit`.
-    func remove(_ object: any ResourceReporter) {
-        entries.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(object)) }
+        state.withLock { state in
+            state.entries.append(Entry(object: object, loop: loop))
+            // Drop dead entries once they may be half of the list: amortized O(1) per add.
+            if state.entries.count >= 64 && state.entries.count >= 2 * state.live {
+                state.entries.removeAll { $0.object == nil }
+                state.live = state.entries.count
+            }
+        }
     }
 
     /// The live primitives made on `loop` or outside any loop, by id.
     func resources(of loop: EventLoop) -> [ResourceInfo] {
         let me = ObjectIdentifier(loop)
-        let infos: [ResourceInfo] = entries.withLock { entries in
-            entries.values.compactMap { entry in
-                entry.loop == nil || entry.loop == me ? entry.object.resourceInfo : nil
-            }
+        let objects: [any ResourceReporter] = state.withLock { state in
+            state.entries.removeAll { $0.object == nil }
+            state.live = state.entries.count
+            return state.entries.compactMap { entry in entry.loop == nil || entry.loop == me ? entry.object : nil }
         }
-        return infos.sorted { $0.id < $1.id }
+        return objects.map(\.resourceInfo).sorted { $0.id < $1.id }
     }
 }

@@ -41,7 +41,6 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         ResourceRegistry.shared.add(self)
     }
 
-    deinit { ResourceRegistry.shared.remove(self) }
 
     var kind: String { bounded ? "BoundedSemaphore" : "Semaphore" }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
