@@ -9,13 +9,7 @@ extension DemoCatalogue {
         summary: "tasks a, b, c sleep 0.2/0.1/0.3 s; asCompleted yields them as they finish",
         expected: "[b, a, c]"
     ) { _ in
-        let delays: [(String, Double)] = [("a", 0.2), ("b", 0.1), ("c", 0.3)]
-        let handles = try delays.map { name, delay in
-            try spawn(name: name) { () async throws -> String in
-                try await pause(delay)
-                return name
-            }
-        }
+        let handles = try spawnABC()
         var order: [String] = []
         for try await handle in try asCompleted(handles) { order.append(try await handle.value) }
         return "[\(order.joined(separator: ", "))]"

@@ -35,3 +35,16 @@ public enum DemoCatalogue {
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }
+
+extension DemoCatalogue {
+    /// The seeds' three tasks: a, b and c sleep 0.2, 0.1 and 0.3 s (scaled by the demo's
+    /// speed), then return their names.
+    static func spawnABC() throws -> [TaskHandle<String>] {
+        try [("a", 0.2), ("b", 0.1), ("c", 0.3)].map { name, delay in
+            try spawn(name: name) { () async throws -> String in
+                try await pause(delay)
+                return name
+            }
+        }
+    }
+}

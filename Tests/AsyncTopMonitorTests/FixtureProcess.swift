@@ -54,32 +54,9 @@ final class FixtureProcess {
     }
 
     static func spawn(_ arguments: [String], output: String, environment extra: [String] = []) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        var environment: [String] = []
-        var entry = environ
-        while let pointer = entry.pointee {
-            environment.append(String(cString: pointer))
-            entry += 1
+        guard let pid = TmuxSession.spawn(arguments, outputPath: output, environment: extra) else {
+            throw Failure("posix_spawn failed for \(arguments[0])")
         }
-        var envp = (environment + extra).map { strdup($0) } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
-        guard result == 0 else { throw Failure("posix_spawn failed: \(result)") }
         return pid
     }
 }

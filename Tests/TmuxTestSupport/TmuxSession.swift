@@ -90,6 +90,17 @@ public final class TmuxSession {
     /// Runs a program from PATH, output to `outputPath` (or discarded). - Returns: Its exit status.
     public static func spawnAndWait(_ arguments: [String], stdinPath: String = "/dev/null",
                              outputPath: String = "/dev/null") -> Int32 {
+        guard let pid = spawn(arguments, stdinPath: stdinPath, outputPath: outputPath) else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+    }
+
+    /// Starts a program (found on PATH when the name has no slash) with standard input from
+    /// `stdinPath`, output and errors to `outputPath`, and `environment` added to ours.
+    /// - Returns: Its pid, or nil when it could not start.
+    public static func spawn(_ arguments: [String], stdinPath: String = "/dev/null",
+                             outputPath: String = "/dev/null", environment extra: [String] = []) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -107,11 +118,17 @@ public final class TmuxSession {
         sigemptyset(&unblocked)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var environment: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            environment.append(String(cString: pointer))
+            entry += 1
+        }
+        var envp = (environment + extra).map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        guard posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, &envp) == 0 else { return nil }
+        return pid
     }
 
     public struct SessionError: Error { public let message: String }

@@ -134,22 +134,15 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
             }
             if let token {
                 let loop = EventLoop.current
-                loop?.noteWait(.subject(self))
-                defer { loop?.clearWait() }
-                do {
-                    try await park { continuation in
-                        state.withLock { state in
-                            if state.result != nil { return .success(()) }
-                            if Task.isCancelled { return .failure(CancellationError()) }
-                            state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                            return nil
-                        }
-                    } onCancel: { [self] in
-                        state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
+                try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+                    state.withLock { state in
+                        if state.result != nil { return .success(()) }
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
+                        return nil
                     }
-                } catch {
-                    loop?.noteCancelDelivered(in: title)
-                    throw error
+                } onCancel: { [self] in
+                    state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
                 }
             }
             return try state.withLock { $0.result! }.get()

@@ -59,26 +59,19 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
 
     private func acquireSlowly(me: TaskID, token: UInt64) async throws {
         let loop = EventLoop.current
-        loop?.noteWait(.subject(self))
-        defer { loop?.clearWait() }
-        do {
-            try await park { continuation in
-                state.withLock { state in
-                    if !state.locked {
-                        state.locked = true
-                        state.holder = me
-                        return .success(())
-                    }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
+        try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+            state.withLock { state in
+                if !state.locked {
+                    state.locked = true
+                    state.holder = me
+                    return .success(())
                 }
-            } onCancel: { [self] in
-                state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
+                if Task.isCancelled { return .failure(CancellationError()) }
+                state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
+                return nil
             }
-        } catch {
-            loop?.noteCancelDelivered(in: title)
-            throw error
+        } onCancel: { [self] in
+            state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
         }
         if Task.isCancelled {
             // Handed the lock as the cancellation came: pass it on, as asyncio does.

@@ -136,23 +136,16 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     final func parkPutter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
-        loop?.noteWait(.subject(self))
-        defer { loop?.clearWait() }
-        do {
-            try await park { continuation in
-                state.withLock { state in
-                    if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
-                    if state.items.count < maxsize { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.putters.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
-                }
-            } onCancel: { [self] in
-                state.withLock { $0.putters.remove(token) }?.continuation.resume(throwing: CancellationError())
+        try await park(visibleAs: self, on: loop, delivered: title + ": put") { continuation in
+            state.withLock { state in
+                if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
+                if state.items.count < maxsize { return .success(()) }
+                if Task.isCancelled { return .failure(CancellationError()) }
+                state.putters.append(Waiter(token: token, task: me, continuation: continuation))
+                return nil
             }
-        } catch let error as CancellationError {
-            loop?.noteCancelDelivered(in: title + ": put")
-            throw error
+        } onCancel: { [self] in
+            state.withLock { $0.putters.remove(token) }?.continuation.resume(throwing: CancellationError())
         }
         if Task.isCancelled {
             // Woken for a free slot as the cancellation came: pass the wake-up on.
@@ -211,22 +204,15 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     final func parkGetter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
-        loop?.noteWait(.subject(self))
-        defer { loop?.clearWait() }
-        do {
-            try await park { continuation in
-                state.withLock { state in
-                    if !state.items.isEmpty || state.isShutDown { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.getters.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
-                }
-            } onCancel: { [self] in
-                state.withLock { $0.getters.remove(token) }?.continuation.resume(throwing: CancellationError())
+        try await park(visibleAs: self, on: loop, delivered: title + ": get") { continuation in
+            state.withLock { state in
+                if !state.items.isEmpty || state.isShutDown { return .success(()) }
+                if Task.isCancelled { return .failure(CancellationError()) }
+                state.getters.append(Waiter(token: token, task: me, continuation: continuation))
+                return nil
             }
-        } catch {
-            loop?.noteCancelDelivered(in: title + ": get")
-            throw error
+        } onCancel: { [self] in
+            state.withLock { $0.getters.remove(token) }?.continuation.resume(throwing: CancellationError())
         }
         if Task.isCancelled {
             // Woken for an item as the cancellation came: leave it to the next getter.
@@ -258,22 +244,15 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         guard let token = state.withLock({ $0.unfinished == 0 ? nil : $0.joiners.makeToken() }) else { return }
         let loop = EventLoop.current
-        loop?.noteWait(.subject(self))
-        defer { loop?.clearWait() }
-        do {
-            try await park { continuation in
-                state.withLock { state in
-                    if state.unfinished == 0 { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.joiners.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
-                }
-            } onCancel: { [self] in
-                state.withLock { $0.joiners.remove(token) }?.continuation.resume(throwing: CancellationError())
+        try await park(visibleAs: self, on: loop, delivered: title + ": join") { continuation in
+            state.withLock { state in
+                if state.unfinished == 0 { return .success(()) }
+                if Task.isCancelled { return .failure(CancellationError()) }
+                state.joiners.append(Waiter(token: token, task: me, continuation: continuation))
+                return nil
             }
-        } catch {
-            loop?.noteCancelDelivered(in: title + ": join")
-            throw error
+        } onCancel: { [self] in
+            state.withLock { $0.joiners.remove(token) }?.continuation.resume(throwing: CancellationError())
         }
     }
 

@@ -73,26 +73,19 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         }
         guard let token else { return }
         let loop = EventLoop.current
-        loop?.noteWait(.subject(self))
-        defer { loop?.clearWait() }
-        do {
-            try await park { continuation in
-                state.withLock { state in
-                    if state.value > 0 {
-                        state.value -= 1
-                        if me != 0 { state.holders.append(me) }
-                        return .success(())
-                    }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
+        try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+            state.withLock { state in
+                if state.value > 0 {
+                    state.value -= 1
+                    if me != 0 { state.holders.append(me) }
+                    return .success(())
                 }
-            } onCancel: { [self] in
-                state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
+                if Task.isCancelled { return .failure(CancellationError()) }
+                state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
+                return nil
             }
-        } catch {
-            loop?.noteCancelDelivered(in: title)
-            throw error
+        } onCancel: { [self] in
+            state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
         }
         if Task.isCancelled {
             // Handed a permit as the cancellation came: give it back, as asyncio does.

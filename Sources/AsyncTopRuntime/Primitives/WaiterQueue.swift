@@ -67,6 +67,25 @@ func park(
     }
 }
 
+/// Parks the current task on `subject` as ``park(install:onCancel:)`` does, and says so: the
+/// task's record shows the wait, and a cancellation that ends it is recorded as delivered
+/// in `place`.
+@inline(__always)
+func park(
+    visibleAs subject: some WaitSubject, on loop: EventLoop?, delivered place: @autoclosure () -> String,
+    install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
+    onCancel: @Sendable () -> Void
+) async throws {
+    loop?.noteWait(.subject(subject))
+    defer { loop?.clearWait() }
+    do {
+        try await park(install: install, onCancel: onCancel)
+    } catch let error as CancellationError {
+        loop?.noteCancelDelivered(in: place())
+        throw error
+    }
+}
+
 /// The id of the loop task running now, or 0 (another thread, a bare loop).
 @inline(__always)
 func runningTaskID() -> TaskID {
