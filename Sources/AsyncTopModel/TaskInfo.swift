@@ -66,13 +66,17 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     public let maxLatency: Nanos
     /// Which executor the task runs on ("loop").
     public let executor: String
+    /// When someone first took the error of this failed task (awaited it, `result()`,
+    /// `exception()`, a combinator); nil while no one has. asyncio's "exception was never
+    /// retrieved" check reads it.
+    public let retrievedAt: Nanos?
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
                 history: [Transition] = [], historyDropped: Int = 0, createdAt: Nanos = 0,
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
-                executor: String = "loop", version: UInt64 = 0) {
+                executor: String = "loop", retrievedAt: Nanos? = nil, version: UInt64 = 0) {
         self.id = id
         self.version = version
         self.parentID = parentID
@@ -94,6 +98,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.lastLatency = lastLatency
         self.maxLatency = maxLatency
         self.executor = executor
+        self.retrievedAt = retrievedAt
     }
 
     /// A copy with some fields replaced (the value itself never changes).
@@ -105,7 +110,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                  historyDropped: historyDropped, createdAt: createdAt, startedAt: startedAt,
                  stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
-                 maxLatency: maxLatency, executor: executor, version: version ?? self.version)
+                 maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, version: version ?? self.version)
     }
 
     /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,
@@ -143,7 +148,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
             && a.history == b.history && a.historyDropped == b.historyDropped && a.createdAt == b.createdAt
             && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
             && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
-            && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor)
+            && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor
+            && a.retrievedAt == b.retrievedAt)
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -48,6 +48,13 @@ public struct WaitForGraph: Hashable, Sendable {
     /// Builds the graph of `snapshot` and finds its cycles.
     public init(_ snapshot: Snapshot) {
         var edges: [WaitEdge] = []
+        // Unfinished children by parent, built once: a snapshot's `children(of:)` is a scan.
+        var liveChildren: [TaskID: [TaskID]] = [:]
+        if snapshot.tasks.contains(where: { if case .suspended(.children) = $0.state { true } else { false } }) {
+            for task in snapshot.tasks where !task.state.isFinished {
+                if let parent = task.parentID { liveChildren[parent, default: []].append(task.id) }
+            }
+        }
         for task in snapshot.tasks {
             guard case .suspended(let target) = task.state else { continue }
             let from = WaitNode.task(task.id)
@@ -57,8 +64,8 @@ public struct WaitForGraph: Hashable, Sendable {
             case .task(let other):
                 edges.append(WaitEdge(from: from, to: .task(other), label: "awaits"))
             case .children:
-                for child in snapshot.children(of: task.id) where !child.state.isFinished {
-                    edges.append(WaitEdge(from: from, to: .task(child.id), label: "child"))
+                for child in liveChildren[task.id] ?? [] {
+                    edges.append(WaitEdge(from: from, to: .task(child), label: "child"))
                 }
             default:
                 break

@@ -28,6 +28,8 @@ final class TaskBox: @unchecked Sendable {
         var callbacks: [@Sendable () -> Void] = []
         /// Combinators waiting on this task, told synchronously at its end.
         var observers: [(observer: any TaskCompletionObserver, index: Int)] = []
+        /// Someone took the error of the failed task (see ``retrieve()``).
+        var retrieved = false
     }
 
     let state = Mutex(State())
@@ -38,6 +40,29 @@ final class TaskBox: @unchecked Sendable {
     }
 
     var result: Result<any Sendable, any Error>? { state.withLock { $0.result } }
+
+    /// The result, for someone who takes it: the first time it is a failure other than a
+    /// cancellation, the loop notes the error as retrieved (asyncio's `Task.__log_traceback`
+    /// flag), which the "error never retrieved" lint reads.
+    func retrieve() -> Result<any Sendable, any Error>? {
+        let (result, first) = state.withLock { state -> (Result<any Sendable, any Error>?, Bool) in
+            guard case .failure(let error)? = state.result, !(error is CancellationError), !state.retrieved else {
+                return (state.result, false)
+            }
+            state.retrieved = true
+            return (state.result, true)
+        }
+        if first && loop.instrumented {
+            let at = loop.timeBase.now()
+            let id = self.id
+            if loop.isOnLoopThread {
+                loop.registry.noteRetrieved(id, at: at)
+            } else {
+                loop.onLoop { loop in loop.registry.noteRetrieved(id, at: at) }
+            }
+        }
+        return result
+    }
 
     /// A short description of the result of a task that finished normally (nil for Void).
     var resultDescription: String? {
@@ -104,7 +129,7 @@ final class TaskBox: @unchecked Sendable {
 
     /// Waits for the result without propagating cancellation.
     func waitForResult() async -> Result<any Sendable, any Error> {
-        if let result = self.result { return result }
+        if let result = self.retrieve() { return result }
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let done = state.withLock { state in
                 if state.result != nil { return true }
@@ -113,7 +138,7 @@ final class TaskBox: @unchecked Sendable {
             }
             if done { continuation.resume() }
         }
-        return self.result!
+        return self.retrieve()!
     }
 }
 

@@ -29,7 +29,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     /// - Throws: the task's error, or `CancellationError` when it was cancelled.
     public var value: T {
         get async throws {
-            if let result = box.result { return try result.get() as! T }
+            if let result = box.retrieve() { return try result.get() as! T }
             let loop = box.loop
             let awaiter = loop.noteWait(.task(box.id))
             defer { loop.clearWait() }
@@ -50,7 +50,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     /// - Throws: `LoopError.invalidState` while the task has not finished; otherwise the
     ///   task's own error (`CancellationError` when it was cancelled).
     public func result() throws -> T {
-        guard let result = box.result else { throw LoopError.invalidState("result of task \(name), which has not finished") }
+        guard let result = box.retrieve() else { throw LoopError.invalidState("result of task \(name), which has not finished") }
         return try result.get() as! T
     }
 
@@ -58,7 +58,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     ///
     /// - Throws: `LoopError.invalidState` while it has not finished; `CancellationError` when it was cancelled.
     public func exception() throws -> (any Error)? {
-        guard let result = box.result else { throw LoopError.invalidState("exception of task \(name), which has not finished") }
+        guard let result = box.retrieve() else { throw LoopError.invalidState("exception of task \(name), which has not finished") }
         switch result {
         case .success: return nil
         case .failure(let error as CancellationError): throw error

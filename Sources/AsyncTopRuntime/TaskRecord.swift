@@ -64,6 +64,7 @@ struct TaskRecord {
         var cancel: CancelInfo?
         var finalState: TaskState?
         var historyDropped = 0
+        var retrievedAt: Nanos?
     }
 
     static let historyLimit = 32
@@ -145,7 +146,7 @@ struct TaskRecord {
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),
-            executor: executor,
+            executor: executor, retrievedAt: extras?.retrievedAt,
             version: version)
     }
 }

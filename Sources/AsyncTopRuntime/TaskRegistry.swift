@@ -212,6 +212,15 @@ final class TaskRegistry {
         touch(slot)
     }
 
+    /// Someone took the error of the failed task `id`.
+    func noteRetrieved(_ id: TaskID, at now: Nanos) {
+        guard let slot = table.find(id) else { return }
+        let extras = slots[Int(slot)].ensureExtras
+        guard extras.retrievedAt == nil else { return }
+        extras.retrievedAt = now
+        touch(slot)
+    }
+
     /// An await of the task threw `CancellationError`.
     func noteCancelDelivered(_ slot: Slot, in place: String, at now: Nanos) {
         let record = slots + Int(slot)

@@ -1,44 +1,136 @@
 /// A problem a snapshot shows: what kind, which tasks, in a sentence.
-public struct Lint: Hashable, Sendable {
-    public enum Kind: String, Hashable, Sendable {
-        /// A step held the loop longer than the threshold (`TaskInfo.maxStep`).
+public struct Lint: Hashable, Sendable, Identifiable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// A step held the loop longer than the threshold (`TaskInfo.maxStep`): asyncio's
+        /// "Executing <Task> took 0.3 seconds".
         case longStep = "long-step"
+        /// A cancellation was requested and the task had not seen it (no await threw, it did
+        /// not end) after the threshold: a busy loop that never suspends where it can be
+        /// cancelled.
+        case cancelNotAcknowledged = "cancel-not-acknowledged"
+        /// A task asked to cancel finished normally: it caught the cancellation and carried on.
+        case cancelSwallowed = "cancel-swallowed"
+        /// Executor work runs on after the task awaiting it was cancelled.
+        case orphanedWork = "orphaned-work"
+        /// A spawned task failed and no one took its error within the threshold: asyncio's
+        /// "Task exception was never retrieved".
+        case errorNeverRetrieved = "error-never-retrieved"
         /// Tasks that can only wake one another (a cycle of the wait-for graph).
         case deadlock
+
+        /// A short title for lists: "long step", "deadlock".
+        public var title: String { rawValue.split(separator: "-").joined(separator: " ") }
     }
 
     public var kind: Kind
+    /// The tasks concerned; the first is the one to look at.
     public var tasks: [TaskID]
+    /// Resources in it (a deadlock's locks), by id.
+    public var resources: [UInt64]
     public var message: String
+    /// Loop time the problem began (the long step's task start, the request, the failure).
+    public var since: Nanos?
 
-    public init(kind: Kind, tasks: [TaskID], message: String) {
+    public init(kind: Kind, tasks: [TaskID], resources: [UInt64] = [], message: String, since: Nanos? = nil) {
         self.kind = kind
         self.tasks = tasks
+        self.resources = resources
         self.message = message
+        self.since = since
     }
+
+    /// Stable across snapshots while the same problem lasts: its kind and its tasks.
+    public var id: String { "\(kind.rawValue) \(tasks.map(String.init).joined(separator: ","))" }
 }
 
 /// The limits the lints use.
 public struct LintThresholds: Hashable, Sendable {
-    /// A step longer than this held the loop too long.
+    /// A step longer than this held the loop too long (asyncio's `slow_callback_duration`).
     public var longStep: Nanos
+    /// A cancellation not seen after this long is not acknowledged.
+    public var cancelAcknowledge: Nanos
+    /// A failed task whose error no one took for this long has an error never retrieved.
+    public var errorRetrieve: Nanos
 
-    public init(longStep: Nanos = 100_000_000) { self.longStep = longStep }
+    public init(longStep: Nanos = 100_000_000, cancelAcknowledge: Nanos = 1_000_000_000,
+                errorRetrieve: Nanos = 1_000_000_000) {
+        self.longStep = longStep
+        self.cancelAcknowledge = cancelAcknowledge
+        self.errorRetrieve = errorRetrieve
+    }
+
+    /// The time-based thresholds divided by `speed`, for a demo run faster than real time;
+    /// the long-step one stays, as a step's length is real time.
+    public func scaled(bySpeed speed: Double) -> LintThresholds {
+        var scaled = self
+        scaled.cancelAcknowledge = Nanos(Double(cancelAcknowledge) / speed)
+        scaled.errorRetrieve = Nanos(Double(errorRetrieve) / speed)
+        return scaled
+    }
 }
 
-/// Pure checks over a snapshot: asyncio's debug-mode "slow callback" warning and a deadlock
-/// finder.
+/// Pure checks over a snapshot, so they work alike in-process, attached and in replays.
 public enum Lints {
-    /// The lints `snapshot` shows: long steps in task id order, then each deadlock.
+    /// The lints `snapshot` shows: per task in id order (long step, cancellation, error),
+    /// then orphaned executor work, then each deadlock.
     public static func evaluate(_ snapshot: Snapshot, _ thresholds: LintThresholds = LintThresholds()) -> [Lint] {
         var lints: [Lint] = []
-        for task in snapshot.tasks where task.maxStep > thresholds.longStep {
-            lints.append(Lint(kind: .longStep, tasks: [task.id],
-                              message: "\(task.displayName) (\(task.id)) held the loop for \(formatDuration(task.maxStep)) in one step"))
+        let now = snapshot.takenAt
+        func who(_ id: TaskID) -> String { snapshot.task(id).map { "\($0.displayName) (\(id))" } ?? "task \(id)" }
+        for task in snapshot.tasks {
+            let name = "\(task.displayName) (\(task.id))"
+            if task.maxStep > thresholds.longStep {
+                lints.append(Lint(kind: .longStep, tasks: [task.id],
+                                  message: "\(name) held the loop for \(formatDuration(task.maxStep)) in one step",
+                                  since: task.startedAt))
+            }
+            if let cancel = task.cancel {
+                let acknowledged = cancel.deliveredAt ?? task.finishedAt
+                let waited = (acknowledged ?? now) &- cancel.requestedAt
+                if waited > thresholds.cancelAcknowledge && waited < Nanos.max / 2 {
+                    let text = acknowledged == nil
+                        ? "\(name) has not acknowledged the cancel \(cancel.requestedBy) asked for \(formatDuration(waited)) ago"
+                        : "\(name) acknowledged the cancel \(cancel.requestedBy) asked for only after \(formatDuration(waited))"
+                    lints.append(Lint(kind: .cancelNotAcknowledged, tasks: [task.id], message: text, since: cancel.requestedAt))
+                }
+                if cancel.outcome == .swallowed {
+                    let saw = cancel.deliveredIn.map { "caught it in \($0)" } ?? "never saw it"
+                    lints.append(Lint(kind: .cancelSwallowed, tasks: [task.id],
+                                      message: "\(name) was cancelled by \(cancel.requestedBy), \(saw) and returned normally",
+                                      since: cancel.requestedAt))
+                }
+            }
+            if task.state.kind == .failed, task.origin == .spawned, task.retrievedAt == nil,
+               let failedAt = task.finishedAt, now &- failedAt > thresholds.errorRetrieve, now >= failedAt {
+                let error = task.state.detail.map { ": \($0)" } ?? ""
+                lints.append(Lint(kind: .errorNeverRetrieved, tasks: [task.id],
+                                  message: "\(name) failed \(formatDuration(now - failedAt)) ago and no one took its error\(error)",
+                                  since: failedAt))
+            }
         }
-        for cycle in WaitForGraph(snapshot).deadlockedTasks {
-            let names = cycle.map { id in snapshot.task(id).map { "\($0.displayName) (\(id))" } ?? "task \(id)" }
-            lints.append(Lint(kind: .deadlock, tasks: cycle, message: "deadlock: \(names.joined(separator: " → ")) wait on one another"))
+        for executor in snapshot.executors {
+            for worker in executor.workers where worker.orphaned {
+                let work = worker.label.map { "'\($0)'" } ?? "work item \(worker.item.map(String.init) ?? "?")"
+                let owner = worker.awaitingTask.map { " for \(who($0)), whose await was cancelled" } ?? " that no one awaits"
+                lints.append(Lint(kind: .orphanedWork, tasks: worker.awaitingTask.map { [$0] } ?? [],
+                                  message: "\(worker.name) of \(executor.name) runs \(work) on\(owner)", since: worker.since))
+            }
+        }
+        for cycle in WaitForGraph(snapshot).cycles {
+            let tasks = cycle.compactMap { if case .task(let id) = $0 { id } else { nil } }
+            guard !tasks.isEmpty else { continue }
+            let resources = cycle.compactMap { if case .resource(let id) = $0 { id } else { nil } }
+            var text = ""
+            for (index, node) in cycle.enumerated() {
+                let next = cycle[(index + 1) % cycle.count]
+                switch (node, next) {
+                case (.task(let id), .resource): text += "\(who(id)) waits on "
+                case (.task(let id), .task): text += "\(who(id)) awaits "
+                case (.resource(let id), _): text += "\(snapshot.resource(id)?.title ?? "resource #\(id)"), held by "
+                }
+            }
+            if case .task(let first) = cycle[0] { text += who(first) } else { text += cycle[0].description }
+            lints.append(Lint(kind: .deadlock, tasks: tasks, resources: resources, message: "deadlock: \(text)"))
         }
         return lints
     }

@@ -133,7 +133,7 @@ final class TaskSetWaiter: TaskCompletionObserver, WaitSubject, @unchecked Senda
 extension TaskHandle {
     /// The finished task's result, typed.
     var typedResult: Result<T, any Error> {
-        switch box.result! {
+        switch box.retrieve()! {
         case .success(let value): .success(value as! T)
         case .failure(let error): .failure(error)
         }
