@@ -9,7 +9,8 @@ extension DemoCatalogue {
     static let blockingTheLoop = Demo(
         name: "blocking-the-loop",
         summary: "a 0.3 s blocking call on the loop stalls a 0.05 s ticker",
-        expected: "ticker stalled while blocker held the loop"
+        expected: "ticker stalled while blocker held the loop",
+        lints: [.longStep]
     ) { loop in
         let ticker = try spawn(name: "ticker") { () async throws -> Double in
             var longest = 0.0

@@ -1,3 +1,4 @@
+import AsyncTopModel
 import AsyncTopRuntime
 
 /// A demo workload: a name, what it shows, what it should come to, and the code that runs
@@ -7,13 +8,16 @@ public struct Demo: Sendable {
     public let summary: String
     /// The observation a correct run returns; the headless runner compares it with the result.
     public let expected: String
+    /// The lints a correct run fires; any other is a failure of the run.
+    public let lints: Set<Lint.Kind>
     public let run: @Sendable (EventLoop) async throws -> String
 
-    public init(name: String, summary: String, expected: String,
+    public init(name: String, summary: String, expected: String, lints: Set<Lint.Kind> = [],
                 run: @escaping @Sendable (EventLoop) async throws -> String) {
         self.name = name
         self.summary = summary
         self.expected = expected
+        self.lints = lints
         self.run = run
     }
 
@@ -23,10 +27,22 @@ public struct Demo: Sendable {
 
     /// `seconds` of demo time in real seconds at the current speed.
     public static func scaled(_ seconds: Double) -> Double { seconds / speed }
+
+    /// Where ``say(_:)`` sends a demo's lines: the headless trace sets it; elsewhere the
+    /// lines go nowhere. Spawned tasks inherit it.
+    @TaskLocal public static var output: (@Sendable (TraceEvent) -> Void)?
 }
 
 /// Sleeps `seconds` of demo time (see ``Demo/speed``).
 func pause(_ seconds: Double) async throws { try await sleep(Demo.scaled(seconds)) }
+
+/// A line of the demo's own output, as an `output` event of the running task.
+func say(_ text: String) {
+    guard let sink = Demo.output else { return }
+    let task = currentTask()
+    let at = EventLoop.current.map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
+    sink(TraceEvent(at: at, event: "output", task: task?.id, name: task?.displayName, detail: text))
+}
 
 /// The demos this build ships.
 public enum DemoCatalogue {

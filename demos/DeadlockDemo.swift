@@ -7,7 +7,8 @@ extension DemoCatalogue {
     static let deadlock = Demo(
         name: "deadlock",
         summary: "two tasks take two locks in opposite order and wait for each other",
-        expected: "deadlock: left and right still waiting after 1 s; cancelled"
+        expected: "deadlock: left and right still waiting after 1 s; cancelled",
+        lints: [.deadlock]
     ) { _ in
         let first = Lock(name: "first")
         let second = Lock(name: "second")

@@ -10,13 +10,42 @@ public struct DemoRun: Sendable {
     /// The demo's result, or "error: ..." when it threw.
     public let observed: String
     public let events: [TraceEvent]
-    public var ok: Bool { observed == expected }
+    /// The lints a correct run fires.
+    public let expectedLints: Set<Lint.Kind>
+
+    /// The kinds of the lints the run fired.
+    public var firedLints: Set<Lint.Kind> {
+        Set(events.filter { $0.event == "lint" }.compactMap { event in
+            event.detail.flatMap { detail in Lint.Kind(rawValue: String(detail.prefix { $0 != ":" })) }
+        })
+    }
+
+    /// The run observed what it should and fired exactly the lints it should.
+    public var ok: Bool { observed == expected && firedLints == expectedLints }
 
     /// The last line of a JSON trace.
     public var summaryJSON: String {
         "{\"event\": \"summary\", \"demo\": \(jsonString(demo)), \"ok\": \(ok), \"expected\": \(jsonString(expected)), "
-            + "\"observed\": \(jsonString(observed))}"
+            + "\"observed\": \(jsonString(observed)), \"expected_lints\": \(jsonList(expectedLints)), "
+            + "\"lints\": \(jsonList(firedLints))}"
     }
+
+    /// The summary as a line of text.
+    public var summaryText: String {
+        var text = "\(ok ? "ok" : "FAILED"): expected \"\(expected)\", observed \"\(observed)\""
+        if !expectedLints.isEmpty || !firedLints.isEmpty {
+            text += "; lints expected [\(list(expectedLints))], fired [\(list(firedLints))]"
+        }
+        return text
+    }
+
+    private func list(_ kinds: Set<Lint.Kind>) -> String { kinds.map(\.rawValue).sorted().joined(separator: ", ") }
+    private func jsonList(_ kinds: Set<Lint.Kind>) -> String {
+        "[" + kinds.map(\.rawValue).sorted().map(jsonString).joined(separator: ", ") + "]"
+    }
+
+    /// The text of the demo's `output` events, in order.
+    public var output: [String] { events.filter { $0.event == "output" }.compactMap(\.detail) }
 
     /// The events named `event`, by task name, in order.
     public func names(_ event: String) -> [String] { events.filter { $0.event == event }.compactMap(\.name) }
@@ -31,17 +60,20 @@ public enum DemoRunner {
     /// - Parameters:
     ///   - speed: divides the demo's sleeps (see ``Demo/speed``).
     ///   - onEvent: called with each event as it is seen, on the tracing thread.
-    public static func run(_ demo: Demo, speed: Double = 1,
+    ///   - thresholds: the lints' limits; the time-based ones are divided by `speed`.
+    public static func run(_ demo: Demo, speed: Double = 1, thresholds: LintThresholds = LintThresholds(),
                            onEvent: @escaping @Sendable (TraceEvent) -> Void = { _ in }) async -> DemoRun {
         let loop = EventLoop(name: "demo \(demo.name)")
-        let tracer = Tracer(loop: loop, onEvent: onEvent)
+        let tracer = Tracer(loop: loop, thresholds: thresholds.scaled(bySpeed: speed), onEvent: onEvent)
         let thread = Thread { tracer.poll() }
         thread.name = "asynctop-trace"
         thread.start()
         let observed: String
         do {
             observed = try await loop.runUntilComplete {
-                try await Demo.$speed.withValue(speed) { try await demo.run(loop) }
+                try await Demo.$speed.withValue(speed) {
+                    try await Demo.$output.withValue({ tracer.output($0) }) { try await demo.run(loop) }
+                }
             }
         } catch {
             observed = "error: \(error)"
@@ -50,13 +82,15 @@ public enum DemoRunner {
         // Not traced: cancelling leftovers runs a task of the loop's own.
         _ = await loop.cancelAllTasks()
         try? loop.close()
-        return DemoRun(demo: demo.name, expected: demo.expected, observed: observed, events: tracer.events)
+        return DemoRun(demo: demo.name, expected: demo.expected, observed: observed, events: tracer.events,
+                       expectedLints: demo.lints)
     }
 }
 
 /// The polling side of ``DemoRunner``.
 private final class Tracer: Sendable {
     let loop: EventLoop
+    let thresholds: LintThresholds
     let onEvent: @Sendable (TraceEvent) -> Void
     private struct State {
         var snapshot = Snapshot()
@@ -64,17 +98,22 @@ private final class Tracer: Sendable {
         var events: [TraceEvent] = []
         /// Lints already reported, by kind and tasks.
         var lints: Set<String> = []
+        /// Lines the demo said since the last sample, reported in time order with its events.
+        var output: [TraceEvent] = []
         var stopping = false
     }
     private let state = Mutex(State())
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(loop: EventLoop, onEvent: @escaping @Sendable (TraceEvent) -> Void) {
+    init(loop: EventLoop, thresholds: LintThresholds, onEvent: @escaping @Sendable (TraceEvent) -> Void) {
         self.loop = loop
+        self.thresholds = thresholds
         self.onEvent = onEvent
     }
 
     var events: [TraceEvent] { state.withLock { $0.events } }
+
+    func output(_ event: TraceEvent) { state.withLock { $0.output.append(event) } }
 
     func poll() {
         while !state.withLock({ $0.stopping }) {
@@ -87,10 +126,17 @@ private final class Tracer: Sendable {
     /// Takes a delta and reports what it shows.
     func sample() {
         state.withLock { state in
+            // Lines said before the delta is taken, so none is later than its events.
+            let said = state.output
+            state.output = []
             let delta = loop.delta(since: state.snapshot.version)
             state.snapshot = state.snapshot.applying(delta)
             var fresh = state.trace.events(in: state.snapshot)
-            for lint in Lints.evaluate(state.snapshot) where state.lints.insert("\(lint.kind) \(lint.tasks)").inserted {
+            if !said.isEmpty {
+                fresh = (fresh + said).enumerated()
+                    .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+            }
+            for lint in Lints.evaluate(state.snapshot, thresholds) where state.lints.insert(lint.id).inserted {
                 fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
                                         name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
                                         detail: "\(lint.kind.rawValue): \(lint.message)"))

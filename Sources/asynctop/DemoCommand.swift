@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
         }
         done.wait()
         let run = outcome.withLock { $0 }!
-        emit(json ? run.summaryJSON : "\(run.ok ? "ok" : "FAILED"): expected \"\(run.expected)\", observed \"\(run.observed)\"")
+        emit(json ? run.summaryJSON : run.summaryText)
         if !run.ok { throw ExitCode(1) }
     }
 }

@@ -3,7 +3,7 @@ public struct TraceEvent: Hashable, Sendable {
     /// Loop time of the event.
     public var at: Nanos
     /// "spawned", "started", "suspended", "resumed", "done", "failed", "cancel_requested",
-    /// "cancelled" or "lint".
+    /// "cancelled", "lint" or "output" (a line the demo printed).
     public var event: String
     public var task: TaskID?
     public var name: String?
@@ -29,6 +29,7 @@ public struct TraceEvent: Hashable, Sendable {
             case "done": "result"
             case "failed": "error"
             case "lint": "lint"
+            case "output": "text"
             default: "detail"
             }
             fields.append("\"\(key)\": \(jsonString(detail))")

@@ -62,7 +62,7 @@ public final class LoopTaskGroup: TaskCompletionObserver, @unchecked Sendable {
             state.remaining -= 1
             var siblings: [TaskBox] = []
             var failed: TaskBox?
-            if outcome == .failed, case .failure(let error)? = state.children[index].result {
+            if outcome == .failed, case .failure(let error)? = state.children[index].retrieve() {
                 state.errors.append(error)
                 if !state.aborting {
                     state.aborting = true
