@@ -98,11 +98,12 @@ private final class Tracer: Sendable {
         var events: [TraceEvent] = []
         /// Lints already reported, by kind and tasks.
         var lints: Set<String> = []
-        /// Lines the demo said since the last sample, reported in time order with its events.
-        var output: [TraceEvent] = []
         var stopping = false
     }
     private let state = Mutex(State())
+    /// Lines the demo said since the last sample, reported in time order with its events.
+    /// A lock of its own: `say` runs on the loop, which `sample` waits on for its delta.
+    private let said = Mutex<[TraceEvent]>([])
     private let stopped = DispatchSemaphore(value: 0)
 
     init(loop: EventLoop, thresholds: LintThresholds, onEvent: @escaping @Sendable (TraceEvent) -> Void) {
@@ -113,7 +114,7 @@ private final class Tracer: Sendable {
 
     var events: [TraceEvent] { state.withLock { $0.events } }
 
-    func output(_ event: TraceEvent) { state.withLock { $0.output.append(event) } }
+    func output(_ event: TraceEvent) { said.withLock { $0.append(event) } }
 
     func poll() {
         while !state.withLock({ $0.stopping }) {
@@ -127,8 +128,7 @@ private final class Tracer: Sendable {
     func sample() {
         state.withLock { state in
             // Lines said before the delta is taken, so none is later than its events.
-            let said = state.output
-            state.output = []
+            let said = self.said.withLock { said in defer { said = [] }; return said }
             let delta = loop.delta(since: state.snapshot.version)
             state.snapshot = state.snapshot.applying(delta)
             var fresh = state.trace.events(in: state.snapshot)

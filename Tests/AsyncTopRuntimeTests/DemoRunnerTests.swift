@@ -8,7 +8,10 @@ import Testing
     func run(_ name: String, speed: Double = 4) async throws -> DemoRun {
         let demo = try #require(DemoCatalogue.named(name))
         let run = await DemoRunner.run(demo, speed: speed)
-        #expect(run.ok, "\(name): expected \(run.expected), observed \(run.observed)")
+        #expect(run.observed == run.expected, "\(name)")
+        // Every demo names the lints it fires; the others must stay quiet.
+        #expect(run.firedLints == demo.lints, "\(name): \(run.events.filter { $0.event == "lint" }.compactMap(\.detail))")
+        #expect(run.ok)
         return run
     }
 
@@ -80,6 +83,56 @@ import Testing
         let run = try await run("deadlock")
         #expect(Set(run.names("cancelled")) == ["left", "right"])
         #expect(run.events.contains { $0.event == "suspended" && $0.name == "left" && ($0.detail ?? "").contains("second") })
+    }
+
+    @Test func waitModesReturnAsEachModeSays() async throws {
+        let run = try await run("wait-modes")
+        #expect(run.names("failed") == ["boom"])
+        #expect(run.names("cancelled") == ["z"])
+        #expect(run.names("cancel_requested") == ["z"])
+        #expect(run.events.contains { $0.event == "suspended" && ($0.detail ?? "").hasPrefix("wait for 3") })
+    }
+
+    @Test func asyncGeneratorYieldsPowersOfTwoAndIsClosedEarly() async throws {
+        let run = try await run("async-generator")
+        #expect(run.output.prefix(11) == ["got 1", "got 2", "got 4", "got 8", "got 16", "got 32", "got 64", "got 128",
+                                          "got 256", "got 512", "got 1024"])
+        #expect(run.names("done").contains("powers-of-two"))
+        #expect(run.names("cancelled") == ["powers-closed"])
+        // The generator waits on its queue while the consumer has not taken a value.
+        #expect(run.events.contains { $0.event == "suspended" && $0.name == "powers-of-two" && ($0.detail ?? "").contains("powers-of-two") })
+    }
+
+    @Test func stubbornCancelIsRequestedButNotAcknowledgedAndSwallowed() async throws {
+        let run = try await run("stubborn-cancel")
+        #expect(Set(run.names("cancel_requested")) == ["busy-loop", "catcher"])
+        #expect(run.names("cancelled").isEmpty)
+        #expect(Set(run.names("done")).isSuperset(of: ["busy-loop", "catcher"]))
+        let lints = run.events.filter { $0.event == "lint" }
+        #expect(lints.contains { $0.name == "busy-loop" && ($0.detail ?? "").hasPrefix("cancel-not-acknowledged") })
+        #expect(!lints.contains { $0.name == "catcher" && ($0.detail ?? "").hasPrefix("cancel-not-acknowledged") })
+        #expect(lints.contains { $0.name == "catcher" && ($0.detail ?? "").hasPrefix("cancel-swallowed") && ($0.detail ?? "").contains("caught it in sleep") })
+        #expect(lints.contains { $0.name == "busy-loop" && ($0.detail ?? "").contains("never saw it") })
+        #expect(run.output.contains { $0.hasPrefix("catcher: caught") })
+    }
+
+    @Test func orphanedThreadWorkRunsOnAfterTheCancel() async throws {
+        let run = try await run("orphaned-thread-work", speed: 4)
+        #expect(run.names("cancelled") == ["upload"])
+        let lint = try #require(run.events.first { $0.event == "lint" && ($0.detail ?? "").hasPrefix("orphaned-work") })
+        #expect(lint.name == "upload")
+        #expect((lint.detail ?? "").contains("upload 2 s of data"))
+        let cancelled = try #require(run.events.first { $0.event == "cancelled" && $0.name == "upload" })
+        let finished = try #require(run.events.first { $0.event == "output" && ($0.detail ?? "").hasPrefix("the orphaned work finished") })
+        #expect(finished.at > cancelled.at)
+    }
+
+    @Test func exceptionNeverRetrievedIsFlagged() async throws {
+        let run = try await run("exception-never-retrieved")
+        #expect(run.names("failed") == ["fire-and-forget"])
+        let lint = try #require(run.events.first { $0.event == "lint" })
+        #expect(lint.name == "fire-and-forget")
+        #expect((lint.detail ?? "").contains("connection reset"))
     }
 
     @Test func everyDemoHasADistinctNameAndAnExpectation() {

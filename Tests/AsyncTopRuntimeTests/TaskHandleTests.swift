@@ -25,6 +25,31 @@ import Testing
         }
     }
 
+    @Test func takingAFailedTasksErrorIsRecordedOnce() async throws {
+        struct Boom: Error {}
+        try await onLoop {
+            let loop = EventLoop.current!
+            func failing(_ name: String) throws -> TaskHandle<Int> { try spawn(name: name) { () throws -> Int in throw Boom() } }
+            let awaited = try failing("awaited"), asked = try failing("asked"), gathered = try failing("gathered")
+            let forgotten = try failing("forgotten")
+            let cancelled = try spawn(name: "cancelled") { try await sleep(10) }
+            try await sleep(0.01)
+            cancelled.cancel()
+            _ = try? await awaited.value
+            _ = try asked.exception()
+            _ = try? await gather([gathered])
+            _ = try? await cancelled.value
+            #expect(forgotten.done)  // `done` is no retrieval
+            let tasks = loop.snapshot().tasks
+            func retrieved(_ name: String) -> Bool? { tasks.first { $0.name == name }.map { $0.retrievedAt != nil } }
+            #expect(retrieved("awaited") == true)
+            #expect(retrieved("asked") == true)
+            #expect(retrieved("gathered") == true)
+            #expect(retrieved("forgotten") == false)
+            #expect(retrieved("cancelled") == false)  // a cancellation is no error to retrieve
+        }
+    }
+
     @Test func cancelReturnsFalseOnAFinishedTask() async throws {
         try await onLoop {
             let task = try spawn { 1 }

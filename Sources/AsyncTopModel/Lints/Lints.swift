@@ -109,7 +109,8 @@ public enum Lints {
             }
         }
         for executor in snapshot.executors {
-            for worker in executor.workers where worker.orphaned {
+            // Executors are shared between loops: only work this snapshot's tasks awaited.
+            for worker in executor.workers where worker.orphaned && worker.awaitingTask.map({ snapshot.task($0) != nil }) ?? true {
                 let work = worker.label.map { "'\($0)'" } ?? "work item \(worker.item.map(String.init) ?? "?")"
                 let owner = worker.awaitingTask.map { " for \(who($0)), whose await was cancelled" } ?? " that no one awaits"
                 lints.append(Lint(kind: .orphanedWork, tasks: worker.awaitingTask.map { [$0] } ?? [],
@@ -120,17 +121,20 @@ public enum Lints {
             let tasks = cycle.compactMap { if case .task(let id) = $0 { id } else { nil } }
             guard !tasks.isEmpty else { continue }
             let resources = cycle.compactMap { if case .resource(let id) = $0 { id } else { nil } }
+            // "left (3) waits on Lock second, held by right (4), which waits on Lock first, held by left (3)"
             var text = ""
             for (index, node) in cycle.enumerated() {
                 let next = cycle[(index + 1) % cycle.count]
-                switch (node, next) {
-                case (.task(let id), .resource): text += "\(who(id)) waits on "
-                case (.task(let id), .task): text += "\(who(id)) awaits "
-                case (.resource(let id), _): text += "\(snapshot.resource(id)?.title ?? "resource #\(id)"), held by "
+                switch node {
+                case .task(let id):
+                    if index > 0 { text += ", which " } else { text += "\(who(id)) " }
+                    if case .resource = next { text += "waits on " } else { text += "awaits " }
+                case .resource(let id):
+                    text += "\(snapshot.resource(id)?.title ?? "resource #\(id)"), held by "
                 }
+                if case .task(let id) = next { text += who(id) }
             }
-            if case .task(let first) = cycle[0] { text += who(first) } else { text += cycle[0].description }
-            lints.append(Lint(kind: .deadlock, tasks: tasks, resources: resources, message: "deadlock: \(text)"))
+            lints.append(Lint(kind: .deadlock, tasks: tasks, resources: resources, message: text))
         }
         return lints
     }
