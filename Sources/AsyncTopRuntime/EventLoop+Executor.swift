@@ -37,6 +37,12 @@ extension EventLoop {
         if isOnLoopThread {
             if instrumented {
                 if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
+                // The running task queued itself again (`Task.yield` enqueues a small job of
+                // its own, or the task's): it is ready, not waiting on something unknown.
+                if pendingWait == nil, currentSlot >= 0, box == nil,
+                   !RuntimeInternals.isTask(job) || RuntimeInternals.taskID(of: job) == currentID {
+                    pendingWait = .ready
+                }
                 // Only task jobs need the time (for their scheduling latency).
                 let now = RuntimeInternals.isTask(job) ? timeBase.now() : 0
                 ready.append(.job(job, enqueuedAt: now, spawner: currentID))

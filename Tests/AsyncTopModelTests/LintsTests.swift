@@ -34,7 +34,7 @@ import AsyncTopModel
         let late = Lints.evaluate(Snapshot(takenAt: 3_500_000_000, tasks: [spinning, prompt]))
         #expect(late.map(\.kind) == [.cancelNotAcknowledged])
         #expect(late[0].tasks == [1])
-        #expect(late[0].message.contains("has not acknowledged") && late[0].message.contains("task 9"))
+        #expect(late[0].message.contains("has not acknowledged") && late[0].message.contains("asked by task 9"))
         // A shorter threshold catches it sooner.
         #expect(Lints.evaluate(Snapshot(takenAt: 1_600_000_000, tasks: [spinning]),
                                LintThresholds(cancelAcknowledge: 500_000_000)).map(\.kind) == [.cancelNotAcknowledged])

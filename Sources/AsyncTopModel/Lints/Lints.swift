@@ -77,6 +77,10 @@ public enum Lints {
         var lints: [Lint] = []
         let now = snapshot.takenAt
         func who(_ id: TaskID) -> String { snapshot.task(id).map { "\($0.displayName) (\(id))" } ?? "task \(id)" }
+        func asker(_ requester: CancelRequester) -> String {
+            if case .task(let id) = requester { return who(id) }
+            return requester.description
+        }
         for task in snapshot.tasks {
             let name = "\(task.displayName) (\(task.id))"
             if task.maxStep > thresholds.longStep {
@@ -89,14 +93,14 @@ public enum Lints {
                 let waited = (acknowledged ?? now) &- cancel.requestedAt
                 if waited > thresholds.cancelAcknowledge && waited < Nanos.max / 2 {
                     let text = acknowledged == nil
-                        ? "\(name) has not acknowledged the cancel \(cancel.requestedBy) asked for \(formatDuration(waited)) ago"
-                        : "\(name) acknowledged the cancel \(cancel.requestedBy) asked for only after \(formatDuration(waited))"
+                        ? "\(name) has not acknowledged the cancel asked by \(asker(cancel.requestedBy)) \(formatDuration(waited)) ago"
+                        : "\(name) acknowledged the cancel asked by \(asker(cancel.requestedBy)) only after \(formatDuration(waited))"
                     lints.append(Lint(kind: .cancelNotAcknowledged, tasks: [task.id], message: text, since: cancel.requestedAt))
                 }
                 if cancel.outcome == .swallowed {
                     let saw = cancel.deliveredIn.map { "caught it in \($0)" } ?? "never saw it"
                     lints.append(Lint(kind: .cancelSwallowed, tasks: [task.id],
-                                      message: "\(name) was cancelled by \(cancel.requestedBy), \(saw) and returned normally",
+                                      message: "\(name) was cancelled by \(asker(cancel.requestedBy)), \(saw) and returned normally",
                                       since: cancel.requestedAt))
                 }
             }

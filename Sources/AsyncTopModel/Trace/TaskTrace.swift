@@ -9,6 +9,10 @@ public struct TaskTrace: Sendable {
     private var seen: [TaskID: Set<Transition>] = [:]
     private var started: Set<TaskID> = []
     private var cancelSeen: Set<TaskID> = []
+    /// The state and detail last reported for each task: a task that stays in the same
+    /// wait over many steps (a `Task.yield` loop, a queue it keeps coming back to) is
+    /// reported once, not at every sample.
+    private var last: [TaskID: Transition] = [:]
 
     public init(excluding excluded: Set<TaskID> = []) { self.excluded = excluded }
 
@@ -27,7 +31,15 @@ public struct TaskTrace: Sendable {
         if all.last != now { all.append(now) }
         var known = seen[task.id] ?? []
         var out: [TraceEvent] = []
-        for transition in all where known.insert(transition).inserted {
+        for transition in all {
+            guard known.insert(transition).inserted else { continue }
+            // The history keeps an unknown wait without a detail; the state now says "?".
+            let shown = transition.state == .suspended ? transition.detail ?? "?" : transition.detail
+            if transition.state == .suspended, let previous = last[task.id],
+               previous.state == .suspended, previous.detail == shown {
+                continue
+            }
+            last[task.id] = Transition(at: transition.at, state: transition.state, detail: shown)
             let event: String
             switch transition.state {
             case .pending: event = "spawned"
