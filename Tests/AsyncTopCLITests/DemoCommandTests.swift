@@ -20,6 +20,21 @@ struct DemoCommandTests {
         #expect(objects.dropLast().allSatisfy { $0["t"] is Double && $0["task"] is Int })
     }
 
+    @Test func aLintIsAnEventWithItsKindAndMessage() throws {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "blocking-the-loop", "--headless", "--json"])
+        #expect(status == 0, "\(output)")
+        let objects = try output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+        let lint = try #require(objects.first { $0["event"] as? String == "lint" })
+        #expect(lint["lint"] as? String == "long-step")
+        #expect(lint["name"] as? String == "blocker")
+        #expect((lint["message"] as? String ?? "").contains("held the loop for"))
+        let summary = try #require(objects.last)
+        #expect(summary["lints"] as? [String] == ["long-step"])
+        #expect(summary["expected_lints"] as? [String] == ["long-step"])
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

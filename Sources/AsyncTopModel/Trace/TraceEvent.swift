@@ -23,7 +23,11 @@ public struct TraceEvent: Hashable, Sendable {
         var fields = ["\"t\": \(Double(at / 1_000) / 1e6)", "\"event\": \(jsonString(event))"]
         if let task { fields.append("\"task\": \(task)") }
         if let name { fields.append("\"name\": \(jsonString(name))") }
-        if let detail {
+        if event == "lint", let detail, let colon = detail.firstRange(of: ": ") {
+            // "long-step: blocker (4) held the loop…" → {"lint": "long-step", "message": "blocker (4) held…"}
+            fields.append("\"lint\": \(jsonString(String(detail[..<colon.lowerBound])))")
+            fields.append("\"message\": \(jsonString(String(detail[colon.upperBound...])))")
+        } else if let detail {
             let key = switch event {
             case "suspended": "on"
             case "done": "result"
