@@ -2,15 +2,17 @@ import AsyncTopModel
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// An async generator (asyncio's `async def` with `yield`): `powers-of-two` yields 1, 2,
-    /// 4 … 1024, one every 0.05 s, and the consumer sums them as they come. A second
-    /// generator's consumer stops at 64 and drops it: its task is cancelled, as `aclose()`
-    /// does. In the dashboard the generator's task waits on its queue while the consumer
-    /// has not taken the last value, and the consumer waits on it in turn.
     static let asyncGenerator = Demo(
         name: "async-generator",
         summary: "an async generator of powers of two; a consumer that stops early closes its generator",
-        expected: "[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]; the consumer that stopped at 64 closed powers-closed (cancelled)"
+        expected: "[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]; the consumer that stopped at 64 closed powers-closed (cancelled)",
+        about: """
+            An async generator (asyncio's `async def` with `yield`): `powers-of-two` yields 1, 2, 4 … \
+            1024, one every 0.05 s, and the consumer sums them as they come. A second generator's \
+            consumer stops at 64 and drops it: its task is cancelled, as `aclose()` does. In the \
+            dashboard the generator's task waits on its queue while the consumer has not taken the last \
+            value, and the consumer waits on it in turn.
+            """
     ) { loop in
         func powers(_ name: String) -> AsyncGenerator<Int> {
             AsyncGenerator(name: name) { yield in

@@ -2,15 +2,17 @@ import AsyncTopRuntime
 import Foundation
 
 extension DemoCatalogue {
-    /// The classic asyncio mistake: a task calls a blocking function (a 0.3 s
-    /// `usleep`) on the loop, and a ticker meant to tick every 0.05 s stalls until it
-    /// returns. In the dashboard `blocker`'s max step is 300 ms and the lints view (`l`)
-    /// flags it; compare `to-thread`, which moves such work off the loop.
     static let blockingTheLoop = Demo(
         name: "blocking-the-loop",
         summary: "a 0.3 s blocking call on the loop stalls a 0.05 s ticker",
         expected: "ticker stalled while blocker held the loop",
-        lints: [.longStep]
+        lints: [.longStep],
+        about: """
+            The classic asyncio mistake: a task calls a blocking function (a 0.3 s `usleep`) on the \
+            loop, and a ticker meant to tick every 0.05 s stalls until it returns. In the dashboard \
+            `blocker`'s max step is 300 ms and the lints view (`l`) flags it; compare `to-thread`, which \
+            moves such work off the loop.
+            """
     ) { loop in
         let ticker = try spawn(name: "ticker") { () async throws -> Double in
             var longest = 0.0

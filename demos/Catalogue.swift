@@ -10,14 +10,18 @@ public struct Demo: Sendable {
     public let expected: String
     /// The lints a correct run fires; any other is a failure of the run.
     public let lints: Set<Lint.Kind>
+    /// The concept it shows and what to look at in the dashboard, in paragraphs
+    /// (`asynctop demos NAME` and the launcher show it).
+    public let about: String
     public let run: @Sendable (EventLoop) async throws -> String
 
-    public init(name: String, summary: String, expected: String, lints: Set<Lint.Kind> = [],
+    public init(name: String, summary: String, expected: String, lints: Set<Lint.Kind> = [], about: String = "",
                 run: @escaping @Sendable (EventLoop) async throws -> String) {
         self.name = name
         self.summary = summary
         self.expected = expected
         self.lints = lints
+        self.about = about
         self.run = run
     }
 

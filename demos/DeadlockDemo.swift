@@ -1,14 +1,16 @@
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// Two tasks take two locks in opposite order and wait for each other for ever. The demo
-    /// gives them 1 s, reports the ones still waiting and cancels both. In the dashboard each waits on
-    /// the lock the other holds; the lints view (`l`) shows the cycle.
     static let deadlock = Demo(
         name: "deadlock",
         summary: "two tasks take two locks in opposite order and wait for each other",
         expected: "deadlock: left and right still waiting after 1 s; cancelled",
-        lints: [.deadlock]
+        lints: [.deadlock],
+        about: """
+            Two tasks take two locks in opposite order and wait for each other for ever. The demo gives \
+            them 1 s, reports the ones still waiting and cancels both. In the dashboard each waits on \
+            the lock the other holds; the lints view (`l`) shows the cycle.
+            """
     ) { _ in
         let first = Lock(name: "first")
         let second = Lock(name: "second")

@@ -1,13 +1,15 @@
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// A bounded `Queue` of 3 between a fast producer (20 items, one every 0.01 s) and two
-    /// slow consumers (0.05 s an item): the producer blocks on the full queue most of the
-    /// time. In the dashboard `producer` waits on "queue jobs" while the consumers work.
     static let producerConsumer = Demo(
         name: "producer-consumer",
         summary: "a fast producer and two slow consumers share a bounded queue of 3",
-        expected: "20 items consumed, queue never above 3"
+        expected: "20 items consumed, queue never above 3",
+        about: """
+            A bounded `Queue` of 3 between a fast producer (20 items, one every 0.01 s) and two slow \
+            consumers (0.05 s an item): the producer blocks on the full queue most of the time. In the \
+            dashboard `producer` waits on "queue jobs" while the consumers work.
+            """
     ) { _ in
         let jobs = Queue<Int>(maxsize: 3, name: "jobs")
         let producer = try spawn(name: "producer") { () async throws -> Int in

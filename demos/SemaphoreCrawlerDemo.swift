@@ -2,13 +2,15 @@ import AsyncTopRuntime
 import Synchronization
 
 extension DemoCatalogue {
-    /// A crawler: 50 fetches of 0.1 s each, at most 5 at a time behind a `Semaphore`. In the
-    /// dashboard five fetches sleep while the rest wait on "semaphore crawler"; the
-    /// resources view shows the holders and the queue draining.
     static let semaphoreCrawler = Demo(
         name: "semaphore-crawler",
         summary: "50 fetches of 0.1 s, at most 5 at once behind a semaphore",
-        expected: "50 fetched, at most 5 at once"
+        expected: "50 fetched, at most 5 at once",
+        about: """
+            A crawler: 50 fetches of 0.1 s each, at most 5 at a time behind a `Semaphore`. In the \
+            dashboard five fetches sleep while the rest wait on "semaphore crawler"; the resources view \
+            shows the holders and the queue draining.
+            """
     ) { _ in
         let limit = try Semaphore(5, name: "crawler")
         let inFlight = Mutex((now: 0, most: 0))

@@ -1,13 +1,15 @@
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// asyncio's `shield`: a `request` awaiting a `save` through `shield` is cancelled after
-    /// 0.2 s; the request ends cancelled at once, the save runs on and finishes at 0.5 s. In the
-    /// dashboard the request's record says "shield: outer ... cancelled, inner ... runs on".
     static let shieldDemo = Demo(
         name: "shield",
         summary: "cancelling a task that awaits a shielded save leaves the save running to its end",
-        expected: "request cancelled; save done: saved"
+        expected: "request cancelled; save done: saved",
+        about: """
+            asyncio's `shield`: a `request` awaiting a `save` through `shield` is cancelled after 0.2 s; \
+            the request ends cancelled at once, the save runs on and finishes at 0.5 s. In the dashboard \
+            the request's record says "shield: outer ... cancelled, inner ... runs on".
+            """
     ) { _ in
         let save = try spawn(name: "save") { () async throws -> String in
             try await pause(0.5)

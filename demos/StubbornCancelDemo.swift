@@ -2,21 +2,23 @@ import AsyncTopRuntime
 import Foundation
 
 extension DemoCatalogue {
-    /// Two tasks that do not stop when cancelled. `busy-loop` computes in 2 ms slices and
-    /// yields with `Task.yield()`, which never throws: the cancellation requested at 1 s is
-    /// never delivered, and it runs on to its end at 3 s. `catcher` sleeps, catches the
-    /// `CancellationError` its sleep throws, and carries on to return normally. (In Swift a
-    /// cancellation stays set, so every later cancellable await would throw again; asyncio's
-    /// `uncancel()` has no equivalent.)
-    ///
-    /// In the dashboard both show "cancel requested" while they run on; the lints view (`l`)
-    /// says `busy-loop` has not acknowledged its cancellation, and, once they end, that both
-    /// swallowed it. The details (Enter) show who asked, when, and that it was never delivered.
     static let stubbornCancel = Demo(
         name: "stubborn-cancel",
         summary: "a busy loop ignores its cancellation; another task catches it and carries on",
         expected: "busy-loop never saw the cancel and returned normally; catcher caught it and returned: finished anyway",
-        lints: [.cancelNotAcknowledged, .cancelSwallowed]
+        lints: [.cancelNotAcknowledged, .cancelSwallowed],
+        about: """
+            Two tasks that do not stop when cancelled. `busy-loop` computes in 2 ms slices and yields \
+            with `Task.yield()`, which never throws: the cancellation requested at 1 s is never \
+            delivered, and it runs on to its end at 3 s. `catcher` sleeps, catches the \
+            `CancellationError` its sleep throws, and carries on to return normally. (In Swift a \
+            cancellation stays set, so every later cancellable await would throw again; asyncio's \
+            `uncancel()` has no equivalent.)
+
+            In the dashboard both show "cancel requested" while they run on; the lints view (`l`) says \
+            `busy-loop` has not acknowledged its cancellation, and, once they end, that both swallowed \
+            it. The details (Enter) show who asked, when, and that it was never delivered.
+            """
     ) { loop in
         let busy = try spawn(name: "busy-loop") { () async -> Bool in
             let until = loop.time() + Demo.scaled(3)

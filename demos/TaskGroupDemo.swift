@@ -1,13 +1,15 @@
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// asyncio's `TaskGroup`: three children, one of which fails after 0.2 s; the group
-    /// cancels the other two (still sleeping) and raises the failure. In the dashboard the
-    /// group's children hang under the demo task; two end cancelled, one failed.
     static let taskGroup = Demo(
         name: "task-group",
         summary: "a failing child cancels its two siblings in a task group",
-        expected: "group failed: child-2 failed; 2 siblings cancelled"
+        expected: "group failed: child-2 failed; 2 siblings cancelled",
+        about: """
+            asyncio's `TaskGroup`: three children, one of which fails after 0.2 s; the group cancels the \
+            other two (still sleeping) and raises the failure. In the dashboard the group's children \
+            hang under the demo task; two end cancelled, one failed.
+            """
     ) { _ in
         struct ChildFailed: Error, CustomStringConvertible { var description: String { "child-2 failed" } }
         var children: [TaskHandle<Void>] = []

@@ -2,14 +2,16 @@ import AsyncTopRuntime
 import Foundation
 
 extension DemoCatalogue {
-    /// Two seconds of blocking work on a thread beside a one-second sleep: the sleeper ends
-    /// first and both end after about two seconds, because the blocking call does not hold
-    /// the loop. In the dashboard, `blocking-io` waits on a thread-pool work item (`x` shows
-    /// the executor busy) while `sleeper` sleeps and finishes.
     static let toThread = Demo(
         name: "to-thread",
         summary: "2 s of blocking work on a thread beside a 1 s sleep end after about 2 s",
-        expected: "sleeper done first, then blocking-io"
+        expected: "sleeper done first, then blocking-io",
+        about: """
+            Two seconds of blocking work on a thread beside a one-second sleep: the sleeper ends first \
+            and both end after about two seconds, because the blocking call does not hold the loop. In \
+            the dashboard, `blocking-io` waits on a thread-pool work item (`x` shows the executor busy) \
+            while `sleeper` sleeps and finishes.
+            """
     ) { loop in
         let finished = Queue<String>(name: "finish order")
         let blockFor = Demo.scaled(2)

@@ -1,18 +1,20 @@
 import AsyncTopRuntime
 
 extension DemoCatalogue {
-    /// asyncio's `wait` and its three `return_when` modes, one after the other:
-    /// `FIRST_COMPLETED` returns when the quickest of three sleepers ends; `FIRST_EXCEPTION`
-    /// returns when one task fails (the slow one is still running); `ALL_COMPLETED` with a
-    /// 0.25 s time-out returns what finished in time. `wait` never cancels anything: the demo
-    /// awaits or cancels the pending tasks itself, and takes the failed task's error so it is
-    /// not left unretrieved. In the dashboard the demo task waits on "wait for 3" each time.
     static let waitModes = Demo(
         name: "wait-modes",
         summary: "wait with first-completed, first-exception and all-completed with a time-out",
         expected: "first-completed: done [b], pending [a, c]; "
             + "first-exception: done [boom, ok-1], pending [ok-2], error: boom failed; "
-            + "all-completed in 0.25 s: done [x, y], pending [z] (then cancelled)"
+            + "all-completed in 0.25 s: done [x, y], pending [z] (then cancelled)",
+        about: """
+            asyncio's `wait` and its three `return_when` modes, one after the other: `FIRST_COMPLETED` \
+            returns when the quickest of three sleepers ends; `FIRST_EXCEPTION` returns when one task \
+            fails (the slow one is still running); `ALL_COMPLETED` with a 0.25 s time-out returns what \
+            finished in time. `wait` never cancels anything: the demo awaits or cancels the pending \
+            tasks itself, and takes the failed task's error so it is not left unretrieved. In the \
+            dashboard the demo task waits on "wait for 3" each time.
+            """
     ) { _ in
         struct Boom: Error, CustomStringConvertible { var description: String { "boom failed" } }
         func names(_ tasks: Set<TaskHandle<String>>) -> String { "[\(tasks.map(\.name).sorted().joined(separator: ", "))]" }

@@ -45,6 +45,9 @@ import Testing
         #expect(cancelled.filter { $0 == "group child" }.count == 9)
         #expect(cancelled.filter { $0 == "async let" }.count == 3)
         #expect(run.names("cancel_requested").contains("root"))
+        #expect(Set(cancelled).isSuperset(of: ["gatherer", "fetch-1", "fetch-2", "fetch-3"]))
+        let fetchRequests = run.events.filter { $0.event == "cancel_requested" && ($0.name ?? "").hasPrefix("fetch-") }
+        #expect(fetchRequests.count == 3 && fetchRequests.allSatisfy { ($0.detail ?? "").contains("cancel of gather") })
     }
 
     @Test func waitForTimeoutCancelsTheQuery() async throws {
@@ -139,6 +142,10 @@ import Testing
         let names = DemoCatalogue.all.map(\.name)
         #expect(Set(names).count == names.count)
         #expect(DemoCatalogue.all.allSatisfy { !$0.expected.isEmpty })
+        // Each explains its concept and what to look at in the dashboard.
+        for demo in DemoCatalogue.all {
+            #expect(demo.about.count > 100 && demo.about.contains("dashboard"), "\(demo.name)")
+        }
     }
 }
 

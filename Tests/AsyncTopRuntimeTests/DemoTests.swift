@@ -13,7 +13,7 @@ import Testing
         try await onLoop {
             let loop = EventLoop.current!
             let result = try await DemoCatalogue.named("cancel-cascade")!.run(loop)
-            #expect(result == "root and its tree cancelled")
+            #expect(result == "root and its tree cancelled; gatherer cancelled, and with it fetch-1, fetch-2, fetch-3")
             let snap = loop.snapshot()
             let root = try #require(snap.tasks.first { $0.name == "root" })
             var level = [root]
