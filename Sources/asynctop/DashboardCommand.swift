@@ -50,7 +50,7 @@ struct DashboardCommand: ParsableCommand {
             _ = running
         }
         do {
-            try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary) },
+            try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary, about: $0.about) },
                                       ascii: ascii, monochrome: noColor)
         } catch let error as TerminalError {
             FileHandle.standardError.write(Data("""

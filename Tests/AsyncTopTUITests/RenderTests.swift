@@ -134,6 +134,29 @@ import AsyncTopModel
         #expect(demos[6, 20].style == Theme(colors: true).selection)
     }
 
+    @Test func theLauncherExplainsTheHighlightedDemo() {
+        let about = "Two tasks take two locks in opposite order and wait for each other for ever.\n\n"
+            + "In the dashboard each waits on the lock the other holds."
+        var state = ViewState(demos: [DemoEntry(name: "gather", summary: "results in order", about: "Gathers three."),
+                                      DemoEntry(name: "deadlock", summary: "two locks", about: about)])
+        state.pane = .demos
+        state.demoSelection = 1
+        let lines = render(snapshot: Fixtures.small(), state: state, size: (rows: 30, cols: 60)).lines
+        let box = lines.joined(separator: "\n")
+        #expect(box.contains("│ deadlock  two locks"))
+        // Wrapped to the box (52 columns inside), the paragraphs a blank line apart.
+        #expect(lines.contains { $0.contains("│ Two tasks take two locks in opposite order and wait ") })
+        #expect(lines.contains { $0.contains("│ for each other for ever.") })
+        #expect(lines.contains { $0.contains("│ In the dashboard each waits on the lock the other") })
+        #expect(!box.contains("Gathers three."))
+    }
+
+    @Test func wrappingKeepsParagraphsAndCutsLongWords() {
+        #expect("one two three four".wrapped(to: 9) == ["one two", "three", "four"])
+        #expect("a\n\nb".wrapped(to: 5) == ["a", "", "b"])
+        #expect("abcdefghij".wrapped(to: 4) == ["abcd"])
+    }
+
     @Test func helpAndLints() {
         let help = screen { $0.pane = .help }.lines
         #expect(help.contains("   F9 c              cancel the selected task (asks first)"))
