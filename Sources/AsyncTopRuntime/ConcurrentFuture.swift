@@ -3,20 +3,22 @@ import Foundation
 
 /// The result of a coroutine handed to a loop from another thread, for threads that block:
 /// Python's `concurrent.futures.Future` as `run_coroutine_threadsafe` returns it.
-public final class ConcurrentFuture<T: Sendable>: @unchecked Sendable {
+public final class ConcurrentFuture<T: Sendable>: TaskCompletionObserver, @unchecked Sendable {
     let box: TaskBox
     private let lock = ConditionLock()
-    private var outcome: Result<any Sendable, any Error>?
+    private var finished = false
 
     init(box: TaskBox) {
         self.box = box
-        // Not a done callback: those run on the loop, which may stop before it runs them.
-        Task.detached { [self] in fill(await box.waitForResult()) }
+        // Told on the finishing task's own thread: not a done callback (those run on the
+        // loop, which may stop before it runs them), nor a task of the global pool (whose
+        // few threads may all be blocked, by callers like this one).
+        if !box.observe(self, index: 0) { taskFinished(0, .returned) }
     }
 
-    private func fill(_ result: Result<any Sendable, any Error>) {
+    func taskFinished(_ index: Int, _ outcome: TaskOutcome) {
         lock.withLock {
-            outcome = result
+            finished = true
             lock.broadcast()
         }
     }
@@ -35,21 +37,21 @@ public final class ConcurrentFuture<T: Sendable>: @unchecked Sendable {
     ///   `LoopError.invalidState` when called on the loop's own thread before the end,
     ///   which would block the loop forever.
     public func result(timeout: Double? = nil) throws -> T {
-        if let result = box.result { return try result.get() as! T }
+        if box.result != nil { return try box.retrieve()!.get() as! T }
         if box.loop.isOnLoopThread {
             throw LoopError.invalidState("result(timeout:) on the loop's own thread would block the loop")
         }
         let limit = try timeout.map(checkedDuration)
         let deadline = limit.map { MonotonicClock.now() &+ UInt64($0 * 1e9) }
-        let result: Result<any Sendable, any Error>? = lock.withLock {
-            while outcome == nil {
+        let ended: Bool = lock.withLock {
+            while !finished {
                 guard let deadline else { lock.wait(); continue }
                 if MonotonicClock.now() >= deadline { break }
                 lock.wait(untilMonotonic: deadline)
             }
-            return outcome
+            return finished
         }
-        guard let result else { throw LoopError.timedOut(limit ?? 0) }
+        guard ended, let result = box.retrieve() else { throw LoopError.timedOut(limit ?? 0) }
         return try result.get() as! T
     }
 

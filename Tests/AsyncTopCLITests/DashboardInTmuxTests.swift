@@ -55,7 +55,7 @@ struct DashboardInTmuxTests {
         session.send("j")
         session.send("j")
         session.send("Enter")
-        #expect(session.waitFor("└─ root"))
+        #expect(session.waitFor("├─ root"))
         #expect(session.waitFor("middle"))
         // Select root (the demo task, then root) and cancel it from the dashboard.
         session.send("g")
