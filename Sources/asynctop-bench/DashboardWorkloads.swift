@@ -7,9 +7,12 @@ import Foundation
 enum DashboardWorkloads {
     /// `render`: N tasks in a tree (parents every fourth id) rendered into a 120×40 Screen:
     /// the task list built from the snapshot, then one frame, 20 times. OPS = frames.
+    /// `lints_ms` is one evaluation of the snapshot's lints, which the dashboard does once
+    /// per new snapshot, not per frame.
     static func render(n: Int) -> Measured {
         let snapshot = treeSnapshot(n)
         let state = ViewState()
+        let report = LintReport(snapshot: snapshot, thresholds: state.lintThresholds)
         let frames = 20
         var buildSeconds = 0.0, renderSeconds = 0.0
         var check = 0
@@ -17,7 +20,7 @@ enum DashboardWorkloads {
             let t0 = now()
             let list = TaskList(snapshot: snapshot, options: state.listOptions)
             let t1 = now()
-            let screen = AsyncTopTUI.render(list: list, state: state, size: (rows: 40, cols: 120))
+            let screen = AsyncTopTUI.render(list: list, lints: report, state: state, size: (rows: 40, cols: 120))
             let t2 = now()
             check &+= screen.rows
             buildSeconds += t1 - t0
@@ -25,7 +28,6 @@ enum DashboardWorkloads {
         }
         precondition(check == 40 * frames)
         let seconds = buildSeconds + renderSeconds
-        // The lints the runner evaluates once per new snapshot, timed apart from the frame.
         let lints = timeLints(snapshot, runs: frames)
         return Measured(seconds: seconds, ops: frames, extras: [
             "ms_per_frame": seconds / Double(frames) * 1e3,
@@ -58,7 +60,7 @@ enum DashboardWorkloads {
     }
 
     /// `dashboard_cpu`: a loop with N parked tasks and ten busy ones; a dashboard thread pulls
-    /// a snapshot, updates its task list and renders a frame ten times a second for five
+    /// a snapshot, updates its task list and lints and renders a frame ten times a second for five
     /// seconds. Reports the dashboard thread's CPU share (the snapshots themselves are built
     /// on the loop's thread).
     static func dashboardCPU(n: Int) async throws -> Measured {
@@ -75,12 +77,14 @@ enum DashboardWorkloads {
                 var state = ViewState()
                 state.pageSize = 30
                 var list = TaskList(snapshot: loop.snapshot(), options: state.listOptions)
+                var lints = LintReport(snapshot: list.snapshot, thresholds: state.lintThresholds)
                 let cpu0 = threadCPUSeconds(), wall0 = now()
                 var frames = 0
                 var next = wall0
                 while now() - wall0 < duration {
                     list = list.updating(to: loop.snapshot())
-                    _ = AsyncTopTUI.render(list: list, state: state, size: (rows: 40, cols: 120))
+                    lints = lints.updating(to: list.snapshot, thresholds: state.lintThresholds)
+                    _ = AsyncTopTUI.render(list: list, lints: lints, state: state, size: (rows: 40, cols: 120))
                     frames += 1
                     next += 0.1
                     let pause = next - now()
