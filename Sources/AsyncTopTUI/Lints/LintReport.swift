@@ -15,19 +15,23 @@ public struct LintReport: Sendable {
     private let takenAt: Nanos
     /// Indices into `lints` of the lints naming each task.
     private let byTask: [TaskID: [Int]]
+    /// The index of each ``Lint/id`` (a computed string: looked up every frame, built once).
+    private let byID: [String: Int]
 
     /// Evaluates the lints of `snapshot`.
     public init(snapshot: Snapshot, thresholds: LintThresholds) {
         let lints = Lints.evaluate(snapshot, thresholds)
-        var byTask: [TaskID: [Int]] = [:]
+        var byTask: [TaskID: [Int]] = [:], byID: [String: Int] = [:]
         for (index, lint) in lints.enumerated() {
             for task in Set(lint.tasks) { byTask[task, default: []].append(index) }
+            if byID[lint.id] == nil { byID[lint.id] = index }
         }
         self.lints = lints
         self.thresholds = thresholds
         version = snapshot.version
         takenAt = snapshot.takenAt
         self.byTask = byTask
+        self.byID = byID
     }
 
     /// This report when it is already of `snapshot` with `thresholds`, else a new one.
@@ -51,5 +55,5 @@ public struct LintReport: Sendable {
     var severity: LintSeverity? { lints.map(\.kind.severity).max() }
 
     /// The index of the lint with this ``Lint/id``.
-    func index(of id: String) -> Int? { lints.firstIndex { $0.id == id } }
+    func index(of id: String) -> Int? { byID[id] }
 }
