@@ -19,14 +19,15 @@ public enum DashboardTerminal {
     ///   - demos: What the demo launcher offers.
     ///   - ascii: draw with ASCII glyphs even where the locale allows Unicode.
     ///   - monochrome: draw without colours even where the terminal has them.
+    ///   - lintThresholds: the limits of the lints (the long step's comes from `--slow-step-ms`).
     /// - Throws: ``TerminalError`` when there is no usable terminal.
     public static func run(source: any SnapshotSource, demos: [DemoEntry], ascii: Bool = false,
-                           monochrome: Bool = false) throws {
+                           monochrome: Bool = false, lintThresholds: LintThresholds = LintThresholds()) throws {
         let terminal = try Terminal()
         defer { terminal.restore() }
         let display = DisplayOptions(colors: terminal.displayOptions.colors && !monochrome,
                                      unicode: terminal.displayOptions.unicode && !ascii)
-        var session = Session(source: source, state: ViewState(demos: demos, display: display),
+        var session = Session(source: source, state: ViewState(demos: demos, display: display, lintThresholds: lintThresholds),
                               size: terminal.size)
         let clock = ContinuousClock()
         var lastPull = clock.now

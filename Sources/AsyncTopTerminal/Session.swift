@@ -1,13 +1,15 @@
 import AsyncTopModel
 import AsyncTopTUI
 
-/// The dashboard's loop state between frames: the view state, the latest snapshot and its
-/// task list, rebuilt only when the snapshot or the list options change.
+/// The dashboard's loop state between frames: the view state, the latest snapshot, its
+/// task list (rebuilt only when the snapshot or the list options change) and its lints
+/// (evaluated once per snapshot).
 struct Session {
     let source: any SnapshotSource
     private(set) var state: ViewState
     private var size: (rows: Int, cols: Int)
     private var list: TaskList
+    private var lints: LintReport
     private(set) var needsDraw = true
 
     init(source: any SnapshotSource, state: ViewState, size: (rows: Int, cols: Int)) {
@@ -15,12 +17,14 @@ struct Session {
         self.state = state
         self.size = size
         list = TaskList(snapshot: source.snapshot(), options: state.listOptions)
+        lints = LintReport(snapshot: list.snapshot, thresholds: state.lintThresholds)
         apply(.resize(rows: size.rows, cols: size.cols))
     }
 
     /// Takes a fresh snapshot from the source.
     mutating func pull() {
         list = list.updating(to: source.snapshot())
+        lints = lints.updating(to: list.snapshot, thresholds: state.lintThresholds)
         needsDraw = true
     }
 
@@ -41,13 +45,13 @@ struct Session {
 
     mutating func screen() -> Screen {
         needsDraw = false
-        return render(list: list, state: state, size: size)
+        return render(list: list, lints: lints, state: state, size: size)
     }
 
     @discardableResult
     private mutating func apply(_ action: Action) -> Effect {
         let effect: Effect
-        (state, effect) = reduce(state, action, list: list)
+        (state, effect) = reduce(state, action, list: list, lints: lints)
         needsDraw = true
         switch effect {
         case .cancelTask(let id, let message):

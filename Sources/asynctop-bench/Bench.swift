@@ -16,6 +16,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case allTasksSnapshot = "all_tasks_snapshot"
     case memoryPerTask = "memory_per_task"
     case render
+    case lints
     case dashboardCPU = "dashboard_cpu"
     case toThread = "to_thread"
     case processRoundtrip = "process_roundtrip"
@@ -49,7 +50,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek].contains(workload) {
+        if mode != .instrumented, [.allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }

@@ -9,6 +9,7 @@ struct Runner: Sendable {
     func run(_ workload: Workload) async throws -> Measured {
         switch workload {
         case .render: return DashboardWorkloads.render(n: n)
+        case .lints: return DashboardWorkloads.lints(n: n)
         case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
         case .monitorStream: return try await MonitorWorkloads.stream(n: n)
         case .replaySeek: return try await MonitorWorkloads.seek(n: n)
@@ -100,7 +101,7 @@ struct Runner: Sendable {
         case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
-        case .render, .dashboardCPU, .monitorStream, .replaySeek:
+        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("run before the mode switch")
         }
     }
@@ -151,7 +152,7 @@ struct Runner: Sendable {
         case .queuePipeline: return try await ToolkitWorkloads.queuePipelineGlobal(n: n)
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
-        case .allTasksSnapshot, .render, .dashboardCPU, .monitorStream, .replaySeek:
+        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("validated away")
         }
     }

@@ -25,6 +25,8 @@ struct AttachCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Draw without colours.")
     var noColor = false
 
+    @OptionGroup var lints: LintOptions
+
     func run() throws {
         let recorder = try record.map { try Recorder(path: $0) }
         defer { recorder?.close() }
@@ -36,7 +38,8 @@ struct AttachCommand: ParsableCommand {
         for _ in 0..<20 where remote.hello == nil { Thread.sleep(forTimeInterval: 0.05) }
         let demos = (remote.hello?.demos ?? []).map { DemoEntry(name: $0, summary: "offered by the program") }
         try runDashboard {
-            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor)
+            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor,
+                                         lintThresholds: lints.thresholds)
         }
     }
 }

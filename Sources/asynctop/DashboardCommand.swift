@@ -26,6 +26,8 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: "Also serve this loop on a monitor socket at this path, for `asynctop attach`, `ps` and `pstree`.")
     var monitor: String?
 
+    @OptionGroup var lints: LintOptions
+
     func validate() throws {
         for name in demos where DemoCatalogue.named(name) == nil {
             throw ValidationError("unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))")
@@ -51,7 +53,7 @@ struct DashboardCommand: ParsableCommand {
         }
         do {
             try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary, about: $0.about) },
-                                      ascii: ascii, monochrome: noColor)
+                                      ascii: ascii, monochrome: noColor, lintThresholds: lints.thresholds)
         } catch let error as TerminalError {
             FileHandle.standardError.write(Data("""
                 \(error.description)

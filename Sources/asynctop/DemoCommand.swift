@@ -25,6 +25,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Run the demo this many times faster (its sleeps are divided by it).")
     var speed: Double = 1
 
+    @OptionGroup var lints: LintOptions
+
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be above 0") }
     }
@@ -36,7 +38,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(2)
         }
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name])
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name, "--slow-step-ms", "\(lints.slowStepMs)"])
             try dashboard.validate()
             return try dashboard.run()
         }

@@ -16,6 +16,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Playback speed (1 is real time).")
     var speed: Double = 1
 
+    @OptionGroup var lints: LintOptions
+
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             FileHandle.standardError.write(Data("asynctop: cannot read \(file)\n".utf8))
@@ -26,7 +28,7 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("asynctop: \(file): loaded \(recording.frameCount) frames; stopped at line \(line): \(recording.problem ?? "")\n".utf8))
         }
         let source = ReplaySource(recording: recording, speed: speed)
-        try runDashboard { try DashboardTerminal.run(source: source, demos: []) }
+        try runDashboard { try DashboardTerminal.run(source: source, demos: [], lintThresholds: lints.thresholds) }
     }
 }
 

@@ -70,6 +70,37 @@ struct DashboardInTmuxTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    @Test func theLintsPaneNamesTheBlockerAndGoesToItsMarkedRow() throws {
+        let session = try start("demo blocking-the-loop")
+        // The mark comes with the blocker's 0.3 s step, once the step has returned.
+        #expect(session.waitFor("└─ ⚠ blocker"))
+        session.send("l")
+        let pane = session.waitFor { $0.contains("KIND") && $0.contains("blocker (") }
+        let row = pane.split(separator: "\n").first { $0.contains("blocker (") }
+        #expect(row?.contains("⚠ long step") == true, "got: \(pane)")
+        #expect(row?.contains("held the loop for") == true)
+        // Enter selects the blocker in the task list; Enter again opens its details, lint included.
+        session.send("Enter")
+        #expect(session.waitFor { $0.contains("F1Help") }.contains("└─ ⚠ blocker"))
+        session.send("Enter")
+        let details = session.waitFor { $0.contains("Lints (1)") }
+        #expect(details.contains("blocker") && details.contains("held the loop for"), "got: \(details)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func slowStepMsRaisesTheLongStepThreshold() throws {
+        let session = try start("demo blocking-the-loop --slow-step-ms 2000")
+        // Done after its 0.3 s step, and no mark: that step is under 2 s.
+        #expect(session.waitFor { $0.contains("✓ done       └─ blocker") }.contains("└─ blocker"))
+        session.send("l")
+        let pane = session.waitFor { $0.contains("long step > 2.0s") }
+        #expect(pane.contains("long step > 2.0s"))
+        #expect(!pane.contains("blocker ("))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func sigtermRestoresTheTerminal() throws {
         let session = try start()
         #expect(session.waitFor("F10Quit"))
@@ -100,6 +131,15 @@ struct CommandLineTests {
         #expect(status == 2)
         #expect(output.contains("standard input is not a terminal"), "got: \(output)")
         #expect(output.contains("asynctop demos"), "points to what works without a terminal")
+    }
+
+    @Test func slowStepMsMustBeAPositiveNumberOfMilliseconds() {
+        for arguments in [["--slow-step-ms", "0"], ["attach", "/nonexistent.sock", "--slow-step-ms=-5"],
+                          ["replay", "/nonexistent.rec", "--slow-step-ms", "0"]] {
+            let (status, output) = TmuxSession.run([BuiltBinary.asynctop!] + arguments)
+            #expect(status == 64, "\(arguments)")
+            #expect(output.contains("--slow-step-ms must be a number of milliseconds above 0"), "got: \(output)")
+        }
     }
 
     @Test func helpDescribesTheCommand() {

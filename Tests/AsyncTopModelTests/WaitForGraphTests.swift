@@ -46,6 +46,20 @@ import Testing
         #expect(WaitForGraph(snapshot).deadlockedTasks == [[1]])
     }
 
+    @Test func longChainsIntoACycleAndWaitsOnMissingTasks() {
+        // 1 → 2 → … → 20 → 21 ⇄ 22: longer than the rounds that trim chains before the search.
+        var tasks = (1...21).map { task(TaskID($0), .suspended(.task(TaskID($0 + 1)))) }
+        tasks.append(task(22, .suspended(.task(21))))
+        // A chain that ends in nothing, and a wait on a task the snapshot does not hold.
+        tasks += (30...45).map { task(TaskID($0), .suspended(.task(TaskID($0 + 1)))) }
+        tasks.append(task(46, .running))
+        tasks.append(task(50, .suspended(.task(99))))
+        let snapshot = Snapshot(tasks: tasks)
+        #expect(WaitForGraph(snapshot).cycles == [[.task(21), .task(22)]])
+        #expect(WaitForGraph.cycles(in: snapshot) == [[.task(21), .task(22)]])
+        #expect(Lints.evaluate(snapshot).map(\.tasks) == [[21, 22]])
+    }
+
     @Test func resourcesTravelInDeltasAndDecodeWhenAbsent() throws {
         let old = Snapshot(version: 1)
         let delta = SnapshotDelta(fromVersion: 1, toVersion: 2, takenAt: 3, isFull: false, changed: [], removed: [],

@@ -56,6 +56,23 @@ enum Fixtures {
                         executors: executors)
     }
 
+    /// ``small(version:)`` with a lint of four kinds, in the order the lints pane lists them:
+    /// fetch (2) held the loop 300 ms in one step; parser (5) failed and no one took its
+    /// error; io-1 runs on for fetch after its await was cancelled (orphaned work);
+    /// worker-a (3) and idle (7) each wait on the lock the other holds (a deadlock).
+    static func withLints(version: UInt64 = 1) -> Snapshot {
+        var snapshot = small(version: version)
+        let fetch = snapshot.tasks[1]
+        snapshot.tasks[1] = TaskInfo(id: 2, parentID: 1, name: "fetch", state: fetch.state, history: fetch.history,
+                                     createdAt: fetch.createdAt, startedAt: 110 * ms, steps: 3, busy: 2 * ms,
+                                     maxStep: 300 * ms, lastLatency: 40_000)
+        snapshot.tasks[6] = snapshot.tasks[6].with(state: .suspended(.resource(kind: "Lock", id: 8, name: "cache")))
+        snapshot.resources = [ResourceInfo(id: 8, kind: "Lock", name: "cache", holders: [3], waiters: [7]),
+                              ResourceInfo(id: 9, kind: "Lock", name: "db", holders: [7], waiters: [3])]
+        snapshot.executors[1].workers[0].orphaned = true
+        return snapshot
+    }
+
     /// `count` tasks in a wide, deep tree: task i's parent is i / 4 (task 1 is the root).
     static func large(count: Int) -> Snapshot {
         let kinds: [TaskState] = [.running, .suspended(.ready), .pending, .done(result: nil)]

@@ -27,6 +27,12 @@ private struct Driver {
         let list = TaskList(snapshot: snapshot, options: state.listOptions)
         return state.selectionRow(in: list).map { list.task(at: $0).id }
     }
+
+    /// The lint selected in the lints pane.
+    var selectedLint: Lint? {
+        let report = LintReport(snapshot: snapshot, thresholds: state.lintThresholds)
+        return state.lintSelectionRow(in: report).map { report.lints[$0] }
+    }
 }
 
 @Suite struct ReducerTests {
@@ -205,5 +211,93 @@ private struct Driver {
         #expect(d.state.isPaused)
         #expect(d.press(.character("q")) == .quit)
         #expect(d.press(.function(10)) == .quit)
+    }
+
+    @Test func lintsPaneSelectsWithinTheListAndFollowsTheLint() {
+        var d = Driver()
+        d.snapshot = Fixtures.withLints()
+        d.press(.character("l"))
+        #expect(d.state.pane == .lints)
+        #expect(d.selectedLint?.kind == .longStep)
+        d.press(.down, .character("j"))
+        #expect(d.selectedLint?.kind == .orphanedWork)
+        d.press(.down, .down, .down)
+        #expect(d.selectedLint?.kind == .deadlock)
+        #expect(d.state.lintSelectedRow == 3)
+        d.press(.up, .character("g"), .up)
+        #expect(d.selectedLint?.kind == .longStep)
+        d.press(.pageDown)
+        #expect(d.selectedLint?.kind == .deadlock)
+        d.press(.character("g"), .character("j"))
+        #expect(d.selectedLint?.kind == .errorNeverRetrieved)
+        // fetch's long step goes away: the selection stays on parser's lint, a row up.
+        var next = Fixtures.withLints(version: 2)
+        next.tasks[1] = TaskInfo(id: 2, parentID: 1, name: "fetch", state: .running)
+        d.snapshot = next
+        #expect(d.selectedLint?.kind == .errorNeverRetrieved)
+        // Up/down in the pane leave the task selection alone; Esc and l go back.
+        #expect(d.selected == 1)
+        d.press(.escape)
+        #expect(d.state.pane == .tasks)
+        d.press(.character("l"), .character("l"))
+        #expect(d.state.pane == .tasks)
+    }
+
+    @Test func lintsPaneWithoutLintsIgnoresMovesAndEnter() {
+        var d = Driver()
+        d.snapshot = Snapshot(tasks: [TaskInfo(id: 1, name: "calm")])
+        d.press(.character("l"), .down, .character("G"), .enter)
+        #expect(d.state.pane == .lints)
+        #expect(d.state.lintSelectedRow == 0 && d.state.lintSelectedID == nil)
+        #expect(d.effects.isEmpty)
+    }
+
+    @Test func enterGoesToTheLintsFirstTaskAndUnfoldsItsAncestors() {
+        var d = Driver()
+        d.snapshot = Fixtures.withLints()
+        d.state.collapsed = [1, 2, 5]
+        d.press(.character("l"), .character("G"), .enter)
+        // The deadlock's first task is worker-a (3), under main (1) and fetch (2).
+        #expect(d.state.pane == .tasks)
+        #expect(d.selected == 3)
+        #expect(d.state.collapsed == [5])
+        #expect(d.state.selectedRow == 2)
+        // In the flat list nothing is folded, and nothing is unfolded.
+        d.state.layout = .flat
+        d.state.collapsed = [1]
+        d.press(.character("l"), .character("g"), .enter)
+        #expect(d.selected == 2)
+        #expect(d.state.collapsed == [1])
+    }
+
+    @Test func enterClearsAFilterThatHidesTheTask() {
+        var d = Driver()
+        d.snapshot = Fixtures.withLints()
+        d.state.filter = .failed
+        d.press(.character("l"), .character("G"), .enter)
+        #expect(d.state.filter == .all)
+        #expect(d.state.status == "filter reset to all to show task 3")
+        #expect(d.selected == 3)
+        // A filter that shows the task stays.
+        d.press(.character("l"), .character("g"), .character("j"))
+        d.state.filter = .failed
+        d.press(.enter)
+        #expect(d.state.filter == .failed)
+        #expect(d.selected == 5)
+    }
+
+    @Test func enterScrollsAFarTaskIntoView() {
+        var d = Driver()
+        var snapshot = Fixtures.large(count: 300)
+        snapshot.tasks[249] = TaskInfo(id: 250, parentID: 62, name: "slow", state: .running, maxStep: 500_000_000)
+        d.snapshot = snapshot
+        (d.state, _) = reduce(d.state, .resize(rows: 12, cols: 80), d.snapshot)
+        d.press(.character("l"), .enter)
+        #expect(d.selected == 250)
+        let row = d.state.selectedRow
+        #expect(row > 6)
+        #expect(d.state.scrollTop <= row && row < d.state.scrollTop + d.state.pageSize)
+        let lines = render(snapshot: d.snapshot, state: d.state, size: (12, 80)).lines
+        #expect(lines.contains { $0.contains("⚠ slow") })
     }
 }

@@ -17,7 +17,8 @@ import AsyncTopModel
         #expect(lines[0].hasSuffix("t=2.000s"))
         #expect(lines[1] == " Tasks 1 pending  1 running  2 suspended  1 done  1 failed  1 cancelled  spawned 7")
         #expect(lines[2] == " Steps/s 12.3k  Busy 45%  Lag 1.2ms (max 3.4ms)  Ready 1  Timers 2  Dropped 10")
-        #expect(lines[3] == " View tree  Filter all  Sort id▲")
+        // parser (5) failed 1.6 s ago and no one took its error: one lint.
+        #expect(lines[3] == " View tree  Filter all  Sort id▲   1 lint")
     }
 
     @Test func taskTreeWithColumns() {
@@ -28,7 +29,7 @@ import AsyncTopModel
             "      2 ‖ suspended  ├─ fetch            sleep until 2.5… loop          1.9s   2.0ms       3  40.0µs",
             "      3 ‖ suspended! │  ├─ worker-a      Lock db          loop          1.8s     0ns    1.5k     0ns",
             "      4 ✓ done       │  └─ worker-b                       loop         500ms     0ns       2     0ns",
-            "      5 ✗ failed     ├─ parser           bad input        loop         100ms     0ns       1     0ns",
+            "      5 ✗ failed     ├─ ⚠ parser         bad input        loop         100ms     0ns       1     0ns",
             "      6 ⊘ cancelled  ├─ janitor          shutdown         loop         210ms     0ns       0     0ns",
             "      7 ○ pending    └─ idle                              loop        10.0ms     0ns       0     0ns",
         ])
@@ -69,7 +70,7 @@ import AsyncTopModel
 
     @Test func collapsedFlatAndFilteredViews() {
         #expect(screen { $0.collapsed = [2] }.lines[6].contains("├─ ▸ fetch"))
-        #expect(screen { $0.collapsed = [2] }.lines[7].contains("├─ parser"))
+        #expect(screen { $0.collapsed = [2] }.lines[7].contains("├─ ⚠ parser"))
         let flat = screen { $0.layout = .flat }
         #expect(flat.lines[7].hasPrefix("      3 ‖ suspended! worker-a"))
         let empty = render(snapshot: Snapshot(), state: ViewState(), size: size)
@@ -157,11 +158,11 @@ import AsyncTopModel
         #expect("abcdefghij".wrapped(to: 4) == ["abcd"])
     }
 
-    @Test func helpAndLints() {
+    @Test func helpListsKeysStatesAndMarks() {
         let help = screen { $0.pane = .help }.lines
         #expect(help.contains("   F9 c              cancel the selected task (asks first)"))
-        #expect(help.contains { $0.contains("! cancel requested") })
-        #expect(screen { $0.pane = .lints }.lines[6] == "   No lints yet.")
+        #expect(help.contains("   l                 lints: what looks wrong, and Enter goes to the task"))
+        #expect(help.contains(" Marks  ! cancel requested  ⚠ named by a lint (l)"))
     }
 
     @Test func tooSmallScreenSaysSoInsteadOfDrawing() {

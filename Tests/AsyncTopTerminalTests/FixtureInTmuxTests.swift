@@ -17,7 +17,8 @@ struct FixtureInTmuxTests {
         let screen = session.waitFor { $0.contains("worker-0-1") }
         #expect(screen.contains("Tasks 3 pending  3 running"))
         #expect(screen.contains("     ID STATE        NAME"))
-        #expect(screen.contains("      2 ‖ suspended  ├─ service-0"))
+        // service-0 waits on its children and its child worker-0-2 awaits it: a deadlock, marked.
+        #expect(screen.contains("      2 ‖ suspended  ├─ ⚠ service-0"))
         #expect(screen.contains("F1Help"))
     }
 

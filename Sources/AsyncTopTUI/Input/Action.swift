@@ -38,7 +38,7 @@ public enum Action: Hashable, Sendable {
         case .togglePause: "pause or resume refreshing"
         case .showDemos: "demo launcher"
         case .showExecutors: "executors and their queues"
-        case .showLints: "lints"
+        case .showLints: "lints: what looks wrong, and Enter goes to the task"
         case .showHelp: "this help"
         case .quit: "quit"
         case .insert, .deleteBackward, .resize: ""

@@ -37,12 +37,30 @@ struct DetailsView {
             field("latency", "last \(formatDuration(task.lastLatency))  max \(formatDuration(task.maxLatency))"),
         ]
         if case .suspended(let target) = task.state { lines.append(field("waiting on", target.description)) }
+        let lints = lints(task)
+        if !lints.isEmpty { lines += [[]] + lints }
         lines.append([])
         lines += cancellation(task)
         lines.append([])
         lines += history(task)
         lines.append([])
         lines += children(task)
+        return lines
+    }
+
+    /// The messages of the lints naming the task, wrapped; nothing when none does.
+    private func lints(_ task: TaskInfo) -> [[Span]] {
+        let theme = context.theme
+        let lints = context.lints.lints(of: task.id)
+        guard !lints.isEmpty else { return [] }
+        var lines: [[Span]] = [[Span("Lints", theme.label), Span(" (\(lints.count))")]]
+        for lint in lints {
+            let style = theme.lint(lint.kind.severity)
+            lines.append([Span("  \(context.glyphs.lint) ", style), Span(lint.kind.title, style)])
+            for line in wordWrap(lint.message, width: max(10, context.cols - 8)) {
+                lines.append([Span("    " + line)])
+            }
+        }
         return lines
     }
 

@@ -26,7 +26,9 @@ struct FooterView {
             [("Esc", "Back"), ("j/k", "Scroll"), ("F9", "Cancel"), ("F10", "Quit")]
         case .demos:
             [("Enter", "Launch"), ("Esc", "Back"), ("F10", "Quit")]
-        case .executors, .lints, .help:
+        case .lints where !context.lints.isEmpty:
+            [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F10", "Quit")]
+        case .lints, .executors, .help:
             [("Esc", "Back"), ("F10", "Quit")]
         }
     }

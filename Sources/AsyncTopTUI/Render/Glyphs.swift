@@ -7,6 +7,8 @@ struct Glyphs {
     let ellipsis: Character
     let ascending: Character, descending: Character
     let cancelRequested: Character
+    /// Before the name of a task some lint names.
+    let lint: Character
     let box: (horizontal: Character, vertical: Character, corners: [Character])
     private let states: [TaskStateKind: Character]
 
@@ -16,11 +18,13 @@ struct Glyphs {
             (collapsed, ellipsis, ascending, descending) = ("▸", "…", "▲", "▼")
             box = ("─", "│", ["┌", "┐", "└", "┘"])
             states = [.pending: "○", .running: "▶", .suspended: "‖", .done: "✓", .failed: "✗", .cancelled: "⊘"]
+            lint = "⚠"
         } else {
             (branch, lastBranch, pipe, gap) = ("|- ", "`- ", "|  ", "   ")
             (collapsed, ellipsis, ascending, descending) = ("+", "~", "^", "v")
             box = ("-", "|", ["+", "+", "+", "+"])
             states = [.pending: ".", .running: ">", .suspended: "=", .done: "+", .failed: "x", .cancelled: "-"]
+            lint = "!"
         }
         cancelRequested = "!"
     }

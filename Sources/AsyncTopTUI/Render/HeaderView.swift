@@ -43,6 +43,10 @@ struct HeaderView {
             Span("  Filter ", theme.label), Span(state.filter.rawValue, theme.value),
             Span("  Sort ", theme.label), Span("\(state.sort.column.rawValue)\(arrow)", theme.value),
         ]
+        if let severity = context.lints.severity {
+            let count = context.lints.count
+            settings += [Span("  "), Span(" \(count) \(count == 1 ? "lint" : "lints") ", theme.lintBadge(severity))]
+        }
         if let status = state.status { settings.append(Span("  \(status)", theme.warning)) }
         screen.put(settings, at: (3, 1))
     }

@@ -14,9 +14,10 @@ struct HelpView {
         for kind in TaskStateKind.allCases {
             legend.append(Span("\(glyphs.state(kind)) \(kind.rawValue)  ", theme.state(kind)))
         }
-        legend.append(Span("\(glyphs.cancelRequested) cancel requested", theme.warning))
-        lines.append([])
+        // No blank line before the legends: with them, the help fits 30 rows.
         lines.append(legend)
+        lines.append([Span("Marks  ", theme.label), Span("\(glyphs.cancelRequested) cancel requested  ", theme.warning),
+                      Span("\(glyphs.lint) named by a lint (l)", theme.lint(.warning))])
         let body = context.layout.bodyRows
         for (offset, line) in lines.prefix(body.count).enumerated() {
             screen.put(line, at: (body.lowerBound + offset, 1), maxCol: context.cols - 1)

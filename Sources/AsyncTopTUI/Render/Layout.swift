@@ -21,5 +21,12 @@ struct Layout {
     /// The rows a full-height pane (details, help, executors) may use.
     var bodyRows: Range<Int> { Self.headerRows..<footerRow }
 
+    /// The lints pane: its title and column titles, the list, then the selected lint in
+    /// full in the last rows (up to five, fewer on a short screen).
+    var lintDetailRows: Int { min(5, max(0, bodyRows.count - 3)) }
+    var lintColumnTitleRow: Int { Self.headerRows + 1 }
+    var firstLintRow: Int { Self.headerRows + 2 }
+    var lintRows: Int { max(1, bodyRows.count - 2 - lintDetailRows) }
+
     static func fits(rows: Int, cols: Int) -> Bool { rows >= minimumRows && cols >= minimumCols }
 }

@@ -2,22 +2,30 @@ import AsyncTopModel
 
 /// Draws the dashboard for a snapshot and a view state on a screen of `size`.
 ///
-/// Pure: the same inputs give the same cells. Builds the task list for the snapshot; a
-/// runner that keeps a ``TaskList`` across frames calls ``render(list:state:size:)``.
+/// Pure: the same inputs give the same cells. Builds the task list and evaluates the lints
+/// of the snapshot; a runner that keeps a ``TaskList`` and a ``LintReport`` across frames
+/// calls ``render(list:lints:state:size:)``.
 public func render(snapshot: Snapshot, state: ViewState, size: (rows: Int, cols: Int)) -> Screen {
     render(list: TaskList(snapshot: snapshot, options: state.listOptions), state: state, size: size)
 }
 
-/// Draws the dashboard from a task list built with `state.listOptions`.
+/// Draws the dashboard from a task list built with `state.listOptions`; evaluates the lints
+/// of its snapshot.
+public func render(list: TaskList, state: ViewState, size: (rows: Int, cols: Int)) -> Screen {
+    render(list: list, lints: LintReport(snapshot: list.snapshot, thresholds: state.lintThresholds), state: state, size: size)
+}
+
+/// Draws the dashboard from a task list built with `state.listOptions` and the lints of its
+/// snapshot.
 ///
 /// Only the visible task rows are drawn. A screen below 40 × 12 gets a message saying so.
-public func render(list: TaskList, state: ViewState, size: (rows: Int, cols: Int)) -> Screen {
+public func render(list: TaskList, lints: LintReport, state: ViewState, size: (rows: Int, cols: Int)) -> Screen {
     var screen = Screen(rows: size.rows, cols: size.cols)
     guard Layout.fits(rows: size.rows, cols: size.cols) else {
         TooSmallView(rows: size.rows, cols: size.cols).draw(into: &screen)
         return screen
     }
-    let context = RenderContext(list: list, state: state, layout: Layout(rows: size.rows), cols: size.cols)
+    let context = RenderContext(list: list, lints: lints, state: state, layout: Layout(rows: size.rows), cols: size.cols)
     HeaderView(context: context).draw(into: &screen)
     switch state.pane {
     case .tasks:
@@ -25,7 +33,7 @@ public func render(list: TaskList, state: ViewState, size: (rows: Int, cols: Int
         ExecutorStripView(context: context).draw(into: &screen)
     case .details(let id): DetailsView(context: context, id: id).draw(into: &screen)
     case .executors: ExecutorsView(context: context).draw(into: &screen)
-    case .lints: MessageView(context: context, title: "Lints", message: "No lints yet.").draw(into: &screen)
+    case .lints: LintsView(context: context).draw(into: &screen)
     case .help: HelpView(context: context).draw(into: &screen)
     case .demos:
         TaskTableView(context: context).draw(into: &screen)
@@ -41,14 +49,16 @@ public func render(list: TaskList, state: ViewState, size: (rows: Int, cols: Int
 /// What every view draws from.
 struct RenderContext {
     let list: TaskList
+    let lints: LintReport
     let state: ViewState
     let layout: Layout
     let cols: Int
     let theme: Theme
     let glyphs: Glyphs
 
-    init(list: TaskList, state: ViewState, layout: Layout, cols: Int) {
+    init(list: TaskList, lints: LintReport, state: ViewState, layout: Layout, cols: Int) {
         self.list = list
+        self.lints = lints
         self.state = state
         self.layout = layout
         self.cols = cols

@@ -63,9 +63,14 @@ struct TaskTableView {
         var prefix = treePrefix(row)
         // Deep trees keep the innermost guides and leave at least 8 columns for the name.
         if prefix.count > width - 8 { prefix = String(prefix.suffix(max(0, width - 8))) }
-        let col = screen.put(prefix, at: position, style: context.theme.treeGuides)
+        var col = screen.put(prefix, at: position, style: context.theme.treeGuides)
+        var room = width - prefix.count
+        if let severity = context.lints.severity(of: task.id), room > 2 {
+            // The lint mark keeps its colour on finished (dimmed) rows: a lost error matters most there.
+            col = screen.put("\(context.glyphs.lint) ", at: (position.row, col), style: context.theme.lint(severity))
+            room -= 2
+        }
         let mark = row.isCollapsed ? "\(context.glyphs.collapsed) " : ""
-        let room = width - prefix.count
         screen.put((mark + task.displayName).truncated(to: room, ellipsis: context.glyphs.ellipsis), at: (position.row, col), style: base)
     }
 

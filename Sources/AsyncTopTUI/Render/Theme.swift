@@ -23,6 +23,19 @@ struct Theme {
     var border: Style { style(.cyan) }
     var input: Style { style(.default, [.underline], mono: .underline) }
 
+    /// A lint's mark and kind: red for errors, yellow for warnings; bold in monochrome.
+    func lint(_ severity: LintSeverity) -> Style {
+        switch severity {
+        case .warning: style(.yellow, [.bold], mono: .bold)
+        case .error: style(.red, [.bold], mono: .bold)
+        }
+    }
+
+    /// The header's lint count, a badge in the colour of the worst lint.
+    func lintBadge(_ severity: LintSeverity) -> Style {
+        style(.black, bg: severity == .error ? .red : .yellow, [.bold], mono: [.bold, .reverse])
+    }
+
     /// The colour of a state; finished states are also dimmed where the row is drawn.
     func state(_ kind: TaskStateKind) -> Style {
         switch kind {

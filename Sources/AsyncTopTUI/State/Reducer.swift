@@ -2,16 +2,22 @@ import AsyncTopModel
 
 /// Applies an action to the view state: the only place the dashboard's state changes.
 ///
-/// Builds the task list for `snapshot`; a runner that keeps a ``TaskList`` across frames
-/// calls ``reduce(_:_:list:)`` instead.
+/// Builds the task list and evaluates the lints of `snapshot`; a runner that keeps a
+/// ``TaskList`` and a ``LintReport`` across frames calls ``reduce(_:_:list:lints:)`` instead.
 /// - Returns: The new state and what the world should do about it.
 public func reduce(_ state: ViewState, _ action: Action, _ snapshot: Snapshot) -> (ViewState, Effect) {
     reduce(state, action, list: TaskList(snapshot: snapshot, options: state.listOptions))
 }
 
-/// Applies an action to the view state, with the task list already built for it.
+/// Applies an action to the view state, with the task list already built for it; evaluates
+/// the lints of its snapshot.
 public func reduce(_ state: ViewState, _ action: Action, list: TaskList) -> (ViewState, Effect) {
-    var reducer = Reducer(state: state, list: list)
+    reduce(state, action, list: list, lints: LintReport(snapshot: list.snapshot, thresholds: state.lintThresholds))
+}
+
+/// Applies an action to the view state, with the task list and the lints of its snapshot.
+public func reduce(_ state: ViewState, _ action: Action, list: TaskList, lints: LintReport) -> (ViewState, Effect) {
+    var reducer = Reducer(state: state, list: list, lints: lints)
     let effect = reducer.apply(action)
     return (reducer.state, effect)
 }
@@ -20,10 +26,13 @@ public func reduce(_ state: ViewState, _ action: Action, list: TaskList) -> (Vie
 struct Reducer {
     var state: ViewState
     let list: TaskList
+    let lints: LintReport
 
     mutating func apply(_ action: Action) -> Effect {
         if case .resize(let rows, _) = action {
-            state.pageSize = max(1, Layout(rows: rows).taskRows)
+            let layout = Layout(rows: rows)
+            state.pageSize = max(1, layout.taskRows)
+            state.lintPageSize = layout.lintRows
             return .none
         }
         state.status = nil
@@ -40,7 +49,8 @@ struct Reducer {
             case .tasks: return applyTasks(action)
             case .details: applyDetails(action)
             case .demos: return applyDemos(action)
-            case .executors, .lints, .help: if action == .back { state.pane = .tasks }
+            case .lints: applyLints(action)
+            case .executors, .help: if action == .back { state.pane = .tasks }
             }
         }
         return .none
@@ -106,6 +116,70 @@ struct Reducer {
         default: break
         }
         return .none
+    }
+
+    private mutating func applyLints(_ action: Action) {
+        let row = state.lintSelectionRow(in: lints) ?? 0
+        switch action {
+        case .moveUp: selectLint(row: row - 1)
+        case .moveDown: selectLint(row: row + 1)
+        case .pageUp: selectLint(row: row - state.lintPageSize)
+        case .pageDown: selectLint(row: row + state.lintPageSize)
+        case .top: selectLint(row: 0)
+        case .bottom: selectLint(row: lints.count - 1)
+        case .activate: goToSelectedLint()
+        case .back: state.pane = .tasks
+        default: break
+        }
+    }
+
+    /// Selects a lint row (clamped) and scrolls just enough to keep it on screen.
+    private mutating func selectLint(row: Int) {
+        guard !lints.isEmpty else { return }
+        let row = min(max(0, row), lints.count - 1)
+        state.lintSelectedRow = row
+        state.lintSelectedID = lints.lints[row].id
+        if row < state.lintScrollTop { state.lintScrollTop = row }
+        if row >= state.lintScrollTop + state.lintPageSize { state.lintScrollTop = row - state.lintPageSize + 1 }
+    }
+
+    /// Shows the selected lint's first task in the task list: selected, its ancestors
+    /// unfolded in tree mode, the filter cleared if it hid the task, scrolled into view.
+    private mutating func goToSelectedLint() {
+        guard let row = state.lintSelectionRow(in: lints) else { return }
+        let lint = lints.lints[row]
+        guard let id = lint.tasks.first else {
+            state.status = "this lint names no task"
+            return
+        }
+        let tasks = list.snapshot.tasks
+        guard let index = TaskForest.index(of: id, in: tasks) else {
+            state.status = "task \(id) is no longer in the snapshot"
+            return
+        }
+        if state.layout == .tree {
+            // Parent links can form a cycle in a bad snapshot: stop after every task once.
+            var ancestor = Int(list.forest.parent[index]), steps = 0
+            while ancestor >= 0 && steps < tasks.count {
+                state.collapsed.remove(tasks[ancestor].id)
+                ancestor = Int(list.forest.parent[ancestor])
+                steps += 1
+            }
+        }
+        var target = state.listOptions == list.options ? list : TaskList(snapshot: list.snapshot, options: state.listOptions)
+        if target.row(of: id) == nil && state.filter != .all {
+            state.filter = .all
+            state.status = "filter reset to all to show task \(id)"
+            target = TaskList(snapshot: list.snapshot, options: state.listOptions)
+        }
+        guard let taskRow = target.row(of: id) else { return }
+        state.pane = .tasks
+        state.selectedID = id
+        state.selectedRow = taskRow
+        // Off screen, it lands mid-page, with its neighbours (its parent, often) in view.
+        if taskRow < state.scrollTop || taskRow >= state.scrollTop + state.pageSize {
+            state.scrollTop = max(0, taskRow - state.pageSize / 2)
+        }
     }
 
     private mutating func applyPrompt(_ prompt: Prompt, _ action: Action) -> Effect {

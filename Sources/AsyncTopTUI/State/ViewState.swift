@@ -26,10 +26,22 @@ public struct ViewState: Hashable, Sendable {
     /// A one-line message about the last command ("cancel requested for task 12").
     public var status: String?
     public var display: DisplayOptions
+    /// The limits the lints are evaluated with (`--slow-step-ms`).
+    public var lintThresholds: LintThresholds
+    /// The selected lint in the lints pane, by ``Lint/id``: it stays selected while it lasts.
+    public var lintSelectedID: String?
+    /// Where the lint selection was last: the fallback when that lint is gone.
+    public var lintSelectedRow = 0
+    /// The first lint row shown.
+    public var lintScrollTop = 0
+    /// How many lint rows fit in the lints pane.
+    public var lintPageSize = 10
 
-    public init(demos: [DemoEntry] = [], display: DisplayOptions = DisplayOptions()) {
+    public init(demos: [DemoEntry] = [], display: DisplayOptions = DisplayOptions(),
+                lintThresholds: LintThresholds = LintThresholds()) {
         self.demos = demos
         self.display = display
+        self.lintThresholds = lintThresholds
     }
 
     /// The options the task list is built with.
@@ -43,6 +55,16 @@ public struct ViewState: Hashable, Sendable {
         guard !list.rows.isEmpty else { return nil }
         if let id = selectedID, let row = list.row(of: id) { return row }
         return min(max(0, selectedRow), list.rows.count - 1)
+    }
+}
+
+extension ViewState {
+    /// The row of the lint selection in `report`, as ``selectionRow(in:)`` for tasks; nil
+    /// when there are no lints.
+    public func lintSelectionRow(in report: LintReport) -> Int? {
+        guard !report.isEmpty else { return nil }
+        if let id = lintSelectedID, let row = report.index(of: id) { return row }
+        return min(max(0, lintSelectedRow), report.count - 1)
     }
 }
 

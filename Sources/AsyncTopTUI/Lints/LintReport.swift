@@ -1,0 +1,59 @@
+import AsyncTopModel
+
+/// The lints of one snapshot, evaluated once, with the lints of each task at hand: what the
+/// lints pane, the task table's marks, the details and the header's count read.
+///
+/// A runner keeps one and passes each new snapshot to ``updating(to:thresholds:)``, which
+/// evaluates again only for a different snapshot: another version, or the same version
+/// taken later (two lints, an unacknowledged cancel and an unretrieved error, grow with the
+/// clock alone). Frames and keys never evaluate.
+public struct LintReport: Sendable {
+    /// In the order ``Lints/evaluate(_:_:)`` gives them.
+    public let lints: [Lint]
+    public let thresholds: LintThresholds
+    private let version: UInt64
+    private let takenAt: Nanos
+    /// Indices into `lints` of the lints naming each task.
+    private let byTask: [TaskID: [Int]]
+    /// The index of each ``Lint/id`` (a computed string: looked up every frame, built once).
+    private let byID: [String: Int]
+
+    /// Evaluates the lints of `snapshot`.
+    public init(snapshot: Snapshot, thresholds: LintThresholds) {
+        let lints = Lints.evaluate(snapshot, thresholds)
+        var byTask: [TaskID: [Int]] = [:], byID: [String: Int] = [:]
+        for (index, lint) in lints.enumerated() {
+            for task in Set(lint.tasks) { byTask[task, default: []].append(index) }
+            if byID[lint.id] == nil { byID[lint.id] = index }
+        }
+        self.lints = lints
+        self.thresholds = thresholds
+        version = snapshot.version
+        takenAt = snapshot.takenAt
+        self.byTask = byTask
+        self.byID = byID
+    }
+
+    /// This report when it is already of `snapshot` with `thresholds`, else a new one.
+    public func updating(to snapshot: Snapshot, thresholds: LintThresholds) -> LintReport {
+        snapshot.version == version && snapshot.takenAt == takenAt && thresholds == self.thresholds
+            ? self : LintReport(snapshot: snapshot, thresholds: thresholds)
+    }
+
+    public var isEmpty: Bool { lints.isEmpty }
+    public var count: Int { lints.count }
+
+    /// The lints naming a task, in report order.
+    public func lints(of task: TaskID) -> [Lint] { (byTask[task] ?? []).map { lints[$0] } }
+
+    /// The worst severity among the lints naming a task; nil when none does.
+    func severity(of task: TaskID) -> LintSeverity? {
+        byTask[task]?.map { lints[$0].kind.severity }.max()
+    }
+
+    /// The worst severity of all; nil without lints.
+    var severity: LintSeverity? { lints.map(\.kind.severity).max() }
+
+    /// The index of the lint with this ``Lint/id``.
+    func index(of id: String) -> Int? { byID[id] }
+}
