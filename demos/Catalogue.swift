@@ -47,7 +47,8 @@ func say(_ text: String) {
 /// The demos this build ships.
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
-                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop]
+                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
+                                     singleThreadExecutor]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

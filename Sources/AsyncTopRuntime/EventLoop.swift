@@ -289,8 +289,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// The name of the calling thread, for provenance ("thread main", "thread pool-1").
-func currentThreadName() -> String {
+/// The calling thread's name as the system knows it (what `top -H` shows), such as a
+/// thread pool worker's `<pool>-<n>`; "tid <n>" for a thread without one.
+/// Cancellations requested from outside a loop task name their thread with it.
+public func currentThreadName() -> String {
     var buffer = [CChar](repeating: 0, count: 32)
     if asynctop_get_thread_name(&buffer, 32) == 0, buffer[0] != 0 {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -1,0 +1,33 @@
+import AsyncTopDemos
+import AsyncTopModel
+import Foundation
+import Testing
+import TmuxTestSupport
+
+/// The demos of executors, threads and scale, run headless and checked by their summary
+/// and the facts of their trace.
+@Suite struct ExecutorDemoTests {
+    func run(_ name: String, speed: Double) async throws -> DemoRun {
+        let demo = try #require(DemoCatalogue.named(name))
+        let run = await DemoRunner.run(demo, speed: speed)
+        // Not #expect(run.ok): its failure would print every event of the run.
+        let ok = run.ok
+        let lints = run.events.filter { $0.event == "lint" }.compactMap(\.detail)
+        #expect(ok, "\(name): expected \(run.expected), observed \(run.observed); lints \(lints)")
+        #expect(run.firedLints == demo.lints, "\(lints)")
+        return run
+    }
+
+    @Test func singleThreadExecutorRunsTheCallsOneAtATimeInOrder() async throws {
+        let run = try await run("single-thread-executor", speed: 4)
+        let calls = ["call-1", "call-2", "call-3", "call-4"]
+        #expect(run.names("done").filter(calls.contains) == calls)
+        // Each waited on the serial pool's work item.
+        for call in calls {
+            #expect(run.events.contains { $0.event == "suspended" && $0.name == call && ($0.detail ?? "").contains("serial") },
+                    "\(call) waits on serial")
+        }
+        #expect(run.output.count == 4)
+        #expect(zip(run.output, calls).allSatisfy { line, call in line.hasPrefix("\(call) on serial-0:") }, "\(run.output)")
+    }
+}
