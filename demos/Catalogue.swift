@@ -31,6 +31,12 @@ public struct Demo: Sendable {
     /// Where ``say(_:)`` sends a demo's lines: the headless trace sets it; elsewhere the
     /// lines go nowhere. Spawned tasks inherit it.
     @TaskLocal public static var output: (@Sendable (TraceEvent) -> Void)?
+
+    /// The program a demo's process pool starts as its workers; nil: this program, which
+    /// then must call ``DemoCatalogue/registerWorkerFunctions()`` and
+    /// `ProcessPool.runWorkerIfRequested()` first thing in `main`. Tests, whose bundle
+    /// cannot run as a worker, point it at the built `asynctop`.
+    @TaskLocal public static var workerExecutable: String?
 }
 
 /// Sleeps `seconds` of demo time (see ``Demo/speed``).
@@ -48,7 +54,7 @@ func say(_ text: String) {
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
                                      taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
-                                     singleThreadExecutor]
+                                     singleThreadExecutor, processPool]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

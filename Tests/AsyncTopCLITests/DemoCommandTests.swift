@@ -20,6 +20,28 @@ struct DemoCommandTests {
         #expect(objects.dropLast().allSatisfy { $0["t"] is Double && $0["task"] is Int })
     }
 
+    /// The JSON objects of a headless run's output, one a line.
+    func objects(_ output: String) throws -> [[String: Any]] {
+        try output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+    }
+
+    @Test func processPoolRunsCopiesOfAsynctopAsItsWorkers() throws {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "process-pool", "--headless", "--json", "--speed", "4"])
+        #expect(status == 0, "\(output)")
+        let objects = try objects(output)
+        #expect(objects.last?["ok"] as? Bool == true)
+        // "fib(34) = 5702887 from pid 4242 after 0.31 s"
+        let results = objects.filter { $0["event"] as? String == "output" }.compactMap { $0["text"] as? String }
+            .filter { $0.hasPrefix("fib(") }
+        #expect(results.count == 6)
+        let pids = Set(results.compactMap { $0.components(separatedBy: " pid ").last.flatMap { Int32($0.prefix { $0.isNumber }) } })
+        #expect(pids.count == 2)
+        // The workers ended with the pool: none was left behind, reparented or a zombie.
+        for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH, "worker \(pid) is gone") }
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

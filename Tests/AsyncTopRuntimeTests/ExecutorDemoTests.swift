@@ -30,4 +30,24 @@ import TmuxTestSupport
         #expect(run.output.count == 4)
         #expect(zip(run.output, calls).allSatisfy { line, call in line.hasPrefix("\(call) on serial-0:") }, "\(run.output)")
     }
+
+    @Test func processPoolComputesInOtherProcessesWhileTheTickerTicks() async throws {
+        let asynctop = try #require(BuiltBinary.asynctop, "asynctop is built beside the tests")
+        let clock = ContinuousClock()
+        var run: DemoRun?
+        let took = try await clock.measure {
+            run = try await Demo.$workerExecutable.withValue(asynctop) { try await self.run("process-pool", speed: 4) }
+        }
+        let trace = try #require(run)
+        let results = trace.output.filter { $0.hasPrefix("fib(") }
+        #expect(results.count == 6)
+        // "fib(34) = 5702887 from pid 4242 in 0.31 s"
+        let pids = Set(results.compactMap { $0.components(separatedBy: " pid ").last.flatMap { Int32($0.prefix { $0.isNumber }) } })
+        #expect(pids.count == 2 && !pids.contains(getpid()))
+        // No zombies: shutdown reaped both workers (a zombie would still answer kill 0).
+        for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH, "worker \(pid) was reaped") }
+        let ticker = try #require(trace.output.first { $0.hasPrefix("ticker:") })
+        print("process-pool at speed 4: \(took); \(ticker)")
+        #expect(trace.names("done").contains("ticker"))
+    }
 }
