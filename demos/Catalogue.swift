@@ -37,16 +37,41 @@ public struct Demo: Sendable {
     /// `ProcessPool.runWorkerIfRequested()` first thing in `main`. Tests, whose bundle
     /// cannot run as a worker, point it at the built `asynctop`.
     @TaskLocal public static var workerExecutable: String?
+
+    /// The demo's task-locals as they are here, to carry them into code that does not
+    /// inherit them: a task spawned from a thread that is not the loop's.
+    static func context() -> Context { Context(speed: speed, output: output) }
+
+    struct Context: Sendable {
+        let speed: Double
+        let output: (@Sendable (TraceEvent) -> Void)?
+
+        /// Runs `body` with these task-locals.
+        func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+            try await Demo.$speed.withValue(speed) {
+                try await Demo.$output.withValue(output) { try await body() }
+            }
+        }
+
+        /// `seconds` of demo time in real seconds at this speed.
+        func scaled(_ seconds: Double) -> Double { seconds / speed }
+
+        /// ``say(_:loop:)`` from a thread: a line with `loop`'s time and no task.
+        func say(_ text: String, loop: EventLoop) {
+            Demo.$output.withValue(output) { AsyncTopDemos.say(text, loop: loop) }
+        }
+    }
 }
 
 /// Sleeps `seconds` of demo time (see ``Demo/speed``).
 func pause(_ seconds: Double) async throws { try await sleep(Demo.scaled(seconds)) }
 
-/// A line of the demo's own output, as an `output` event of the running task.
-func say(_ text: String) {
+/// A line of the demo's own output, as an `output` event of the running task. Off the
+/// loop's thread, `loop` gives the time.
+func say(_ text: String, loop: EventLoop? = nil) {
     guard let sink = Demo.output else { return }
     let task = currentTask()
-    let at = EventLoop.current.map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
+    let at = (EventLoop.current ?? loop).map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
     sink(TraceEvent(at: at, event: "output", task: task?.id, name: task?.displayName, detail: text))
 }
 
@@ -54,7 +79,7 @@ func say(_ text: String) {
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
                                      taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
-                                     singleThreadExecutor, processPool]
+                                     singleThreadExecutor, processPool, threadsafe]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

@@ -31,6 +31,17 @@ import TmuxTestSupport
         #expect(zip(run.output, calls).allSatisfy { line, call in line.hasPrefix("\(call) on serial-0:") }, "\(run.output)")
     }
 
+    @Test func threadsafeHandsCoroutinesToTheLoopAndCancelsTheSlowOne() async throws {
+        let run = try await run("threadsafe", speed: 8)
+        #expect(run.names("done").contains("quick"))
+        #expect(run.names("cancelled") == ["slow"])
+        let request = try #require(run.events.first { $0.event == "cancel_requested" })
+        #expect(request.name == "slow")
+        #expect(request.detail == "by thread legacy-thread")
+        #expect(run.output.contains("legacy-thread: quick returned 42"))
+        #expect(run.output.contains { $0.hasPrefix("legacy-thread: slow has not answered") })
+    }
+
     @Test func processPoolComputesInOtherProcessesWhileTheTickerTicks() async throws {
         let asynctop = try #require(BuiltBinary.asynctop, "asynctop is built beside the tests")
         let clock = ContinuousClock()
