@@ -32,6 +32,10 @@ public struct Demo: Sendable {
     /// lines go nowhere. Spawned tasks inherit it.
     @TaskLocal public static var output: (@Sendable (TraceEvent) -> Void)?
 
+    /// How long a demo that runs until stopped runs, in demo seconds (divided by
+    /// ``speed`` like its sleeps); nil: the demo's own default.
+    @TaskLocal public static var duration: Double?
+
     /// The program a demo's process pool starts as its workers; nil: this program, which
     /// then must call ``DemoCatalogue/registerWorkerFunctions()`` and
     /// `ProcessPool.runWorkerIfRequested()` first thing in `main`. Tests, whose bundle
@@ -40,16 +44,19 @@ public struct Demo: Sendable {
 
     /// The demo's task-locals as they are here, to carry them into code that does not
     /// inherit them: a task spawned from a thread that is not the loop's.
-    static func context() -> Context { Context(speed: speed, output: output) }
+    static func context() -> Context { Context(speed: speed, output: output, duration: duration) }
 
     struct Context: Sendable {
         let speed: Double
         let output: (@Sendable (TraceEvent) -> Void)?
+        let duration: Double?
 
         /// Runs `body` with these task-locals.
         func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
             try await Demo.$speed.withValue(speed) {
-                try await Demo.$output.withValue(output) { try await body() }
+                try await Demo.$output.withValue(output) {
+                    try await Demo.$duration.withValue(duration) { try await body() }
+                }
             }
         }
 
@@ -79,7 +86,7 @@ func say(_ text: String, loop: EventLoop? = nil) {
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
                                      taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
-                                     singleThreadExecutor, processPool, threadsafe]
+                                     singleThreadExecutor, processPool, threadsafe, stress]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

@@ -25,8 +25,13 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Run the demo this many times faster (its sleeps are divided by it).")
     var speed: Double = 1
 
+    @Option(help: ArgumentHelp("How long a demo that runs until stopped (stress) runs, in its own seconds.",
+                               valueName: "seconds"))
+    var duration: Double?
+
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be above 0") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
     }
 
     func run() throws {
@@ -36,7 +41,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(2)
         }
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name])
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name] + (duration.map { ["--duration", "\($0)"] } ?? []))
             try dashboard.validate()
             return try dashboard.run()
         }
@@ -44,9 +49,12 @@ struct DemoCommand: ParsableCommand {
         let outcome = Mutex<DemoRun?>(nil)
         let done = DispatchSemaphore(value: 0)
         let speed = self.speed
+        let duration = self.duration
         Task.detached {
-            let run = await DemoRunner.run(demo, speed: speed) { event in
-                emit(json ? event.json() : event.text)
+            let run = await Demo.$duration.withValue(duration) {
+                await DemoRunner.run(demo, speed: speed) { event in
+                    emit(json ? event.json() : event.text)
+                }
             }
             outcome.withLock { $0 = run }
             done.signal()

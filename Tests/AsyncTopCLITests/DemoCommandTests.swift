@@ -42,6 +42,18 @@ struct DemoCommandTests {
         for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH, "worker \(pid) is gone") }
     }
 
+    @Test func durationEndsTheStressDemoAndMustBePositive() throws {
+        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--json", "--duration", "0.5"])
+        #expect(status == 0, "\(output.suffix(2000))")
+        let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last)
+        #expect(summary["ok"] as? Bool == true)
+        #expect(summary["observed"] as? String == "10111 tasks ran in a tree of depth 4; all finished or were cancelled at the end")
+
+        let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--duration", "0"])
+        #expect(refused == 64)
+        #expect(message.contains("--duration must be above 0"))
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

@@ -61,4 +61,22 @@ import TmuxTestSupport
         print("process-pool at speed 4: \(took); \(ticker)")
         #expect(trace.names("done").contains("ticker"))
     }
+
+    @Test func stressRunsTenThousandTasksAndCancelsThemPromptly() async throws {
+        let clock = ContinuousClock()
+        var run: DemoRun?
+        let took = try await clock.measure {
+            run = try await Demo.$duration.withValue(1.5) { try await self.run("stress", speed: 1) }
+        }
+        let trace = try #require(run)
+        let spawned = trace.events.filter { $0.event == "spawned" }.count
+        #expect(spawned >= 10_000)
+        #expect(trace.names("spawned").filter { $0.hasPrefix("worker-") }.count == 10_000)
+        // The end: the time-out cancels the root and the cancel reaches every worker soon after.
+        let request = try #require(trace.events.first { $0.event == "cancel_requested" && $0.name == "stress" })
+        let lastCancel = try #require(trace.events.last { $0.event == "cancelled" })
+        let sweep = Double(lastCancel.at - request.at) / 1e9
+        print("stress: \(spawned) tasks, \(trace.events.count) events, headless run \(took), cancel sweep \(sweep) s")
+        #expect(sweep < 1)
+    }
 }
