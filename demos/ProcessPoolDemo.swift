@@ -15,7 +15,7 @@ extension DemoCatalogue {
     /// others queued. `ticker` keeps finishing short sleeps all along.
     static let processPool = Demo(
         name: "process-pool",
-        summary: "naive fib on 2 worker processes while a 0.05 s ticker on the loop keeps ticking",
+        summary: "naive fib on 2 worker processes while a ticker on the loop keeps ticking",
         expected: "6 results right, computed by 2 worker processes; the ticker never stalled"
     ) { loop in
         let pool = try ProcessPoolExecutor(maxWorkers: 2, name: "fib workers", executablePath: Demo.workerExecutable)

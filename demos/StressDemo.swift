@@ -14,7 +14,7 @@ extension DemoCatalogue {
     /// cancellation sweeping down the tree.
     static let stress = Demo(
         name: "stress",
-        summary: "10,111 tasks in a 4-level tree sleeping at random, for 30 s (--duration) or until cancelled",
+        summary: "10,111 tasks in a 4-level tree, sleeping at random for 30 s or --duration",
         expected: "10111 tasks ran in a tree of depth 4; all finished or were cancelled at the end"
     ) { _ in
         let shape = StressShape(regions: 10, shards: 10, workers: 100)

@@ -14,7 +14,7 @@ extension DemoCatalogue {
     /// its details (Enter) say the cancel came from "thread legacy-thread".
     static let threadsafe = Demo(
         name: "threadsafe",
-        summary: "a plain thread runs coroutines on the loop, waits for one, times out on and cancels the other",
+        summary: "a thread outside the loop awaits one coroutine and cancels another that timed out",
         expected: "legacy-thread got 42 from quick; slow timed out after 2 s and legacy-thread cancelled it"
     ) { loop in
         let context = Demo.context()
