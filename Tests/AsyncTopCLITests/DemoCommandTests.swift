@@ -43,11 +43,18 @@ struct DemoCommandTests {
     }
 
     @Test func durationEndsTheStressDemoAndMustBePositive() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--json", "--duration", "0.5"])
-        #expect(status == 0, "\(output.suffix(2000))")
-        let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last)
-        #expect(summary["ok"] as? Bool == true)
+        // Well before the default 30 s.
+        #expect(clock.now - start < .seconds(15))
+        let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last, "\(output.suffix(2000))")
         #expect(summary["observed"] as? String == "10111 tasks ran in a tree of depth 4; all finished or were cancelled at the end")
+        // The binary checks the lints' default wall-clock limits, which a busy machine can
+        // stretch a step past (see ExecutorDemoTests); only those may fail the run here.
+        let lints = Set(summary["lints"] as? [String] ?? [])
+        #expect(lints.isSubset(of: ["long-step", "cancel-not-acknowledged"]), "\(lints)")
+        #expect(status == (lints.isEmpty ? 0 : 1))
 
         let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--duration", "0"])
         #expect(refused == 64)
