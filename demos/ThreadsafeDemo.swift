@@ -20,8 +20,8 @@ extension DemoCatalogue {
         let context = Demo.context()
         let report = Future<String>(name: "thread report")
         let thread = Thread {
-            // Named inside the thread: a name set before start() is not applied on Linux.
-            Thread.current.name = "legacy-thread"
+            // Its name is what the cancel it requests will say.
+            setCurrentThreadName("legacy-thread")
             let outcome = Result { try handOffFromThread(to: loop, context: context) }
             loop.callSoonThreadsafe {
                 switch outcome {
