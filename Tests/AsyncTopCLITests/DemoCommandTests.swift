@@ -27,8 +27,8 @@ struct DemoCommandTests {
         }
     }
 
-    @Test func processPoolRunsCopiesOfAsynctopAsItsWorkers() throws {
-        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "process-pool", "--headless", "--json", "--speed", "4"])
+    @Test func processPoolRunsCopiesOfAsynctopAsItsWorkers() async throws {
+        let (status, output) = await TmuxSession.runOffPool([BuiltBinary.asynctop!, "demo", "process-pool", "--headless", "--json", "--speed", "4"])
         #expect(status == 0, "\(output)")
         let objects = try objects(output)
         #expect(objects.last?["ok"] as? Bool == true)
@@ -42,10 +42,10 @@ struct DemoCommandTests {
         for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH, "worker \(pid) is gone") }
     }
 
-    @Test func durationEndsTheStressDemoAndMustBePositive() throws {
+    @Test func durationEndsTheStressDemoAndMustBePositive() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--json", "--duration", "0.5"])
+        let (status, output) = await TmuxSession.runOffPool([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--json", "--duration", "0.5"])
         // Well before the default 30 s.
         #expect(clock.now - start < .seconds(15))
         let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last, "\(output.suffix(2000))")
