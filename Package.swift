@@ -63,7 +63,8 @@ let package = Package(
         .executableTarget(name: "asynctop-worker-fixture", dependencies: ["AsyncTopRuntime"]),
         .testTarget(
             name: "AsyncTopRuntimeTests",
-            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "asynctop-worker-fixture", "TmuxTestSupport"]
+            // asynctop: the process-pool demo's workers (the test bundle cannot be one).
+            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "asynctop", "asynctop-worker-fixture", "TmuxTestSupport"]
         ),
         .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
         // tmux sessions and the location of built binaries, for the tests of real programs.

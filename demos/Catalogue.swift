@@ -35,16 +35,54 @@ public struct Demo: Sendable {
     /// Where ``say(_:)`` sends a demo's lines: the headless trace sets it; elsewhere the
     /// lines go nowhere. Spawned tasks inherit it.
     @TaskLocal public static var output: (@Sendable (TraceEvent) -> Void)?
+
+    /// How long a demo that runs until stopped runs, in demo seconds (divided by
+    /// ``speed`` like its sleeps); nil: the demo's own default.
+    @TaskLocal public static var duration: Double?
+
+    /// The program a demo's process pool starts as its workers; nil: this program, which
+    /// then must call ``DemoCatalogue/registerWorkerFunctions()`` and
+    /// `ProcessPool.runWorkerIfRequested()` first thing in `main`. Tests, whose bundle
+    /// cannot run as a worker, point it at the built `asynctop`.
+    @TaskLocal public static var workerExecutable: String?
+
+    /// The demo's task-locals as they are here, to carry them into code that does not
+    /// inherit them: a task spawned from a thread that is not the loop's.
+    static func context() -> Context { Context(speed: speed, output: output, duration: duration) }
+
+    struct Context: Sendable {
+        let speed: Double
+        let output: (@Sendable (TraceEvent) -> Void)?
+        let duration: Double?
+
+        /// Runs `body` with these task-locals.
+        func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+            try await Demo.$speed.withValue(speed) {
+                try await Demo.$output.withValue(output) {
+                    try await Demo.$duration.withValue(duration) { try await body() }
+                }
+            }
+        }
+
+        /// `seconds` of demo time in real seconds at this speed.
+        func scaled(_ seconds: Double) -> Double { seconds / speed }
+
+        /// ``say(_:loop:)`` from a thread: a line with `loop`'s time and no task.
+        func say(_ text: String, loop: EventLoop) {
+            Demo.$output.withValue(output) { AsyncTopDemos.say(text, loop: loop) }
+        }
+    }
 }
 
 /// Sleeps `seconds` of demo time (see ``Demo/speed``).
 func pause(_ seconds: Double) async throws { try await sleep(Demo.scaled(seconds)) }
 
-/// A line of the demo's own output, as an `output` event of the running task.
-func say(_ text: String) {
+/// A line of the demo's own output, as an `output` event of the running task. Off the
+/// loop's thread, `loop` gives the time.
+func say(_ text: String, loop: EventLoop? = nil) {
     guard let sink = Demo.output else { return }
     let task = currentTask()
-    let at = EventLoop.current.map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
+    let at = (EventLoop.current ?? loop).map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
     sink(TraceEvent(at: at, event: "output", task: task?.id, name: task?.displayName, detail: text))
 }
 
@@ -52,7 +90,8 @@ func say(_ text: String) {
 public enum DemoCatalogue {
     public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
                                      taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
-                                     waitModes, asyncGenerator, stubbornCancel, orphanedThreadWork, exceptionNeverRetrieved]
+                                     waitModes, asyncGenerator, stubbornCancel, orphanedThreadWork, exceptionNeverRetrieved,
+                                     singleThreadExecutor, processPool, threadsafe, stress]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

@@ -53,9 +53,9 @@ public struct DemoRun: Sendable {
 
 /// Runs a demo on a fresh loop without a terminal and traces its tasks.
 ///
-/// A thread beside the loop asks for a delta every 5 ms and diffs the tasks with
-/// ``TaskTrace``, and reports the ``Lints`` of each snapshot once; it spawns nothing on the loop, so the trace holds the demo's tasks only
-/// (and the loop's `main`).
+/// A thread beside the loop asks for a delta every 5 ms and diffs the changed tasks with
+/// ``TaskTrace``, and reports each of the snapshot's ``Lints`` once; it spawns nothing on
+/// the loop, so the trace holds the demo's tasks only (and the loop's `main`).
 public enum DemoRunner {
     /// - Parameters:
     ///   - speed: divides the demo's sleeps (see ``Demo/speed``).
@@ -88,23 +88,39 @@ public enum DemoRunner {
 }
 
 /// The polling side of ``DemoRunner``.
+///
+/// Its work is kept off the loop's way: the demo's tasks only touch the small shared
+/// state (to say a line), never the sampling, which can take milliseconds on a snapshot
+/// of thousands of tasks.
 private final class Tracer: Sendable {
     let loop: EventLoop
     let thresholds: LintThresholds
     let onEvent: @Sendable (TraceEvent) -> Void
-    private struct State {
-        var snapshot = Snapshot()
-        var trace = TaskTrace()
+    /// What the demo's tasks and the caller share with the tracing thread.
+    private struct Shared {
         var events: [TraceEvent] = []
-        /// Lints already reported, by kind and tasks.
-        var lints: Set<String> = []
+        /// Lines the demo said since the last sample, reported in time order with its events.
+        var output: [TraceEvent] = []
         var stopping = false
     }
-    private let state = Mutex(State())
-    /// Lines the demo said since the last sample, reported in time order with its events.
-    /// A lock of its own: `say` runs on the loop, which `sample` waits on for its delta.
-    private let said = Mutex<[TraceEvent]>([])
+    /// What only the tracing thread uses.
+    private struct Sampling {
+        var snapshot = Snapshot()
+        var trace = TaskTrace()
+        /// Lints already reported, by kind and tasks.
+        var lints: Set<String> = []
+        /// When the lints may be evaluated next (monotonic nanoseconds).
+        var lintsDue: UInt64 = 0
+    }
+    private let shared = Mutex(Shared())
+    private let sampling = Mutex(Sampling())
     private let stopped = DispatchSemaphore(value: 0)
+    /// The lints read the whole snapshot, as the deltas do not: after an evaluation that
+    /// took t, the next waits for this many t, so that on a snapshot of thousands of tasks
+    /// they take a tenth of the tracing thread and not all of it. Lasting problems (a long
+    /// step, a deadlock, a late cancel) are reported a little later; ``finish()`` always
+    /// evaluates them.
+    private static let lintSpacing: UInt64 = 10
 
     init(loop: EventLoop, thresholds: LintThresholds, onEvent: @escaping @Sendable (TraceEvent) -> Void) {
         self.loop = loop
@@ -112,43 +128,61 @@ private final class Tracer: Sendable {
         self.onEvent = onEvent
     }
 
-    var events: [TraceEvent] { state.withLock { $0.events } }
+    var events: [TraceEvent] { shared.withLock { $0.events } }
 
-    func output(_ event: TraceEvent) { said.withLock { $0.append(event) } }
+    func output(_ event: TraceEvent) { shared.withLock { $0.output.append(event) } }
 
     func poll() {
-        while !state.withLock({ $0.stopping }) {
-            sample()
+        while !shared.withLock({ $0.stopping }) {
+            sample(final: false)
             Thread.sleep(forTimeInterval: 0.005)
         }
         stopped.signal()
     }
 
-    /// Takes a delta and reports what it shows.
-    func sample() {
-        state.withLock { state in
+    /// Takes a delta and reports what it shows. Only the tracing thread calls it.
+    private func sample(final: Bool) {
+        sampling.withLock { state in
             // Lines said before the delta is taken, so none is later than its events.
-            let said = self.said.withLock { said in defer { said = [] }; return said }
+            let said = shared.withLock { shared in
+                defer { shared.output = [] }
+                return shared.output
+            }
             let delta = loop.delta(since: state.snapshot.version)
-            state.snapshot = state.snapshot.applying(delta)
-            var fresh = state.trace.events(in: state.snapshot)
+            var fresh: [TraceEvent] = []
+            // A loop busy for longer than the delta's time-out answers with its last full
+            // snapshot, older than ours: skip it and take the changes at the next sample.
+            if delta.toVersion >= state.snapshot.version {
+                state.snapshot.apply(delta)
+                // Only the tasks the delta changed can show something new.
+                fresh = state.trace.events(in: delta)
+            }
             if !said.isEmpty {
-                fresh = (fresh + said).enumerated()
-                    .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+                fresh = (fresh + said).inTimeOrder()
             }
-            for lint in Lints.evaluate(state.snapshot, thresholds) where state.lints.insert(lint.id).inserted {
-                fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
-                                        name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
-                                        detail: "\(lint.kind.rawValue): \(lint.message)"))
+            let now = DispatchTime.now().uptimeNanoseconds
+            if final || now >= state.lintsDue {
+                // Thread and process pools are the process's, in every loop's snapshot: work
+                // orphaned by a task of another loop (another test, say) is not the demo's.
+                let ours = Lints.evaluate(state.snapshot, thresholds).filter { lint in
+                    !lint.tasks.isEmpty && lint.tasks.allSatisfy { state.snapshot.task($0) != nil }
+                }
+                for lint in ours where state.lints.insert(lint.id).inserted {
+                    fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
+                                            name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
+                                            detail: "\(lint.kind.rawValue): \(lint.message)"))
+                }
+                let took = DispatchTime.now().uptimeNanoseconds - now
+                state.lintsDue = now + took * Self.lintSpacing
             }
-            state.events += fresh
+            shared.withLock { $0.events += fresh }
             for event in fresh { onEvent(event) }
         }
     }
 
     func finish() {
-        state.withLock { $0.stopping = true }
+        shared.withLock { $0.stopping = true }
         stopped.wait()
-        sample()
+        sample(final: true)
     }
 }

@@ -72,6 +72,34 @@ public struct Snapshot: Hashable, Codable, Sendable {
         next.tasks = merged
         return next
     }
+
+    /// Applies the delta in place, as ``applying(_:)`` does. A delta that removes nothing
+    /// and only changes tasks already here, or adds tasks after the last, updates them
+    /// where they are: with 10,000 tasks and a few hundred changed, that is a few hundred
+    /// copies and not 10,000.
+    public mutating func apply(_ delta: SnapshotDelta) {
+        guard !delta.isFull, delta.removed.isEmpty else { return self = applying(delta) }
+        var positions: [Int] = []
+        positions.reserveCapacity(delta.changed.count)
+        for task in delta.changed {
+            let i = tasks.partitionIndex(forID: task.id)
+            if i < tasks.count && tasks[i].id == task.id {
+                positions.append(i)
+            } else if i < tasks.count {
+                // A new task between others: merge.
+                return self = applying(delta)
+            } else {
+                break  // this one and the rest come after the last task
+            }
+        }
+        version = delta.toVersion
+        takenAt = delta.takenAt
+        stats = delta.stats
+        executors = delta.executors
+        resources = delta.resources
+        for (j, i) in positions.enumerated() { tasks[i] = delta.changed[j] }
+        tasks.append(contentsOf: delta.changed[positions.count...])
+    }
 }
 
 /// What changed between two snapshots: tasks changed or new since `fromVersion`, ids removed.

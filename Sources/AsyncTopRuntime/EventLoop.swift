@@ -289,8 +289,19 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// The name of the calling thread, for provenance ("thread main", "thread pool-1").
-func currentThreadName() -> String {
+/// Names the calling thread as the system knows it (`top -H`, `/proc/<pid>/task/*/comm`,
+/// and the provenance of the cancellations it requests), cut to the 15 bytes Linux keeps.
+///
+/// Foundation's `Thread.name`, set inside a thread that just started, is not always
+/// applied: the new thread can run before `start()` has recorded it.
+public func setCurrentThreadName(_ name: String) {
+    _ = asynctop_set_thread_name(name)
+}
+
+/// The calling thread's name as the system knows it (what `top -H` shows), such as a
+/// thread pool worker's `<pool>-<n>`; "tid <n>" for a thread without one.
+/// Cancellations requested from outside a loop task name their thread with it.
+public func currentThreadName() -> String {
     var buffer = [CChar](repeating: 0, count: 32)
     if asynctop_get_thread_name(&buffer, 32) == 0, buffer[0] != 0 {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import AsyncTopDemos
+import AsyncTopRuntime
 
 /// The `asynctop` command: the dashboard by default, and the demo catalogue.
 @main
@@ -13,4 +15,13 @@ struct AsyncTop: ParsableCommand {
         subcommands: [DashboardCommand.self, DemosCommand.self, DemoCommand.self, AttachCommand.self, PsCommand.self, PsTreeCommand.self,
                       ReplayCommand.self],
         defaultSubcommand: DashboardCommand.self)
+
+    /// This program is also its own process pool worker: the `process-pool` demo starts
+    /// copies of it in worker mode, which serve the demos' functions and never parse
+    /// arguments.
+    static func main() {
+        DemoCatalogue.registerWorkerFunctions()
+        ProcessPool.runWorkerIfRequested()
+        main(nil)
+    }
 }

@@ -14,6 +14,9 @@ struct DashboardCommand: ParsableCommand {
     @Option(name: .customLong("demo"), help: "Launch this demo at start (repeatable).")
     var demos: [String] = []
 
+    @Option(help: ArgumentHelp("How long demos that run until stopped (stress) run, in seconds.", valueName: "seconds"))
+    var duration: Double?
+
     @Flag(help: "Draw with ASCII glyphs only (automatic when the locale is not UTF-8).")
     var ascii = false
 
@@ -29,6 +32,7 @@ struct DashboardCommand: ParsableCommand {
     @OptionGroup var lints: LintOptions
 
     func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
         for name in demos where DemoCatalogue.named(name) == nil {
             throw ValidationError("unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))")
         }
@@ -38,7 +42,7 @@ struct DashboardCommand: ParsableCommand {
     func run() throws {
         let loop = EventLoop(name: "asynctop")
         let running = Task.detached { try await loop.runForever() }
-        let source = LoopSource(loop: loop)
+        let source = LoopSource(loop: loop, demoDuration: duration)
         for name in demos { source.launchDemo(named: name) }
         let server = try monitor.map { path in
             try loop.startMonitor(MonitorConfiguration(path: path, demos: DemoCatalogue.all.map(\.name),

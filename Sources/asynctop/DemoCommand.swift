@@ -27,8 +27,13 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var lints: LintOptions
 
+    @Option(help: ArgumentHelp("How long a demo that runs until stopped (stress) runs, in its own seconds.",
+                               valueName: "seconds"))
+    var duration: Double?
+
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be above 0") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
     }
 
     func run() throws {
@@ -38,7 +43,8 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(2)
         }
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name, "--slow-step-ms", "\(lints.slowStepMs)"])
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name, "--slow-step-ms", "\(lints.slowStepMs)"]
+                                                       + (duration.map { ["--duration", "\($0)"] } ?? []))
             try dashboard.validate()
             return try dashboard.run()
         }
@@ -46,9 +52,13 @@ struct DemoCommand: ParsableCommand {
         let outcome = Mutex<DemoRun?>(nil)
         let done = DispatchSemaphore(value: 0)
         let speed = self.speed
+        let duration = self.duration
+        let thresholds = lints.thresholds
         Task.detached {
-            let run = await DemoRunner.run(demo, speed: speed) { event in
-                emit(json ? event.json() : event.text)
+            let run = await Demo.$duration.withValue(duration) {
+                await DemoRunner.run(demo, speed: speed, thresholds: thresholds) { event in
+                    emit(json ? event.json() : event.text)
+                }
             }
             outcome.withLock { $0 = run }
             done.signal()

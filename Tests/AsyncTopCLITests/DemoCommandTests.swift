@@ -35,6 +35,47 @@ struct DemoCommandTests {
         #expect(summary["expected_lints"] as? [String] == ["long-step"])
     }
 
+    /// The JSON objects of a headless run's output, one a line.
+    func objects(_ output: String) throws -> [[String: Any]] {
+        try output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+    }
+
+    @Test func processPoolRunsCopiesOfAsynctopAsItsWorkers() async throws {
+        let (status, output) = await TmuxSession.runOffPool([BuiltBinary.asynctop!, "demo", "process-pool", "--headless", "--json", "--speed", "4"])
+        #expect(status == 0, "\(output)")
+        let objects = try objects(output)
+        #expect(objects.last?["ok"] as? Bool == true)
+        // "fib(34) = 5702887 from pid 4242 after 0.31 s"
+        let results = objects.filter { $0["event"] as? String == "output" }.compactMap { $0["text"] as? String }
+            .filter { $0.hasPrefix("fib(") }
+        #expect(results.count == 6)
+        let pids = Set(results.compactMap { $0.components(separatedBy: " pid ").last.flatMap { Int32($0.prefix { $0.isNumber }) } })
+        #expect(pids.count == 2)
+        // The workers ended with the pool: none was left behind, reparented or a zombie.
+        for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH, "worker \(pid) is gone") }
+    }
+
+    @Test func durationEndsTheStressDemoAndMustBePositive() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (status, output) = await TmuxSession.runOffPool([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--json", "--duration", "0.5"])
+        // Well before the default 30 s.
+        #expect(clock.now - start < .seconds(15))
+        let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last, "\(output.suffix(2000))")
+        #expect(summary["observed"] as? String == "10111 tasks ran in a tree of depth 4; all finished or were cancelled at the end")
+        // The binary checks the lints' default wall-clock limits, which a busy machine can
+        // stretch a step past (see ExecutorDemoTests); only those may fail the run here.
+        let lints = Set(summary["lints"] as? [String] ?? [])
+        #expect(lints.isSubset(of: ["long-step", "cancel-not-acknowledged"]), "\(lints)")
+        #expect(status == (lints.isEmpty ? 0 : 1))
+
+        let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--duration", "0"])
+        #expect(refused == 64)
+        #expect(message.contains("--duration must be above 0"))
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

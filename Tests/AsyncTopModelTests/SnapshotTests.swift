@@ -26,6 +26,27 @@ import Testing
         #expect(old.applying(delta).tasks.map(\.id) == [5])
     }
 
+    @Test func applyingInPlaceGivesWhatApplyingGives() {
+        let old = Snapshot(version: 10, tasks: [task(1), task(2), task(4), task(6)])
+        func delta(_ changed: [TaskInfo], removed: [TaskID] = [], full: Bool = false) -> SnapshotDelta {
+            SnapshotDelta(fromVersion: 10, toVersion: 15, takenAt: 99, isFull: full, changed: changed, removed: removed,
+                          stats: LoopStats(totalSteps: 5), executors: [])
+        }
+        let deltas = [
+            delta([task(2, .running, version: 12), task(6, .running, version: 13)]),  // in place
+            delta([task(4, .running, version: 12), task(7, version: 13), task(9, version: 14)]),  // in place, appended
+            delta([task(3, version: 13), task(6, .running, version: 14)]),  // a new task in the middle: merged
+            delta([task(2, .running, version: 12)], removed: [1]),  // a removal: merged
+            delta([task(5)], full: true),
+            delta([]),
+        ]
+        for delta in deltas {
+            var inPlace = old
+            inPlace.apply(delta)
+            #expect(inPlace == old.applying(delta), "\(delta.changed.map(\.id)) removing \(delta.removed)")
+        }
+    }
+
     @Test func lookupAndChildren() {
         let snap = Snapshot(tasks: [task(1), task(2, parent: 1), task(3, parent: 1), task(4, parent: 2)])
         #expect(snap.task(3)?.parentID == 1)

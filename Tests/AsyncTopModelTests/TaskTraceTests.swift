@@ -32,6 +32,29 @@ import Testing
         #expect(events.allSatisfy { $0.task == 1 })
     }
 
+    @Test func aDeltaShowsWhatTheSnapshotItLeadsToShows() {
+        let first = Snapshot(version: 2, tasks: [TaskInfo(id: 1, name: "a", createdAt: 10, version: 1),
+                                                 TaskInfo(id: 2, name: "b", createdAt: 11, version: 2)])
+        let delta = SnapshotDelta(
+            fromVersion: 2, toVersion: 4, takenAt: 60, isFull: false,
+            changed: [TaskInfo(id: 2, name: "b", state: .done(result: "b"), createdAt: 11, startedAt: 40, stateSince: 50,
+                               finishedAt: 50, version: 3),
+                      TaskInfo(id: 3, name: "c", createdAt: 45, version: 4)],
+            removed: [], stats: LoopStats(), executors: [])
+        var bySnapshot = TaskTrace(), byDelta = TaskTrace()
+        #expect(bySnapshot.events(in: first) == byDelta.events(in: first))
+        let events = byDelta.events(in: delta)
+        #expect(events == bySnapshot.events(in: first.applying(delta)))
+        #expect(events.map(\.event) == ["started", "spawned", "done"])
+        #expect(events.map(\.at) == [40, 45, 50])
+    }
+
+    @Test func eventsInTimeOrderKeepTheOrderOfEqualTimes() {
+        let events = [TraceEvent(at: 5, event: "x"), TraceEvent(at: 1, event: "a"), TraceEvent(at: 5, event: "y"),
+                      TraceEvent(at: 1, event: "b"), TraceEvent(at: 3, event: "m")]
+        #expect(events.inTimeOrder().map(\.event) == ["a", "b", "m", "x", "y"])
+    }
+
     @Test func eventsPrintAsOneJSONObject() {
         let event = TraceEvent(at: 102_000_000, event: "suspended", task: 7, name: "b \"q\"", detail: "sleep")
         #expect(event.json() == #"{"t": 0.102, "event": "suspended", "task": 7, "name": "b \"q\"", "on": "sleep"}"#)

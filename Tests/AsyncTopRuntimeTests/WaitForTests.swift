@@ -120,4 +120,29 @@ import Testing
             #expect(children.items.count == 3 && children.items.allSatisfy(\.cancelled))
         }
     }
+
+    @Test func aGroupSeesItsCancelAtOnceThoughAChildTakesItsTime() async throws {
+        try await onLoop {
+            let owner = try spawn(name: "owner") {
+                try await withLoopTaskGroup { group in
+                    // A child that cleans up for 0.2 s before it stops: awaiting a Task's
+                    // value does not end when the awaiting task is cancelled.
+                    try group.spawn(name: "slow to stop") {
+                        do { try await sleep(10) } catch {
+                            await Task.detached { try? await Task.sleep(nanoseconds: 200_000_000) }.value
+                            throw error
+                        }
+                    }
+                }
+            }
+            try await settle()
+            owner.cancel()
+            _ = try? await owner.value
+            let cancel = try #require(info(owner.id)?.cancel)
+            #expect(cancel.deliveredIn == "task group")
+            let delivered = try #require(cancel.deliveredAt)
+            #expect(delivered - cancel.requestedAt < 100_000_000, "seen when the join threw, not when the child ended")
+            #expect(try #require(info(owner.id)?.finishedAt) - cancel.requestedAt >= 200_000_000)
+        }
+    }
 }

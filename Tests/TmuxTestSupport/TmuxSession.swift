@@ -87,6 +87,16 @@ public final class TmuxSession {
         return (status, output)
     }
 
+    /// ``run(_:stdinPath:)`` on a thread of its own, for async tests of programs that take
+    /// seconds: a test that waits synchronously holds a thread of Swift's cooperative
+    /// pool, which has one per core, and two such tests at once on a 2-core machine starve
+    /// every other test's tasks.
+    public static func runOffPool(_ arguments: [String], stdinPath: String = "/dev/null") async -> (status: Int32, output: String) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: run(arguments, stdinPath: stdinPath)) }.start()
+        }
+    }
+
     /// Runs a program from PATH, output to `outputPath` (or discarded). - Returns: Its exit status.
     public static func spawnAndWait(_ arguments: [String], stdinPath: String = "/dev/null",
                              outputPath: String = "/dev/null") -> Int32 {

@@ -145,6 +145,9 @@ public func withLoopTaskGroup<R>(name: String? = nil, _ body: (LoopTaskGroup) as
         try await group.join(cancellable: true)
     } catch {
         cancelled = true
+        // Seen now, when the join threw; waiting for the children to end is the group's
+        // answer to it, however long their own cancellation takes.
+        loop.noteCancelDelivered(in: "task group")
         group.abort(.combinator("cancel of a task group", task: me))
         try? await group.join(cancellable: false)
     }
@@ -153,10 +156,7 @@ public func withLoopTaskGroup<R>(name: String? = nil, _ body: (LoopTaskGroup) as
         state.closed = true
         return state.errors
     }
-    if cancelled {
-        loop.noteCancelDelivered(in: "task group")
-        throw CancellationError()
-    }
+    if cancelled { throw CancellationError() }
     var all = errors
     if case .failure(let error) = outcome {
         if errors.isEmpty && error is CancellationError { throw error }
