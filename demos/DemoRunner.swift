@@ -61,10 +61,17 @@ public enum DemoRunner {
     ///   - speed: divides the demo's sleeps (see ``Demo/speed``).
     ///   - onEvent: called with each event as it is seen, on the tracing thread.
     ///   - thresholds: the lints' limits; the time-based ones are divided by `speed`.
+    ///   - recorder: also writes the snapshots it samples there, 20 a second, for
+    ///     `asynctop replay` (where the lints are found again from them).
     public static func run(_ demo: Demo, speed: Double = 1, thresholds: LintThresholds = LintThresholds(),
+                           recorder: Recorder? = nil,
                            onEvent: @escaping @Sendable (TraceEvent) -> Void = { _ in }) async -> DemoRun {
         let loop = EventLoop(name: "demo \(demo.name)")
-        let tracer = Tracer(loop: loop, thresholds: thresholds.scaled(bySpeed: speed), onEvent: onEvent)
+        let recording = recorder.map { recorder in
+            (recorder, ServerMessage.Hello(pid: getpid(), program: "asynctop", loopName: loop.name,
+                                           epoch: loop.snapshot().epoch, interval: Tracer.recordInterval))
+        }
+        let tracer = Tracer(loop: loop, thresholds: thresholds.scaled(bySpeed: speed), recording: recording, onEvent: onEvent)
         let thread = Thread { tracer.poll() }
         thread.name = "asynctop-trace"
         thread.start()
@@ -95,7 +102,10 @@ public enum DemoRunner {
 private final class Tracer: Sendable {
     let loop: EventLoop
     let thresholds: LintThresholds
+    let recording: (Recorder, ServerMessage.Hello)?
     let onEvent: @Sendable (TraceEvent) -> Void
+    /// Seconds between two recorded snapshots.
+    static let recordInterval = 0.05
     /// What the demo's tasks and the caller share with the tracing thread.
     private struct Shared {
         var events: [TraceEvent] = []
@@ -111,6 +121,8 @@ private final class Tracer: Sendable {
         var lints: Set<String> = []
         /// When the lints may be evaluated next (monotonic nanoseconds).
         var lintsDue: UInt64 = 0
+        /// When the next snapshot is recorded (monotonic nanoseconds).
+        var recordDue: UInt64 = 0
     }
     private let shared = Mutex(Shared())
     private let sampling = Mutex(Sampling())
@@ -122,9 +134,11 @@ private final class Tracer: Sendable {
     /// evaluates them.
     private static let lintSpacing: UInt64 = 10
 
-    init(loop: EventLoop, thresholds: LintThresholds, onEvent: @escaping @Sendable (TraceEvent) -> Void) {
+    init(loop: EventLoop, thresholds: LintThresholds, recording: (Recorder, ServerMessage.Hello)?,
+         onEvent: @escaping @Sendable (TraceEvent) -> Void) {
         self.loop = loop
         self.thresholds = thresholds
+        self.recording = recording
         self.onEvent = onEvent
     }
 
@@ -174,6 +188,10 @@ private final class Tracer: Sendable {
                 }
                 let took = DispatchTime.now().uptimeNanoseconds - now
                 state.lintsDue = now + took * Self.lintSpacing
+            }
+            if let (recorder, hello) = recording, final || now >= state.recordDue {
+                recorder.record(snapshot: state.snapshot, hello: hello)
+                state.recordDue = now + UInt64(Self.recordInterval * 1e9)
             }
             shared.withLock { $0.events += fresh }
             for event in fresh { onEvent(event) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncTopDemos
+import AsyncTopRuntime
 import Foundation
 import Synchronization
 
@@ -31,6 +32,9 @@ struct DemoCommand: ParsableCommand {
                                valueName: "seconds"))
     var duration: Double?
 
+    @Option(help: ArgumentHelp("Record the run to this file (replay it with `asynctop replay`).", valueName: "file"))
+    var record: String?
+
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be above 0") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
@@ -44,7 +48,8 @@ struct DemoCommand: ParsableCommand {
         }
         guard headless else {
             let dashboard = try DashboardCommand.parse(["--demo", demo.name, "--slow-step-ms", "\(lints.slowStepMs)"]
-                                                       + (duration.map { ["--duration", "\($0)"] } ?? []))
+                                                       + (duration.map { ["--duration", "\($0)"] } ?? [])
+                                                       + (record.map { ["--record", $0] } ?? []))
             try dashboard.validate()
             return try dashboard.run()
         }
@@ -54,9 +59,17 @@ struct DemoCommand: ParsableCommand {
         let speed = self.speed
         let duration = self.duration
         let thresholds = lints.thresholds
+        let recorder: Recorder?
+        do {
+            recorder = try record.map { try Recorder(path: $0) }
+        } catch {
+            FileHandle.standardError.write(Data("asynctop: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { recorder?.close() }
         Task.detached {
             let run = await Demo.$duration.withValue(duration) {
-                await DemoRunner.run(demo, speed: speed, thresholds: thresholds) { event in
+                await DemoRunner.run(demo, speed: speed, thresholds: thresholds, recorder: recorder) { event in
                     emit(json ? event.json() : event.text)
                 }
             }

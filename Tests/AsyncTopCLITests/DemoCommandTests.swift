@@ -76,6 +76,27 @@ struct DemoCommandTests {
         #expect(message.contains("--duration must be above 0"))
     }
 
+    @Test func aRecordedHeadlessRunReplaysWithItsLints() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("deadlock-\(getpid()).ndjson").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = await TmuxSession.runOffPool(
+            [BuiltBinary.asynctop!, "demo", "deadlock", "--headless", "--speed", "2", "--record", path])
+        #expect(status == 0, "\(output)")
+        // Slowed ten times, the replay shows the deadlock (0.05 s to 0.5 s of the run) for
+        // seconds: the lints are found again from the recorded snapshots.
+        let replay = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' replay --speed 0.1 '\(path)'", cols: 120, rows: 30)
+        #expect(replay.waitFor { $0.contains("⚠ left") && $0.contains("⚠ right") }.contains("Lock second"))
+        replay.send("p")
+        replay.send("l")
+        let lints = replay.waitFor { $0.contains("Lints (") }
+        #expect(lints.contains("deadlock") && lints.contains("left (3) waits on Lock second"), "\(lints)")
+        replay.send("q")
+
+        let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "gather", "--headless", "--record", "/nonexistent/x"])
+        #expect(refused == 1)
+        #expect(message.contains("cannot create /nonexistent/x"))
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

@@ -73,4 +73,15 @@ import Testing
         let legacy = try JSONSerialization.data(withJSONObject: object)
         #expect(try JSONDecoder().decode(Snapshot.self, from: legacy).resources.isEmpty)
     }
+
+    @Test func resourcesTravelInTheDeltasOfRecordingsAndAttachedClients() {
+        // What `--record` and the monitor send: a full delta, then the delta between two snapshots.
+        let lock = ResourceInfo(id: 4, kind: "Lock", name: "db", holders: [1], waiters: [2])
+        let first = Snapshot(version: 1, resources: [lock])
+        var second = first
+        second.version = 2
+        second.resources = [ResourceInfo(id: 4, kind: "Lock", name: "db", holders: [2])]
+        #expect(Snapshot().applying(.full(first)).resources == [lock])
+        #expect(first.applying(.between(first, second)).resources == second.resources)
+    }
 }

@@ -2,7 +2,8 @@ extension SnapshotDelta {
     /// A full delta: applying it to any snapshot gives `snapshot`'s tasks and counters.
     public static func full(_ snapshot: Snapshot) -> SnapshotDelta {
         SnapshotDelta(fromVersion: 0, toVersion: snapshot.version, takenAt: snapshot.takenAt, isFull: true,
-                      changed: snapshot.tasks, removed: [], stats: snapshot.stats, executors: snapshot.executors)
+                      changed: snapshot.tasks, removed: [], stats: snapshot.stats, executors: snapshot.executors,
+                      resources: snapshot.resources)
     }
 
     /// The delta from `old` to `new` (full when there is no `old`): tasks new or changed
@@ -26,6 +27,7 @@ extension SnapshotDelta {
             }
         }
         return SnapshotDelta(fromVersion: old.version, toVersion: new.version, takenAt: new.takenAt, isFull: false,
-                             changed: changed, removed: removed, stats: new.stats, executors: new.executors)
+                             changed: changed, removed: removed, stats: new.stats, executors: new.executors,
+                             resources: new.resources)
     }
 }
