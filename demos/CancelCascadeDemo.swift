@@ -3,7 +3,7 @@ import AsyncTopRuntime
 extension DemoCatalogue {
     static let cancelCascade = Demo(
         name: "cancel-cascade",
-        summary: "cancelling the root of a four-level task tree cancels every level; a cancelled gather cancels its children",
+        summary: "cancelling a root cancels its four-level tree; cancelling a gather cancels its children",
         expected: "root and its tree cancelled; gatherer cancelled, and with it fetch-1, fetch-2, fetch-3",
         about: """
             A four-level tree of tasks; cancelling its root reaches every level: through the await of a \

@@ -88,10 +88,16 @@ func say(_ text: String, loop: EventLoop? = nil) {
 
 /// The demos this build ships.
 public enum DemoCatalogue {
-    public static let all: [Demo] = [gather, toThread, cancelCascade, asCompletedDemo, waitForTimeout, shieldDemo,
-                                     taskGroup, semaphoreCrawler, producerConsumer, deadlock, blockingTheLoop,
-                                     waitModes, asyncGenerator, stubbornCancel, orphanedThreadWork, exceptionNeverRetrieved,
-                                     singleThreadExecutor, processPool, threadsafe, stress]
+    /// In the order of a course: the combinators, the primitives, threads and processes,
+    /// cancellation, the classic mistakes, then scale.
+    public static let all: [Demo] = [
+        gather, asCompletedDemo, waitModes, waitForTimeout, shieldDemo, taskGroup, asyncGenerator,
+        semaphoreCrawler, producerConsumer,
+        toThread, singleThreadExecutor, processPool, threadsafe,
+        cancelCascade, stubbornCancel, orphanedThreadWork,
+        blockingTheLoop, exceptionNeverRetrieved, deadlock,
+        stress,
+    ]
 
     public static func named(_ name: String) -> Demo? { all.first { $0.name == name } }
 }

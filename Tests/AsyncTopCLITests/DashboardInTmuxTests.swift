@@ -51,9 +51,10 @@ struct DashboardInTmuxTests {
         #expect(session.waitFor("F2Demos"))
         session.send("d")
         #expect(session.waitFor("cancel-cascade"))
-        // The catalogue lists gather, to-thread, cancel-cascade: pick the third.
-        session.send("j")
-        session.send("j")
+        // cancel-cascade is the fourteenth of the catalogue (see DemoCatalogue.all).
+        for _ in 1...13 { session.send("j") }
+        #expect(session.waitFor { $0.contains("cancel-cascade") && $0.contains("gatherer") }.contains("gatherer"),
+                "its explanation shows under the list")
         session.send("Enter")
         #expect(session.waitFor("├─ root"))
         #expect(session.waitFor("middle"))

@@ -33,7 +33,7 @@ struct DemoLauncherView {
         }
         for (offset, line) in about.prefix(aboutRows).enumerated() {
             let cut = offset == aboutRows - 1 && about.count > aboutRows
-            screen.put(cut ? line.truncated(to: inner - 1, ellipsis: context.glyphs.ellipsis) + String(context.glyphs.ellipsis) : line,
+            screen.put(cut ? String(line.prefix(inner - 1)) + String(context.glyphs.ellipsis) : line,
                        at: (top + 2 + listRows + offset, left + 2), style: theme.dim)
         }
         screen.put("Enter launch  Esc back", at: (top + height - 2, left + 2), style: theme.dim)
