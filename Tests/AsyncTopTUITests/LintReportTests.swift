@@ -31,4 +31,18 @@ import AsyncTopModel
         let lenient = LintThresholds(longStep: 1_000_000_000)
         #expect(report.updating(to: Fixtures.withLints(version: 1), thresholds: lenient).count == 3)
     }
+
+    @Test func aCostlyEvaluationIsNotRepeatedAtOnce() {
+        // 100,000 tasks take well over a millisecond to check (some 50 in a debug build).
+        let tasks = (1...100_000).map { TaskInfo(id: TaskID($0), name: "t\($0)", maxStep: $0 == 7 ? 200_000_000 : 0) }
+        var snapshot = Snapshot(version: 1, tasks: tasks)
+        let report = LintReport(snapshot: snapshot, thresholds: LintThresholds())
+        #expect(report.count == 1)
+        snapshot.version = 2
+        snapshot.tasks[8] = TaskInfo(id: 9, name: "t9", maxStep: 300_000_000)
+        // Too soon after the last: the same lints, a snapshot behind.
+        #expect(report.updating(to: snapshot, thresholds: LintThresholds()).count == 1)
+        // Other thresholds always evaluate again.
+        #expect(report.updating(to: snapshot, thresholds: LintThresholds(longStep: 50_000_000)).count == 2)
+    }
 }
