@@ -42,11 +42,15 @@ public final class Recorder: @unchecked Sendable {
     }
 
     /// Records the hello, then the delta between the last snapshot recorded and `snapshot`.
+    /// A snapshot older than the last one recorded (a loop too busy to answer gives its
+    /// last, possibly empty, picture) is skipped: a recording never goes back in time.
     public func record(snapshot: Snapshot, hello: ServerMessage.Hello) {
-        let previous: Snapshot? = lock.withLock {
+        let previous: Snapshot?? = lock.withLock {
+            if snapshot.version < current.version { return .none }
             defer { current = snapshot }
-            return current.version == 0 && current.tasks.isEmpty ? nil : current
+            return .some(current.version == 0 && current.tasks.isEmpty ? nil : current)
         }
+        guard let previous else { return }
         if previous == nil { record(.hello(hello)) }
         record(.delta(.init(dropped: 0, delta: SnapshotDelta.between(previous, snapshot))))
     }
