@@ -152,10 +152,10 @@ import AsyncTopModel
         #expect(!box.contains("Gathers three."))
     }
 
-    @Test func wrappingKeepsParagraphsAndCutsLongWords() {
+    @Test func wrappingKeepsParagraphsAndBreaksLongWords() {
         #expect("one two three four".wrapped(to: 9) == ["one two", "three", "four"])
         #expect("a\n\nb".wrapped(to: 5) == ["a", "", "b"])
-        #expect("abcdefghij".wrapped(to: 4) == ["abcd"])
+        #expect("abcdefghij".wrapped(to: 4) == ["abcd", "efgh", "ij"])
     }
 
     @Test func helpListsKeysStatesAndMarks() {

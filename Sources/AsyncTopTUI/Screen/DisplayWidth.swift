@@ -37,22 +37,13 @@ extension String {
         return alignRight ? padding + cut : cut + padding
     }
 
-    /// The text broken at spaces into lines of at most `width` columns; a blank line between
-    /// paragraphs ("\n\n") stays, a word longer than a line is cut.
+    /// The text in lines of at most `width` columns (see ``wordWrap(_:width:)``), with a
+    /// blank line between paragraphs ("\n\n").
     func wrapped(to width: Int) -> [String] {
-        guard width > 0 else { return [] }
         var lines: [String] = []
         for (index, paragraph) in split(separator: "\n\n", omittingEmptySubsequences: true).enumerated() {
             if index > 0 { lines.append("") }
-            var line = ""
-            for word in paragraph.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-                if !line.isEmpty && line.count + 1 + word.count > width {
-                    lines.append(line)
-                    line = ""
-                }
-                line += (line.isEmpty ? "" : " ") + String(word.prefix(width))
-            }
-            if !line.isEmpty { lines.append(line) }
+            lines += wordWrap(paragraph.split(separator: "\n").joined(separator: " "), width: width)
         }
         return lines
     }
