@@ -10,6 +10,8 @@ struct Session {
     private var size: (rows: Int, cols: Int)
     private var list: TaskList
     private var lints: LintReport
+    /// What the source's demos said lately.
+    private var output: [TraceEvent] = []
     private(set) var needsDraw = true
 
     init(source: any SnapshotSource, state: ViewState, size: (rows: Int, cols: Int)) {
@@ -25,6 +27,7 @@ struct Session {
     mutating func pull() {
         list = list.updating(to: source.snapshot())
         lints = lints.updating(to: list.snapshot, thresholds: state.lintThresholds)
+        output = source.output()
         needsDraw = true
     }
 
@@ -45,7 +48,7 @@ struct Session {
 
     mutating func screen() -> Screen {
         needsDraw = false
-        return render(list: list, lints: lints, state: state, size: size)
+        return render(list: list, lints: lints, output: output, state: state, size: size)
     }
 
     @discardableResult

@@ -37,6 +37,14 @@ struct DashboardInTmuxTests {
         #expect(!session.alternateScreenOn())
     }
 
+    @Test func whatADemoSaysShowsUnderTheTasks() throws {
+        let session = try start("demo single-thread-executor", cols: 120, rows: 32)
+        let screen = session.waitFor { $0.contains("» call-") }
+        #expect(screen.contains("on serial-0: waited"), "\(screen)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func asciiAndMonochromeOnRequest() throws {
         let session = try start("--ascii --no-color --demo gather")
         let screen = session.waitFor { $0.contains("`- c") }

@@ -152,6 +152,25 @@ import AsyncTopModel
         #expect(!box.contains("Gathers three."))
     }
 
+    @Test func whatDemosSaidShowsInTheStripAndTheDetails() {
+        let said = [TraceEvent(at: 1_200 * Fixtures.ms, event: "output", task: 2, name: "fetch", detail: "got page 1"),
+                    TraceEvent(at: 1_500 * Fixtures.ms, event: "output", task: 2, name: "fetch", detail: "got page 2")]
+        let snapshot = Fixtures.small()
+        let list = TaskList(snapshot: snapshot, options: ViewState().listOptions)
+        let lints = LintReport(snapshot: snapshot, thresholds: LintThresholds())
+        let tasks = render(list: list, lints: lints, output: said, state: ViewState(), size: size).lines
+        let strip = try! #require(tasks.first { $0.hasPrefix(" Executors") })
+        #expect(strip.hasSuffix("  » fetch (2): got page 2"), "the latest line")
+        var details = ViewState()
+        details.pane = .details(2)
+        let lines = render(list: list, lints: lints, output: said, state: details, size: size).lines
+        let at = try! #require(lines.firstIndex(of: " Said"))
+        #expect(lines[at + 1].contains("1.200s") && lines[at + 1].hasSuffix("got page 1"))
+        #expect(lines[at + 2].hasSuffix("got page 2"))
+        // Without output, neither shows.
+        #expect(!screen().lines.contains { $0.contains("»") })
+    }
+
     @Test func wrappingKeepsParagraphsAndBreaksLongWords() {
         #expect("one two three four".wrapped(to: 9) == ["one two", "three", "four"])
         #expect("a\n\nb".wrapped(to: 5) == ["a", "", "b"])

@@ -39,6 +39,8 @@ struct DetailsView {
         if case .suspended(let target) = task.state { lines.append(field("waiting on", target.description)) }
         let lints = lints(task)
         if !lints.isEmpty { lines += [[]] + lints }
+        let said = said(task)
+        if !said.isEmpty { lines += [[]] + said }
         lines.append([])
         lines += cancellation(task)
         lines.append([])
@@ -46,6 +48,16 @@ struct DetailsView {
         lines.append([])
         lines += children(task)
         return lines
+    }
+
+    /// The last lines the task said (a demo's output), with their times; nothing when none.
+    private func said(_ task: TaskInfo) -> [[Span]] {
+        let lines = context.output.filter { $0.task == task.id }.suffix(5)
+        guard !lines.isEmpty else { return [] }
+        return [[Span("Said", context.theme.label)]] + lines.map { line in
+            [Span("  " + formatSeconds(line.at).padded(to: 10, ellipsis: context.glyphs.ellipsis), context.theme.dim),
+             Span(line.detail ?? "")]
+        }
     }
 
     /// The messages of the lints naming the task, wrapped; nothing when none does.

@@ -9,7 +9,13 @@ struct ExecutorStripView {
         guard layout.executorStripRows > 0 else { return }
         let executors = context.snapshot.executors
         let top = layout.executorStripTop
-        screen.put([Span("Executors", context.theme.label), Span("  (x for queues)", context.theme.dim)], at: (top, 1))
+        let end = screen.put([Span("Executors", context.theme.label), Span("  (x for queues)", context.theme.dim)], at: (top, 1))
+        // The latest line a demo said, on the rest of the title row.
+        if let line = context.output.last, let text = line.detail {
+            let who = line.task.map { " \(line.name ?? "task \($0)") (\($0))" } ?? ""
+            screen.put([Span("   \(context.glyphs.said)\(who): ", context.theme.dim), Span(text)], at: (top, end),
+                       maxCol: context.cols - 1)
+        }
         let room = layout.executorStripRows - 1
         for (n, executor) in executors.prefix(room).enumerated() {
             if n == room - 1 && executors.count > room {

@@ -9,6 +9,8 @@ struct Glyphs {
     let cancelRequested: Character
     /// Before the name of a task some lint names.
     let lint: Character
+    /// Before a line a demo said.
+    let said: String
     let box: (horizontal: Character, vertical: Character, corners: [Character])
     private let states: [TaskStateKind: Character]
 
@@ -19,12 +21,14 @@ struct Glyphs {
             box = ("─", "│", ["┌", "┐", "└", "┘"])
             states = [.pending: "○", .running: "▶", .suspended: "‖", .done: "✓", .failed: "✗", .cancelled: "⊘"]
             lint = "⚠"
+            said = "»"
         } else {
             (branch, lastBranch, pipe, gap) = ("|- ", "`- ", "|  ", "   ")
             (collapsed, ellipsis, ascending, descending) = ("+", "~", "^", "v")
             box = ("-", "|", ["+", "+", "+", "+"])
             states = [.pending: ".", .running: ">", .suspended: "=", .done: "+", .failed: "x", .cancelled: "-"]
             lint = "!"
+            said = ">>"
         }
         cancelRequested = "!"
     }

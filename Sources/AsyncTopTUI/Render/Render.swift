@@ -16,16 +16,18 @@ public func render(list: TaskList, state: ViewState, size: (rows: Int, cols: Int
 }
 
 /// Draws the dashboard from a task list built with `state.listOptions` and the lints of its
-/// snapshot.
+/// snapshot; `output` holds the lines the source's demos said lately (oldest first).
 ///
 /// Only the visible task rows are drawn. A screen below 40 × 12 gets a message saying so.
-public func render(list: TaskList, lints: LintReport, state: ViewState, size: (rows: Int, cols: Int)) -> Screen {
+public func render(list: TaskList, lints: LintReport, output: [TraceEvent] = [], state: ViewState,
+                   size: (rows: Int, cols: Int)) -> Screen {
     var screen = Screen(rows: size.rows, cols: size.cols)
     guard Layout.fits(rows: size.rows, cols: size.cols) else {
         TooSmallView(rows: size.rows, cols: size.cols).draw(into: &screen)
         return screen
     }
-    let context = RenderContext(list: list, lints: lints, state: state, layout: Layout(rows: size.rows), cols: size.cols)
+    let context = RenderContext(list: list, lints: lints, output: output, state: state, layout: Layout(rows: size.rows),
+                                cols: size.cols)
     HeaderView(context: context).draw(into: &screen)
     switch state.pane {
     case .tasks:
@@ -50,15 +52,17 @@ public func render(list: TaskList, lints: LintReport, state: ViewState, size: (r
 struct RenderContext {
     let list: TaskList
     let lints: LintReport
+    let output: [TraceEvent]
     let state: ViewState
     let layout: Layout
     let cols: Int
     let theme: Theme
     let glyphs: Glyphs
 
-    init(list: TaskList, lints: LintReport, state: ViewState, layout: Layout, cols: Int) {
+    init(list: TaskList, lints: LintReport, output: [TraceEvent] = [], state: ViewState, layout: Layout, cols: Int) {
         self.list = list
         self.lints = lints
+        self.output = output
         self.state = state
         self.layout = layout
         self.cols = cols

@@ -11,10 +11,16 @@ public protocol SnapshotSource: Sendable {
     func launchDemo(named: String)
     /// Offers the source a key the dashboard does not bind; see the default below.
     func handle(key: Key) -> Bool
+    /// The latest lines the program's demos said (`output` events), oldest first; see the
+    /// default below.
+    func output() -> [TraceEvent]
 }
 
 extension SnapshotSource {
     /// Offers the source a key the dashboard does not bind (a replay's seek and speed keys).
     /// - Returns: true when the source used it; the dashboard then pulls a fresh snapshot.
     public func handle(key: Key) -> Bool { false }
+
+    /// Nothing said: only a loop of this process running demos has lines to show.
+    public func output() -> [TraceEvent] { [] }
 }
