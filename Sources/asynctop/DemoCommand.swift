@@ -47,7 +47,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(2)
         }
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name, "--slow-step-ms", "\(lints.slowStepMs)"]
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name] + lints.arguments
                                                        + (duration.map { ["--duration", "\($0)"] } ?? [])
                                                        + (record.map { ["--record", $0] } ?? []))
             try dashboard.validate()

@@ -97,6 +97,21 @@ struct DemoCommandTests {
         #expect(message.contains("cannot create /nonexistent/x"))
     }
 
+    @Test func theLintLimitsAreOptions() async throws {
+        // Given 5 s to take the error, the demo (which waits 1.5 s) sees no lint: not what it expects.
+        let (status, output) = await TmuxSession.runOffPool(
+            [BuiltBinary.asynctop!, "demo", "exception-never-retrieved", "--headless", "--json", "--speed", "2", "--unretrieved-ms", "5000"])
+        let summary = try #require(try objects(String(output.split(separator: "\n").last ?? "")).last, "\(output)")
+        #expect(summary["lints"] as? [String] == [])
+        #expect(summary["expected_lints"] as? [String] == ["error-never-retrieved"])
+        #expect(status == 1)
+        for flag in ["--cancel-ack-ms", "--unretrieved-ms"] {
+            let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "gather", "--headless", flag, "0"])
+            #expect(refused == 64)
+            #expect(message.contains("\(flag) must be a number of milliseconds above 0"), "\(message)")
+        }
+    }
+
     @Test func anUnknownDemoListsTheDemosWithStatus2() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "no-such-demo", "--headless"])
         #expect(status == 2)

@@ -62,6 +62,14 @@ struct AttachInTmuxTests {
         #expect(session.waitFor { $0.contains("middle") }.contains("middle"))
         let tree = TmuxSession.run([BuiltBinary.asynctop!, "pstree", "\(directory)/m.sock"])
         #expect(tree.status == 0 && tree.output.contains("demo cancel-cascade"), "\(tree.output)")
+        // The recorder writes ten frames a second: wait for one with the demo's tree, as a
+        // Ctrl-C kills the process at once (after restoring the terminal), frame or no frame.
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(10)
+        while clock.now < deadline,
+              !(FileManager.default.contents(atPath: "\(directory)/run.ndjson").map { String(decoding: $0, as: UTF8.self) } ?? "")
+                .contains("\"root\"") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         // Ctrl-C: the recording is whole up to its last line.
         session.send("C-c")
         #expect(session.waitFor("asynctop-exit=130"))
