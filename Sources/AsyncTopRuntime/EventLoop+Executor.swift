@@ -192,6 +192,7 @@ extension EventLoop {
         currentStepStart.store(start, ordering: .relaxed)
 
         let native = registry[slot].box == nil
+        currentUnnamedNative = native && registry[slot].name == nil
         if native { RuntimeInternals.retain(task: job) }
         job.runSynchronously(on: executorRef)
         let end = timeBase.now()
@@ -208,6 +209,7 @@ extension EventLoop {
         currentSlot = -1
         currentID = 0
         pendingWait = nil
+        currentUnnamedNative = false
         currentTaskID.store(0, ordering: .relaxed)
         stats.steps &+= 1
         stats.windowSteps &+= 1

@@ -83,7 +83,14 @@ extension EventLoop {
     func noteWait(_ target: RecordedWait) -> TaskID? {
         guard isOnLoopThread, currentID != 0 else { return nil }
         pendingWait = target
+        if currentUnnamedNative { nameCurrentNativeTask() }
         return currentID
+    }
+
+    /// Reads the running native task's own name, once per step until it has one.
+    private func nameCurrentNativeTask() {
+        currentUnnamedNative = false
+        if instrumented, currentSlot >= 0, let name = Task.name { registry.noteName(currentSlot, name) }
     }
 
     /// Forgets the noted wait once the await returned: it may have returned without

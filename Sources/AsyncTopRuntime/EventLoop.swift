@@ -66,6 +66,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var currentID: TaskID = 0
     /// What the running step said it will wait on.
     var pendingWait: RecordedWait?
+    /// The running step is of a native task the registry has no name for: the first wait
+    /// it notes from inside the task reads the name it was given (`Task(name:)`,
+    /// `addTask(name:)`), which only the task itself can see.
+    var currentUnnamedNative = false
     var stats = LoopCounters()
     var executorRef: UnownedTaskExecutor!
     var thread: Thread?

@@ -204,6 +204,13 @@ final class TaskRegistry {
 
     /// Somebody asked the task to stop. The first request is kept; the timeline shows it
     /// from the `CancelInfo`, so nothing is formatted here.
+    /// A native task's own name, read from inside it.
+    func noteName(_ slot: Slot, _ name: String) {
+        guard slots[Int(slot)].name == nil else { return }
+        slots[Int(slot)].name = name
+        touch(slot)
+    }
+
     func noteCancelRequested(_ id: TaskID, by requester: CancelRequester, message: String?, at now: Nanos) {
         guard let slot = table.find(id) else { return }
         let record = slots + Int(slot)

@@ -58,6 +58,18 @@ import Testing
         }
     }
 
+    @Test func nativeTasksShowTheNamesTheyWereGiven() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask(name: "named-child") { try? await sleep(0.01) }
+                group.addTask { try? await sleep(0.01) }
+            }
+            let children = loop.snapshot().tasks.filter { $0.origin == .groupChild }
+            #expect(children.map(\.displayName).sorted() == ["group child", "named-child"])
+        }
+    }
+
     @Test func currentTaskInsideAndOutside() async throws {
         #expect(currentTask() == nil)
         try await onLoop {
