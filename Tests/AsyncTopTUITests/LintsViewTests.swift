@@ -34,7 +34,7 @@ import AsyncTopModel
         #expect(screen[7, 29].style == .plain)
         // The header's count takes the colour of the worst lint.
         #expect(screen[3, 36].style == theme.lintBadge(.error))
-        #expect(lines[29] == "EnterGo to  EscBack   j/kSelect F10Quit")
+        #expect(lines[29] == "EnterGo to  EscBack   j/kSelect F9Cancel F10Quit")
     }
 
     @Test func theSelectedLintShowsInFullAtTheBottom() {
@@ -84,7 +84,7 @@ import AsyncTopModel
             " deadlock  tasks 3, 7 · Lock db, Lock c",
             "   worker-a (3) waits on Lock db, held",
             "   by idle (7), which waits on Lock …",
-            "EnterGo to  EscBack   j/kSelect F10Quit",
+            "EnterGo to  EscBack   j/kSelect F9Cancel",
         ])
     }
 

@@ -243,6 +243,19 @@ private struct Driver {
         #expect(d.state.pane == .tasks)
     }
 
+    @Test func cancelInTheLintsPaneAsksAboutTheLintsTask() {
+        var d = Driver()
+        d.snapshot = Fixtures.withLints()
+        // The deadlock's first task, worker-a (3), still runs: the dialog asks about it.
+        d.press(.character("l"), .character("G"), .character("c"))
+        #expect(d.state.prompt == .confirmCancel(task: 3, message: ""))
+        d.press(.escape)
+        // parser (5) failed: nothing to cancel, and the status says so.
+        d.press(.character("g"), .character("j"), .character("c"))
+        #expect(d.state.prompt == nil)
+        #expect(d.state.status == "task 5 has already finished")
+    }
+
     @Test func lintsPaneWithoutLintsIgnoresMovesAndEnter() {
         var d = Driver()
         d.snapshot = Snapshot(tasks: [TaskInfo(id: 1, name: "calm")])

@@ -27,7 +27,7 @@ struct FooterView {
         case .demos:
             [("Enter", "Launch"), ("Esc", "Back"), ("F10", "Quit")]
         case .lints where !context.lints.isEmpty:
-            [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F10", "Quit")]
+            [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F9", "Cancel"), ("F10", "Quit")]
         case .lints, .executors, .help:
             [("Esc", "Back"), ("F10", "Quit")]
         }

@@ -129,6 +129,10 @@ struct Reducer {
         case .bottom: selectLint(row: lints.count - 1)
         case .activate: goToSelectedLint()
         case .back: state.pane = .tasks
+        case .cancelSelected:
+            // The lint's first task: the stubborn one, the one whose error went untaken.
+            let id = state.lintSelectionRow(in: lints).flatMap { lints.lints[$0].tasks.first }
+            if let id { askToCancel(list.snapshot.task(id)) } else { state.status = "this lint names no task" }
         default: break
         }
     }
@@ -213,8 +217,10 @@ struct Reducer {
 
     /// Opens the confirmation for the selected task, unless it has already finished.
     private mutating func askToCancel() {
-        let task: TaskInfo?
-        if case .details(let id) = state.pane { task = list.snapshot.task(id) } else { task = selectedTask }
+        if case .details(let id) = state.pane { askToCancel(list.snapshot.task(id)) } else { askToCancel(selectedTask) }
+    }
+
+    private mutating func askToCancel(_ task: TaskInfo?) {
         guard let task else { return }
         if task.state.isFinished {
             state.status = "task \(task.id) has already finished"
