@@ -1,5 +1,6 @@
 // A program that opts in to the monitor with one line, as a user's program would.
 // Usage: asynctop-monitor-fixture (SOCKET | --from-environment) [--record FILE] [--allow-launch] [--tasks N]
+//        [--deadlock]  (two tasks, left and right, take Locks first and second in opposite order)
 // Prints "ready" once its tasks exist; runs until killed.
 import AsyncTopRuntime
 import Foundation
@@ -30,6 +31,12 @@ try await EventLoop.run(name: "fixture", monitor: fromEnvironment ? .fromEnviron
         while true { try await sleep(0.05); n += 1 }
     }
     for i in 0..<extraTasks { _ = try spawn(name: "idle-\(i)") { try await sleep(3600) } }
+    if arguments.contains("--deadlock") {
+        let first = Lock(name: "first"), second = Lock(name: "second")
+        for (name, a, b) in [("left", first, second), ("right", second, first)] {
+            _ = try spawn(name: name) { try await a.withLock { try await sleep(0.05); try await b.withLock {} } }
+        }
+    }
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await sleep(3600)
 }

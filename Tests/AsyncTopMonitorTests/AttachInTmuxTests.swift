@@ -52,6 +52,19 @@ struct AttachInTmuxTests {
         #expect(replay.waitFor("asynctop-exit=0"))
     }
 
+    @Test func lintsWorkAttached() throws {
+        // The locks travel with the tasks over the socket: the deadlock shows in the client.
+        let child = try FixtureProcess(extra: ["--deadlock"])
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)'", cols: 130, rows: 40)
+        let marked = session.waitFor { $0.contains("⚠ left") && $0.contains("⚠ right") }
+        #expect(marked.contains("Lock second"), "\(marked)")
+        session.send("l")
+        let lints = session.waitFor { $0.contains("Lints (") }
+        #expect(lints.contains("waits on Lock second, held by right"), "\(lints)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func dashboardRecordsAndServesItsOwnLoop() throws {
         let directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
         mkdir(directory, 0o700)
