@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func toThreadLetsTheSleeperFinishFirst() async throws {
-        let run = try await run("to-thread", speed: 8)
+        let run = try await run("to-thread", speed: 4)
         #expect(doneOrder(run, among: ["sleeper", "blocking-io"]) == ["sleeper", "blocking-io"])
     }
 
