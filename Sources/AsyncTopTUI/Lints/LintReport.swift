@@ -6,13 +6,16 @@ import AsyncTopModel
 /// A runner keeps one and passes each new snapshot to ``updating(to:thresholds:)``, which
 /// evaluates again only for a different snapshot: another version, or the same version
 /// taken later (two lints, an unacknowledged cancel and an unretrieved error, grow with the
-/// clock alone). Frames and keys never evaluate. An evaluation that took more than a
-/// millisecond (some 20,000 tasks) is not repeated before ``spacing`` times its cost has
-/// passed, so that lints take a few percent of a core at most: with 100,000 tasks they
-/// are five snapshots a second behind instead of ten.
+/// clock alone). Frames and keys never evaluate. On a snapshot of ``largeSnapshot`` tasks or
+/// more, an evaluation that took over a millisecond is not repeated before ``spacing`` times
+/// its cost has passed, so that lints take a few percent of a core at most: with 100,000
+/// tasks they are five snapshots a second behind instead of ten. Smaller snapshots are always
+/// evaluated afresh (a cold first evaluation can take a millisecond on a busy machine).
 public struct LintReport: Sendable {
     /// How many times its own cost a costly evaluation waits before the next.
     public static let spacing: Int64 = 40
+    /// From this many tasks on, a costly evaluation is spaced out.
+    public static let largeSnapshot = 10_000
     /// In the order ``Lints/evaluate(_:_:)`` gives them.
     public let lints: [Lint]
     public let thresholds: LintThresholds
@@ -25,6 +28,7 @@ public struct LintReport: Sendable {
     /// When it was evaluated, and how long that took.
     private let evaluatedAt: ContinuousClock.Instant
     private let cost: Duration
+    private let taskCount: Int
 
     /// Evaluates the lints of `snapshot`.
     public init(snapshot: Snapshot, thresholds: LintThresholds) {
@@ -44,6 +48,7 @@ public struct LintReport: Sendable {
         self.byID = byID
         evaluatedAt = start
         cost = clock.now - start
+        taskCount = snapshot.tasks.count
     }
 
     /// This report when it is already of `snapshot` with `thresholds`, or when its costly
@@ -51,7 +56,8 @@ public struct LintReport: Sendable {
     public func updating(to snapshot: Snapshot, thresholds: LintThresholds) -> LintReport {
         guard thresholds == self.thresholds else { return LintReport(snapshot: snapshot, thresholds: thresholds) }
         if snapshot.version == version && snapshot.takenAt == takenAt { return self }
-        if cost > .milliseconds(1) && ContinuousClock.now - evaluatedAt < cost * Self.spacing { return self }
+        if taskCount >= Self.largeSnapshot && cost > .milliseconds(1)
+            && ContinuousClock.now - evaluatedAt < cost * Self.spacing { return self }
         return LintReport(snapshot: snapshot, thresholds: thresholds)
     }
 
