@@ -103,9 +103,12 @@ import Testing
     @Test func provenanceOfACancelFromAForeignThread() async throws {
         try await onLoop {
             let loop = EventLoop.current!
-            let target = try spawn(name: "target") { try await sleep(10) }
+            let target = try spawn(name: "target") { try await sleep(3600) }
             try await sleep(0)
-            let cancelled = await Task.detached { target.cancel(message: "from outside") }.value
+            // A plain thread: a task of the global pool could wait behind blocked tests.
+            let cancelled = await withCheckedContinuation { done in
+                Thread { done.resume(returning: target.cancel(message: "from outside")) }.start()
+            }
             #expect(cancelled)
             _ = try? await target.value
             let info = try #require(loop.snapshot().task(target.id))
