@@ -176,12 +176,9 @@ private final class Tracer: Sendable {
             }
             let now = DispatchTime.now().uptimeNanoseconds
             if final || now >= state.lintsDue {
-                // Thread and process pools are the process's, in every loop's snapshot: work
-                // orphaned by a task of another loop (another test, say) is not the demo's.
-                let ours = Lints.evaluate(state.snapshot, thresholds).filter { lint in
-                    !lint.tasks.isEmpty && lint.tasks.allSatisfy { state.snapshot.task($0) != nil }
-                }
-                for lint in ours where state.lints.insert(lint.id).inserted {
+                // Lints name only the snapshot's own tasks: work orphaned by a task of another
+                // loop (another test, say) on a shared pool is not the demo's.
+                for lint in Lints.evaluate(state.snapshot, thresholds) where state.lints.insert(lint.id).inserted {
                     fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
                                             name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
                                             detail: "\(lint.kind.rawValue): \(lint.message)"))

@@ -15,12 +15,17 @@ struct TaskTable {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = .allocate(capacity: size)
+        (keys, values, mask, shift) = Self.emptyStorage(size: size)
+    }
+
+    /// Empty arrays of `size` (a power of two) entries, with their mask and hash shift.
+    private static func emptyStorage(size: Int)
+        -> (UnsafeMutablePointer<TaskID>, UnsafeMutablePointer<Slot>, Int, UInt64) {
+        let keys = UnsafeMutablePointer<TaskID>.allocate(capacity: size)
         keys.initialize(repeating: 0, count: size)
-        values = .allocate(capacity: size)
+        let values = UnsafeMutablePointer<Slot>.allocate(capacity: size)
         values.initialize(repeating: -1, count: size)
-        mask = size - 1
-        shift = UInt64(64 - size.trailingZeroBitCount)
+        return (keys, values, size - 1, UInt64(64 - size.trailingZeroBitCount))
     }
 
     /// Frees the storage; the table must not be used afterwards.
@@ -97,13 +102,7 @@ struct TaskTable {
 
     private mutating func grow() {
         let oldKeys = keys, oldValues = values, oldSize = mask + 1
-        let size = oldSize * 2
-        keys = .allocate(capacity: size)
-        keys.initialize(repeating: 0, count: size)
-        values = .allocate(capacity: size)
-        values.initialize(repeating: -1, count: size)
-        mask = size - 1
-        shift = UInt64(64 - size.trailingZeroBitCount)
+        (keys, values, mask, shift) = Self.emptyStorage(size: oldSize * 2)
         count = 0
         for i in 0..<oldSize where oldKeys[i] != 0 {
             insert(oldKeys[i], oldValues[i])

@@ -34,7 +34,7 @@ struct DashboardCommand: ParsableCommand {
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
         for name in demos where DemoCatalogue.named(name) == nil {
-            throw ValidationError("unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError(unknownDemoMessage(name))
         }
     }
 

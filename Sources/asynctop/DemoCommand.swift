@@ -41,11 +41,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let demo = DemoCatalogue.named(name) else {
-            FileHandle.standardError.write(Data(
-                "asynctop: unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))\n".utf8))
-            throw ExitCode(2)
-        }
+        let demo = try catalogueDemo(named: name)
         guard headless else {
             let dashboard = try DashboardCommand.parse(["--demo", demo.name] + lints.arguments
                                                        + (duration.map { ["--duration", "\($0)"] } ?? [])

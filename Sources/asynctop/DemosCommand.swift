@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncTopDemos
+import AsyncTopTUI
 import Foundation
 
 /// `asynctop demos [NAME]`: the catalogue, one line each, or one demo explained.
@@ -18,30 +19,25 @@ struct DemosCommand: ParsableCommand {
             }
             return
         }
-        guard let demo = DemoCatalogue.named(name) else {
-            FileHandle.standardError.write(Data(
-                "asynctop: unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))\n".utf8))
-            throw ExitCode(2)
-        }
+        let demo = try catalogueDemo(named: name)
         print("\(demo.name): \(demo.summary)\n")
-        for paragraph in demo.about.split(separator: "\n\n") { print(wrap(String(paragraph), width: 78) + "\n") }
+        if !demo.about.isEmpty { print(demo.about.wrapped(to: 78).joined(separator: "\n") + "\n") }
         print("Expected outcome: \(demo.expected)")
         print("Lints it fires: " + (demo.lints.isEmpty ? "none" : demo.lints.map(\.rawValue).sorted().joined(separator: ", ")))
         print("\nRun it: asynctop demo \(demo.name)   (headless: asynctop demo \(demo.name) --headless)")
     }
 }
 
-/// `text` broken at spaces into lines of at most `width` characters (a longer word keeps its own line).
-func wrap(_ text: String, width: Int) -> String {
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ") {
-        if !line.isEmpty && line.count + 1 + word.count > width {
-            lines.append(line)
-            line = ""
-        }
-        line += (line.isEmpty ? "" : " ") + word
+/// "unknown demo 'x'; the demos are: gather, …"
+func unknownDemoMessage(_ name: String) -> String {
+    "unknown demo '\(name)'; the demos are: \(DemoCatalogue.all.map(\.name).joined(separator: ", "))"
+}
+
+/// The demo called `name`; an unknown name lists the demos on standard error and exits with status 2.
+func catalogueDemo(named name: String) throws -> Demo {
+    guard let demo = DemoCatalogue.named(name) else {
+        FileHandle.standardError.write(Data("asynctop: \(unknownDemoMessage(name))\n".utf8))
+        throw ExitCode(2)
     }
-    if !line.isEmpty { lines.append(line) }
-    return lines.joined(separator: "\n")
+    return demo
 }

@@ -118,12 +118,14 @@ public enum Lints {
             }
         }
         for executor in snapshot.executors {
-            // Executors are shared between loops: only work this snapshot's tasks awaited.
-            for worker in executor.workers where worker.orphaned && worker.awaitingTask.map({ snapshot.task($0) != nil }) ?? true {
+            // Orphaned work has an awaiting task, whose await was cancelled. Executors are
+            // shared between loops: only work this snapshot's tasks awaited counts.
+            for worker in executor.workers where worker.orphaned {
+                guard let owner = worker.awaitingTask, snapshot.task(owner) != nil else { continue }
                 let work = worker.label.map { "'\($0)'" } ?? "work item \(worker.item.map(String.init) ?? "?")"
-                let owner = worker.awaitingTask.map { " for \(who($0)), whose await was cancelled" } ?? " that no one awaits"
-                lints.append(Lint(kind: .orphanedWork, tasks: worker.awaitingTask.map { [$0] } ?? [],
-                                  message: "\(worker.name) of \(executor.name) runs \(work) on\(owner)", since: worker.since))
+                lints.append(Lint(kind: .orphanedWork, tasks: [owner],
+                                  message: "\(worker.name) of \(executor.name) runs \(work) on for \(who(owner)), whose await was cancelled",
+                                  since: worker.since))
             }
         }
         let cycles = WaitForGraph.cycles(in: snapshot, waits)

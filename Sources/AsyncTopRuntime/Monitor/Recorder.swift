@@ -45,12 +45,12 @@ public final class Recorder: @unchecked Sendable {
     /// A snapshot older than the last one recorded (a loop too busy to answer gives its
     /// last, possibly empty, picture) is skipped: a recording never goes back in time.
     public func record(snapshot: Snapshot, hello: ServerMessage.Hello) {
-        let previous: Snapshot?? = lock.withLock {
-            if snapshot.version < current.version { return .none }
+        let (stale, previous): (Bool, Snapshot?) = lock.withLock {
+            if snapshot.version < current.version { return (true, nil) }
             defer { current = snapshot }
-            return .some(current.version == 0 && current.tasks.isEmpty ? nil : current)
+            return (false, current.version == 0 && current.tasks.isEmpty ? nil : current)
         }
-        guard let previous else { return }
+        if stale { return }
         if previous == nil { record(.hello(hello)) }
         record(.delta(.init(dropped: 0, delta: SnapshotDelta.between(previous, snapshot))))
     }

@@ -58,9 +58,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
         do {
             try await park { continuation in
                 waiters.withLock { waiters in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                    return nil
+                    waiters.enqueue(continuation, token: token, task: me)
                 }
             } onCancel: { [self] in
                 waiters.withLock { $0.remove(token) }?.continuation.resume(throwing: CancellationError())

@@ -137,9 +137,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
                 try await park(visibleAs: self, on: loop, delivered: title) { continuation in
                     state.withLock { state in
                         if state.result != nil { return .success(()) }
-                        if Task.isCancelled { return .failure(CancellationError()) }
-                        state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                        return nil
+                        return state.waiters.enqueue(continuation, token: token, task: me)
                     }
                 } onCancel: { [self] in
                     state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())

@@ -59,25 +59,20 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
 
     private func acquireSlowly(me: TaskID, token: UInt64) async throws {
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+        // Handed the lock as the cancellation came: pass it on (release).
+        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if !state.locked {
                     state.locked = true
                     state.holder = me
                     return .success(())
                 }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                return nil
+                return state.waiters.enqueue(continuation, token: token, task: me)
             }
-        } onCancel: { [self] in
-            state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
-        }
-        if Task.isCancelled {
-            // Handed the lock as the cancellation came: pass it on, as asyncio does.
+        } withdraw: { [self] in
+            state.withLock { $0.waiters.remove(token) }
+        } passOn: {
             try? release()
-            loop?.noteCancelDelivered(in: title)
-            throw CancellationError()
         }
     }
 

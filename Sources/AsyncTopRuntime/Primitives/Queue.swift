@@ -136,23 +136,17 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     final func parkPutter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title + ": put") { continuation in
+        // Woken for a free slot as the cancellation came: pass the wake-up on.
+        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": put") { continuation in
             state.withLock { state in
                 if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
                 if state.items.count < maxsize { return .success(()) }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.putters.append(Waiter(token: token, task: me, continuation: continuation))
-                return nil
+                return state.putters.enqueue(continuation, token: token, task: me)
             }
-        } onCancel: { [self] in
-            state.withLock { $0.putters.remove(token) }?.continuation.resume(throwing: CancellationError())
-        }
-        if Task.isCancelled {
-            // Woken for a free slot as the cancellation came: pass the wake-up on.
-            let next = state.withLock { state in state.items.count < maxsize ? state.putters.popFirst() : nil }
-            next?.continuation.resume()
-            loop?.noteCancelDelivered(in: title + ": put")
-            throw CancellationError()
+        } withdraw: { [self] in
+            state.withLock { $0.putters.remove(token) }
+        } passOn: {
+            state.withLock { state in state.items.count < maxsize ? state.putters.popFirst() : nil }?.continuation.resume()
         }
     }
 
@@ -204,22 +198,16 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     final func parkGetter(_ token: UInt64) async throws {
         let me = runningTaskID()
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title + ": get") { continuation in
+        // Woken for an item as the cancellation came: leave it to the next getter.
+        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": get") { continuation in
             state.withLock { state in
                 if !state.items.isEmpty || state.isShutDown { return .success(()) }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.getters.append(Waiter(token: token, task: me, continuation: continuation))
-                return nil
+                return state.getters.enqueue(continuation, token: token, task: me)
             }
-        } onCancel: { [self] in
-            state.withLock { $0.getters.remove(token) }?.continuation.resume(throwing: CancellationError())
-        }
-        if Task.isCancelled {
-            // Woken for an item as the cancellation came: leave it to the next getter.
-            let next = state.withLock { state in !state.items.isEmpty ? state.getters.popFirst() : nil }
-            next?.continuation.resume()
-            loop?.noteCancelDelivered(in: title + ": get")
-            throw CancellationError()
+        } withdraw: { [self] in
+            state.withLock { $0.getters.remove(token) }
+        } passOn: {
+            state.withLock { state in !state.items.isEmpty ? state.getters.popFirst() : nil }?.continuation.resume()
         }
     }
 
@@ -247,9 +235,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         try await park(visibleAs: self, on: loop, delivered: title + ": join") { continuation in
             state.withLock { state in
                 if state.unfinished == 0 { return .success(()) }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.joiners.append(Waiter(token: token, task: me, continuation: continuation))
-                return nil
+                return state.joiners.enqueue(continuation, token: token, task: me)
             }
         } onCancel: { [self] in
             state.withLock { $0.joiners.remove(token) }?.continuation.resume(throwing: CancellationError())

@@ -73,25 +73,20 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         }
         guard let token else { return }
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+        // Handed a permit as the cancellation came: give it back (release).
+        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if state.value > 0 {
                     state.value -= 1
                     if me != 0 { state.holders.append(me) }
                     return .success(())
                 }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.waiters.append(Waiter(token: token, task: me, continuation: continuation))
-                return nil
+                return state.waiters.enqueue(continuation, token: token, task: me)
             }
-        } onCancel: { [self] in
-            state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
-        }
-        if Task.isCancelled {
-            // Handed a permit as the cancellation came: give it back, as asyncio does.
+        } withdraw: { [self] in
+            state.withLock { $0.waiters.remove(token) }
+        } passOn: {
             try? release()
-            loop?.noteCancelDelivered(in: title)
-            throw CancellationError()
         }
     }
 

@@ -36,6 +36,15 @@ struct WaiterQueue {
 
     mutating func append(_ waiter: Waiter) { items.append(waiter) }
 
+    /// The end of an `install` closure of ``park(install:onCancel:)``: parks `continuation`
+    /// as `task` under `token`, unless the task is already cancelled.
+    mutating func enqueue(_ continuation: UnsafeContinuation<Void, any Error>, token: UInt64,
+                          task: TaskID) -> Result<Void, any Error>? {
+        if Task.isCancelled { return .failure(CancellationError()) }
+        items.append(Waiter(token: token, task: task, continuation: continuation))
+        return nil
+    }
+
     @inlinable mutating func popFirst() -> Waiter? { items.popFirst() }
 
     /// Removes the waiter with `token`, if it is still parked (a cancelled waiter).
@@ -83,6 +92,26 @@ func park(
     } catch let error as CancellationError {
         loop?.noteCancelDelivered(in: place())
         throw error
+    }
+}
+
+/// Parks the current task on `subject` for something a releaser hands over (a lock, a
+/// permit, a queue slot or item), as ``park(visibleAs:on:delivered:install:onCancel:)``
+/// does; `withdraw` takes the parked waiter back out on cancellation. Handed it just as the
+/// cancellation came, the task gives it on with `passOn` and throws, as asyncio does.
+@inline(__always)
+func parkForHandOff(
+    visibleAs subject: some WaitSubject, on loop: EventLoop?, delivered place: @autoclosure () -> String,
+    install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
+    withdraw: @Sendable () -> Waiter?, passOn: () -> Void
+) async throws {
+    try await park(visibleAs: subject, on: loop, delivered: place(), install: install) {
+        withdraw()?.continuation.resume(throwing: CancellationError())
+    }
+    if Task.isCancelled {
+        passOn()
+        loop?.noteCancelDelivered(in: place())
+        throw CancellationError()
     }
 }
 

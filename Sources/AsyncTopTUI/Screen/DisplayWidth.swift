@@ -39,7 +39,7 @@ extension String {
 
     /// The text in lines of at most `width` columns (see ``wordWrap(_:width:)``), with a
     /// blank line between paragraphs ("\n\n").
-    func wrapped(to width: Int) -> [String] {
+    public func wrapped(to width: Int) -> [String] {
         var lines: [String] = []
         for (index, paragraph) in split(separator: "\n\n", omittingEmptySubsequences: true).enumerated() {
             if index > 0 { lines.append("") }
