@@ -34,7 +34,16 @@ public struct Demo: Sendable {
 
     /// Where ``say(_:)`` sends a demo's lines: the headless trace sets it; elsewhere the
     /// lines go nowhere. Spawned tasks inherit it.
-    @TaskLocal public static var output: (@Sendable (TraceEvent) -> Void)?
+    ///
+    /// A class, not a closure: a task-local whose value is a function type crashes
+    /// `withValue` in release builds of Swift 6.3 on Linux.
+    @TaskLocal public static var output: Output?
+
+    /// The sink of a demo's lines (see ``output``).
+    public final class Output: Sendable {
+        let send: @Sendable (TraceEvent) -> Void
+        public init(_ send: @escaping @Sendable (TraceEvent) -> Void) { self.send = send }
+    }
 
     /// How long a demo that runs until stopped runs, in demo seconds (divided by
     /// ``speed`` like its sleeps); nil: the demo's own default.
@@ -52,7 +61,7 @@ public struct Demo: Sendable {
 
     struct Context: Sendable {
         let speed: Double
-        let output: (@Sendable (TraceEvent) -> Void)?
+        let output: Output?
         let duration: Double?
 
         /// Runs `body` with these task-locals.
@@ -83,7 +92,7 @@ func say(_ text: String, loop: EventLoop? = nil) {
     guard let sink = Demo.output else { return }
     let task = currentTask()
     let at = (EventLoop.current ?? loop).map { Nanos(($0.time() * 1e9).rounded()) } ?? 0
-    sink(TraceEvent(at: at, event: "output", task: task?.id, name: task?.displayName, detail: text))
+    sink.send(TraceEvent(at: at, event: "output", task: task?.id, name: task?.displayName, detail: text))
 }
 
 /// The demos this build ships.

@@ -79,7 +79,7 @@ public enum DemoRunner {
         do {
             observed = try await loop.runUntilComplete {
                 try await Demo.$speed.withValue(speed) {
-                    try await Demo.$output.withValue({ tracer.output($0) }) { try await demo.run(loop) }
+                    try await Demo.$output.withValue(Demo.Output { tracer.output($0) }) { try await demo.run(loop) }
                 }
             }
         } catch {

@@ -30,7 +30,7 @@ struct LoopSource: SnapshotSource {
         let (loop, duration, said) = (self.loop, demoDuration, self.said)
         _ = try? loop.spawn(name: "demo \(name)") {
             try await Demo.$duration.withValue(duration) {
-                try await Demo.$output.withValue({ line in said.append(line) }) { try await demo.run(loop) }
+                try await Demo.$output.withValue(Demo.Output { line in said.append(line) }) { try await demo.run(loop) }
             }
         }
     }
