@@ -1,19 +1,7 @@
 import AsyncTopModel
 
-/// What became of a request to cancel a task by id.
-public enum CancelRequestResult: String, Sendable, Equatable {
-    /// The task was asked to stop.
-    case requested
-    /// The task had already finished.
-    case alreadyFinished
-    /// No such task is known (never seen, or dropped by retention).
-    case notFound
-    /// A native child task (`async let`, group child): only its parent's cancellation reaches it.
-    case notCancellable
-    /// The loop is stuck in a long step; the request waits in its inbox and is carried out
-    /// as soon as the step returns.
-    case queued
-}
+/// What became of a request to cancel a task by id (the model's ``CancelAnswer``).
+public typealias CancelRequestResult = CancelAnswer
 
 extension EventLoop {
     /// Cancels a task by id, as the dashboard and attached clients do, recording `requester`

@@ -58,7 +58,8 @@ struct Session {
         needsDraw = true
         switch effect {
         case .cancelTask(let id, let message):
-            source.cancel(task: id, message: message)
+            // TODO(tui): show the answer instead of the reducer's optimistic status.
+            source.cancel(task: id, message: message) { _ in }
             pull()
         case .launchDemo(let name):
             source.launchDemo(named: name)

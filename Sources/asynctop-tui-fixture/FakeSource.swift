@@ -40,14 +40,19 @@ final class FakeSource: SnapshotSource {
         }
     }
 
-    func cancel(task id: TaskID, message: String?) {
+    func cancel(task id: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
+        answer(cancel(task: id, message: message))
+    }
+
+    private func cancel(task id: TaskID, message: String?) -> CancelAnswer {
         state.withLock { state in
-            guard let i = state.tasks.firstIndex(where: { $0.id == id }) else { return }
+            guard let i = state.tasks.firstIndex(where: { $0.id == id }) else { return .notFound }
             let task = state.tasks[i]
             state.tasks[i] = task.with(
                 name: task.displayName + " [cancel: \(message ?? "no message")]", state: .cancelled(message: message),
                 cancel: CancelInfo(requestedBy: .dashboard, message: message, requestedAt: task.createdAt,
                                    outcome: .cancelled))
+            return .requested
         }
     }
 

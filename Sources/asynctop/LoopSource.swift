@@ -21,8 +21,8 @@ struct LoopSource: SnapshotSource {
 
     func output() -> [TraceEvent] { said.lines.withLock { Array($0) } }
 
-    func cancel(task: TaskID, message: String?) {
-        loop.cancel(task: task, message: message, requester: .dashboard)
+    func cancel(task: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
+        answer(loop.cancel(task: task, message: message, requester: .dashboard))
     }
 
     func launchDemo(named name: String) {

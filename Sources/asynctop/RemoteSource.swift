@@ -21,7 +21,11 @@ struct RemoteSource: SnapshotSource {
         return snapshot
     }
 
-    func cancel(task: TaskID, message: String?) { remote.send(.cancel(id: nil, task: task, message: message)) }
+    // TODO(monitor): answer with the server's reply.
+    func cancel(task: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
+        remote.send(.cancel(id: nil, task: task, message: message))
+        answer(.noAnswer)
+    }
 
     func launchDemo(named name: String) { remote.send(.launch(id: nil, demo: name)) }
 }

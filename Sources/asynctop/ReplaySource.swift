@@ -75,7 +75,12 @@ final class ReplaySource: SnapshotSource {
         return "p][.,<>".contains(c)
     }
 
-    func cancel(task: TaskID, message: String?) {}
+    func cancel(task: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
+        answer(.unsupported)
+    }
+
+    var canCancel: Bool { false }
+    var canLaunchDemos: Bool { false }
 
     func launchDemo(named: String) {}
 }

@@ -256,6 +256,9 @@ public final class MonitorServer: Sendable {
             case .alreadyFinished: return .error(id: id, code: "already-finished", message: "task \(task) has already finished")
             case .notCancellable:
                 return .error(id: id, code: "not-cancellable", message: "task \(task) is a native child: cancel its parent")
+            case .notConnected, .unsupported, .noAnswer:
+                // Answers of a client's own, never of a loop.
+                return .error(id: id, code: "internal", message: "unexpected answer for task \(task)")
             }
         case .launch(let id, let demo):
             guard let launch = configuration.launch else {

@@ -5,8 +5,14 @@ import AsyncTopModel
 public protocol SnapshotSource: Sendable {
     /// The current picture of the loop. Called about ten times a second.
     func snapshot() -> Snapshot
-    /// Asks for a task to be cancelled, on behalf of the dashboard's user.
-    func cancel(task: TaskID, message: String?)
+    /// Asks for a task to be cancelled, on behalf of the dashboard's user, and calls
+    /// `answer` (on any thread, once) with what became of it.
+    func cancel(task: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void)
+    /// Whether ``cancel(task:message:answer:)`` can do anything here (not in a replay).
+    var canCancel: Bool { get }
+    /// Whether demos can be launched here (not in a replay, nor attached to a program that
+    /// offers none).
+    var canLaunchDemos: Bool { get }
     /// Starts the demo with this name.
     func launchDemo(named: String)
     /// Offers the source a key the dashboard does not bind; see the default below.
@@ -17,6 +23,9 @@ public protocol SnapshotSource: Sendable {
 }
 
 extension SnapshotSource {
+    public var canCancel: Bool { true }
+    public var canLaunchDemos: Bool { true }
+
     /// Offers the source a key the dashboard does not bind (a replay's seek and speed keys).
     /// - Returns: true when the source used it; the dashboard then pulls a fresh snapshot.
     public func handle(key: Key) -> Bool { false }
