@@ -18,6 +18,8 @@ let package = Package(
         // Values only: ids, states, records, snapshots, deltas. Depends on nothing of ours.
         // `Double.rounded()` calls libm, which Linux does not link by itself.
         .target(name: "AsyncTopModel", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+        // Under ThreadSanitizer, a mutex it can see (the modules below use it only then).
+        .target(name: "AsyncTopSync"),
         // Tiny C helpers the Swift overlay does not expose on Linux (thread names, gettid, TLS).
         .target(name: "CAsyncTopSupport"),
         // The scheduler: event loop, registry, tasks, timers, executors.
@@ -25,13 +27,14 @@ let package = Package(
             name: "AsyncTopRuntime",
             dependencies: [
                 "AsyncTopModel",
+                "AsyncTopSync",
                 "CAsyncTopSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         // A monitor socket's client: connection, reconnecting remote state, ps/pstree views.
-        .target(name: "AsyncTopClient", dependencies: ["AsyncTopModel", "CAsyncTopSupport"]),
+        .target(name: "AsyncTopClient", dependencies: ["AsyncTopModel", "AsyncTopSync", "CAsyncTopSupport"]),
         // The dashboard without a terminal: view state, key table, reducer, render → Screen.
         .target(name: "AsyncTopTUI", dependencies: ["AsyncTopModel"]),
         // ncursesw as a Clang module: a shim header and the link flag.
@@ -39,11 +42,11 @@ let package = Package(
         // The only code that talks to ncurses: draws a Screen, reads keys, restores the terminal.
         .target(name: "AsyncTopTerminal", dependencies: ["AsyncTopTUI", "AsyncTopModel", "CNcursesw"]),
         // Demo workloads, written against the public runtime API like any user's code.
-        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
+        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopSync"], path: "demos"),
         .executableTarget(
             name: "asynctop",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient",
+                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient", "AsyncTopSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "AsyncTopRuntimeTests",
             // asynctop: the process-pool demo's workers (the test bundle cannot be one).
-            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "asynctop", "asynctop-worker-fixture", "TmuxTestSupport"]
+            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "AsyncTopSync", "asynctop", "asynctop-worker-fixture", "TmuxTestSupport"]
         ),
         .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
         // tmux sessions and the location of built binaries, for the tests of real programs.
@@ -73,7 +76,7 @@ let package = Package(
         .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
         .testTarget(
             name: "AsyncTopMonitorTests",
-            dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
+            dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "AsyncTopSync", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,9 @@
 import AsyncTopModel
 import DequeModule
 import Synchronization
+#if ASYNCTOP_TSAN
+import AsyncTopSync  // its @inlinable code names the Mutex of Mutex+ThreadSanitizer.swift
+#endif
 
 /// A queue of items between tasks: asyncio's `Queue` (FIFO), and the base of ``LifoQueue``
 /// and ``PriorityQueue``.

@@ -1,0 +1,4 @@
+#if ASYNCTOP_TSAN  // under ThreadSanitizer, a mutex it can see: see CheckedMutex
+import AsyncTopSync
+typealias Mutex<Value> = CheckedMutex<Value>
+#endif
