@@ -63,7 +63,8 @@ import Testing
 
     @Test func returnExceptionsFalseThrowsTheFirstErrorAndTheOthersRunOn() async throws {
         try await onLoop {
-            let slow = try spawn(name: "slow") { () async throws -> Int in try await sleep(0.02); return 3 }
+            // Far apart, so a loop woken late on a busy machine still sees the failure first.
+            let slow = try spawn(name: "slow") { () async throws -> Int in try await sleep(0.3); return 3 }
             let failing = try spawn(name: "failing") { () async throws -> Int in try await sleep(0.005); throw Boom() }
             await #expect(throws: Boom.self) { _ = try await gather([slow, failing], returnExceptions: false) }
             #expect(!slow.done)
