@@ -63,6 +63,14 @@ struct EnvironmentMonitorTests {
         #expect(recorded.status == 0 && recorded.output.contains("sleeper-3"), "\(recorded.output)")
         var info = stat()
         #expect(stat(recording, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        // And the dashboard replays it.
+        if TmuxSession.isAvailable {
+            let replay = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' replay '\(recording)'", cols: 130, rows: 40)
+            let screen = replay.waitFor { $0.contains("sleeper-3") && $0.contains("ticker") }
+            #expect(screen.contains("sleeper-3") && screen.contains("replay"), "\(screen)")
+            replay.send("q")
+            #expect(replay.waitFor("asynctop-exit=0"))
+        }
     }
 
     /// `ASYNCTOP_RECORD` alone records the first loop without serving a socket.

@@ -68,6 +68,7 @@ struct RemoteCancelTests {
         let snapshot = wait(remote) { s in s.tasks.contains { $0.name == "sleeper-3" } }
         let sleeper = try #require(snapshot.tasks.first { $0.name == "sleeper-3" })
         kill(child.pid, SIGSTOP)
+        #expect(Self.waitUntilStopped(child.pid), "every thread of the program stopped")
         let silent = cancel(remote, sleeper.id, timeout: 1)
         kill(child.pid, SIGCONT)
         #expect(silent.answer == .noAnswer)
@@ -86,6 +87,22 @@ struct RemoteCancelTests {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, case .connected = remote.status { Thread.sleep(forTimeInterval: 0.05) }
         #expect(cancel(remote, sleeper.id).answer == .notConnected)
+    }
+
+    /// Waits until every thread of `pid` is stopped (a SIGSTOP takes effect asynchronously).
+    static func waitUntilStopped(_ pid: pid_t) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let states = threads.compactMap { thread -> Character? in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return nil }
+                return stat[stat.index(close, offsetBy: 2)]
+            }
+            if !states.isEmpty && states.allSatisfy({ $0 == "T" || $0 == "t" }) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
     }
 
     @Test func launchOfferedOnlyWhenTheProgramOffersDemos() throws {
