@@ -22,8 +22,34 @@ public final class MonitorConnection: @unchecked Sendable {
     /// - Throws: ``Failure`` with the system's reason.
     public init(path: String) throws {
         let fd = asynctop_unix_connect(path)
-        guard fd >= 0 else { throw Failure(description: "cannot connect to \(path): \(String(cString: strerror(-fd)))") }
+        guard fd >= 0 else { throw Failure(description: "\(path): \(Self.problem(connecting: path, errno: -fd))") }
         self.fd = fd
+    }
+
+    /// Why connecting to `path` failed with `code`, in a few words: the file's kind is
+    /// looked at, since `connect` says "connection refused" for a regular file or a directory.
+    public static func problem(connecting path: String, errno code: Int32) -> String {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            switch errno {
+            case ENOENT: return "no such file"
+            case EACCES: return "permission denied"
+            case ENOTDIR: return "no such file (a part of the path is not a directory)"
+            default: return String(cString: strerror(errno))
+            }
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return "a directory, not a socket"
+        case S_IFREG: return "a regular file, not a socket"
+        case S_IFSOCK: break
+        default: return "not a socket"
+        }
+        switch code {
+        case ECONNREFUSED: return "nobody listens on this socket (its program has exited?)"
+        case EACCES, EPERM: return "permission denied"
+        case ENAMETOOLONG: return "the path is too long for a socket"
+        default: return String(cString: strerror(code))
+        }
     }
 
     deinit { if !closed { Glibc.close(fd) } }

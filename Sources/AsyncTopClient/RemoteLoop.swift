@@ -1,4 +1,5 @@
 import AsyncTopModel
+import CAsyncTopSupport
 import Foundation
 import Synchronization
 
@@ -7,9 +8,31 @@ import Synchronization
 public final class RemoteLoop: Sendable {
     /// Where the connection stands.
     public enum Status: Equatable, Sendable {
+        /// No attempt has finished yet.
         case connecting
+        /// Never connected so far; the last attempt failed for `reason` ("/x.sock: no such
+        /// file"). Attempts go on.
+        case retrying(reason: String)
         case connected(pid: Int32, program: String)
+        /// The connection was lost (or refused) for `reason`; attempts go on.
         case disconnected(reason: String)
+    }
+
+    /// What became of a request sent with ``request(_:timeout:answer:)``.
+    public enum Answer: Equatable, Sendable {
+        /// The server's `reply`, with its `result`.
+        case reply(String)
+        /// The server's `error`, with its code and message.
+        case error(code: String, message: String)
+        /// Not connected: nothing was sent.
+        case notConnected
+        /// Sent, and no answer came before the time-out or the connection ended.
+        case noAnswer
+    }
+
+    struct Pending {
+        var deadline: UInt64
+        var answer: @Sendable (Answer) -> Void
     }
 
     struct State {
@@ -20,6 +43,8 @@ public final class RemoteLoop: Sendable {
         var connection: MonitorConnection?
         var stopped = false
         var lastReply: String?
+        var nextRequestID = 1
+        var pending: [Int: Pending] = [:]
     }
 
     /// The socket's path.
@@ -46,9 +71,51 @@ public final class RemoteLoop: Sendable {
     /// The last reply or error the server sent, as text.
     public var lastReply: String? { state.withLock { $0.lastReply } }
 
-    /// Sends a command if connected.
+    /// Sends a command if connected, without waiting for its answer.
     public func send(_ message: ClientMessage) {
         state.withLock { $0.connection }?.send(message)
+    }
+
+    /// Sends the message `make` builds with a request id of ours, and calls `answer` once
+    /// (on the connection's thread, or this one when not connected) with the server's
+    /// reply or error for that id, or `.noAnswer` after `timeout` seconds or when the
+    /// connection ends first.
+    public func request(_ make: (Int) -> ClientMessage, timeout: Double = 2,
+                        answer: @escaping @Sendable (Answer) -> Void) {
+        let deadline = asynctopNow() + UInt64(max(timeout, 0) * 1e9)
+        let sending: (MonitorConnection, Int)? = state.withLock { state in
+            guard let connection = state.connection, state.hello != nil else { return nil }
+            let id = state.nextRequestID
+            state.nextRequestID += 1
+            state.pending[id] = Pending(deadline: deadline, answer: answer)
+            return (connection, id)
+        }
+        guard let (connection, id) = sending else { return answer(.notConnected) }
+        if !connection.send(make(id)) {
+            // The connection went away before the line left: no answer will come.
+            if let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) { pending.answer(.noAnswer) }
+        }
+    }
+
+    /// Asks the server to cancel `task` and answers with what became of it.
+    public func cancel(task: TaskID, message: String?, timeout: Double = 2,
+                       answer: @escaping @Sendable (CancelAnswer) -> Void) {
+        request({ .cancel(id: $0, task: task, message: message) }, timeout: timeout) { reply in
+            answer(Self.cancelAnswer(reply))
+        }
+    }
+
+    /// The cancel answer a server's reply means (see docs/PROTOCOL.md).
+    public static func cancelAnswer(_ reply: Answer) -> CancelAnswer {
+        switch reply {
+        case .reply("requested"): .requested
+        case .reply("queued"): .queued
+        case .error("not-found", _): .notFound
+        case .error("already-finished", _): .alreadyFinished
+        case .error("not-cancellable", _): .notCancellable
+        case .notConnected: .notConnected
+        case .reply, .error, .noAnswer: .noAnswer
+        }
     }
 
     /// Stops reconnecting and closes the connection.
@@ -58,21 +125,41 @@ public final class RemoteLoop: Sendable {
         }
     }
 
+    /// Calls the answers whose time is up (all of them with `everything`) with `.noAnswer`.
+    private func expire(everything: Bool) {
+        let now = asynctopNow()
+        let expired: [Pending] = state.withLock { state in
+            let ids = state.pending.filter { everything || $0.value.deadline <= now }.map(\.key)
+            return ids.compactMap { state.pending.removeValue(forKey: $0) }
+        }
+        for pending in expired { pending.answer(.noAnswer) }
+    }
+
     private func run() {
         while !state.withLock({ $0.stopped }) {
             do {
                 let connection = try MonitorConnection(path: path)
                 state.withLock { $0.connection = connection }
                 defer {
-                    state.withLock { $0.connection = nil }
+                    state.withLock { state in
+                        state.connection = nil
+                        state.hello = nil
+                    }
                     connection.close()
+                    expire(everything: true)
                 }
                 while !state.withLock({ $0.stopped }) {
+                    expire(everything: false)
                     guard let message = try connection.next(timeout: 0.2) else { continue }
                     if case .hello(let hello) = message, hello.protocol != WireProtocol.version {
-                        throw MonitorConnection.Failure(description: "protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                        throw MonitorConnection.Failure(description: "\(path): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    }
+                    if case .error(nil, let code, let text) = message, state.withLock({ $0.hello == nil }) {
+                        // Refused before the hello (busy, forbidden): say so and retry.
+                        throw MonitorConnection.Failure(description: "\(path): the server refused: \(code): \(text)")
                     }
                     onMessage?(message)
+                    var answered: (Pending, Answer)?
                     state.withLock { state in
                         switch message {
                         case .hello(let hello):
@@ -83,18 +170,34 @@ public final class RemoteLoop: Sendable {
                         case .delta(let update):
                             state.snapshot = state.snapshot.applying(update.delta)
                             state.dropped = update.dropped
-                        case .reply(_, let result): state.lastReply = result
-                        case .error(_, let code, let message): state.lastReply = "\(code): \(message)"
+                        case .reply(let id, let result):
+                            state.lastReply = result
+                            if let id, let pending = state.pending.removeValue(forKey: id) { answered = (pending, .reply(result)) }
+                        case .error(let id, let code, let text):
+                            state.lastReply = "\(code): \(text)"
+                            if let id, let pending = state.pending.removeValue(forKey: id) {
+                                answered = (pending, .error(code: code, message: text))
+                            }
                         }
                     }
+                    if let (pending, answer) = answered { pending.answer(answer) }
                 }
             } catch {
                 state.withLock { state in
                     let reason = "\(error)"
-                    state.status = .disconnected(reason: reason)
+                    if case .connected = state.status {
+                        state.status = .disconnected(reason: reason)
+                    } else if case .disconnected = state.status {
+                        state.status = .disconnected(reason: reason)
+                    } else {
+                        state.status = .retrying(reason: reason)
+                    }
                 }
                 Thread.sleep(forTimeInterval: 0.3)
             }
         }
+        expire(everything: true)
     }
 }
+
+private func asynctopNow() -> UInt64 { asynctop_monotonic_ns() }

@@ -17,7 +17,13 @@ public enum TargetLoader {
     ///   that cannot be read.
     public static func load(_ target: String, timeout: Double = 5) throws -> Loaded {
         var info = stat()
-        guard stat(target, &info) == 0 else { throw MonitorConnection.Failure(description: "\(target): no such socket or file") }
+        guard stat(target, &info) == 0 else {
+            let reason = errno == ENOENT ? "no such socket or file" : MonitorConnection.problem(connecting: target, errno: errno)
+            throw MonitorConnection.Failure(description: "\(target): \(reason)")
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw MonitorConnection.Failure(description: "\(target): a directory, not a monitor socket or a recording")
+        }
         if info.st_mode & S_IFMT == S_IFSOCK {
             let connection = try MonitorConnection(path: target)
             defer { connection.close() }
@@ -38,10 +44,16 @@ public enum TargetLoader {
             }
             throw MonitorConnection.Failure(description: "\(target): no snapshot within \(timeout)s")
         }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MonitorConnection.Failure(description: "\(target): not a monitor socket or a recording")
+        }
         guard let data = FileManager.default.contents(atPath: target) else {
-            throw MonitorConnection.Failure(description: "\(target): cannot read")
+            throw MonitorConnection.Failure(description: "\(target): cannot read" + (access(target, R_OK) != 0 ? " (permission denied)" : ""))
         }
         let recording = Recording(bytes: [UInt8](data))
+        if let version = recording.unsupportedVersion {
+            throw MonitorConnection.Failure(description: "\(target): \(Recording.versionProblem(version))")
+        }
         guard recording.frameCount > 0 else {
             throw MonitorConnection.Failure(description: "\(target): no snapshot in the recording" + (recording.problem.map { " (line \(recording.stoppedAtLine ?? 0): \($0))" } ?? ""))
         }

@@ -253,6 +253,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 lock.broadcast()
             }
         }
+        EnvironmentMonitor.loopStarted(self)
     }
 
     func waitUntilStopped() async {

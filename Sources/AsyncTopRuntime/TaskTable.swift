@@ -39,6 +39,7 @@ struct TaskTable {
 
     @inline(__always)
     func find(_ id: TaskID) -> Slot? {
+        if id == 0 { return nil }  // 0 marks an empty bucket: never a task's id
         var i = home(id)
         while true {
             let key = keys[i]

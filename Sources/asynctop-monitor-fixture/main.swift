@@ -1,13 +1,16 @@
 // A program that opts in to the monitor with one line, as a user's program would.
-// Usage: asynctop-monitor-fixture (SOCKET | --from-environment) [--record FILE] [--allow-launch] [--tasks N]
-//        [--deadlock]  (two tasks, left and right, take Locks first and second in opposite order)
+// Usage: asynctop-monitor-fixture (SOCKET | --from-environment | --plain-loop) [--record FILE] [--allow-launch]
+//        [--tasks N] [--deadlock]  (two tasks, left and right, take Locks first and second in opposite order)
+// --plain-loop: no monitor in the code at all; `EventLoop(name:)` and `runUntilComplete`, as
+// a program written without asynctop in mind (ASYNCTOP_SOCKET / ASYNCTOP_RECORD still apply).
 // Prints "ready" once its tasks exist; runs until killed.
 import AsyncTopRuntime
 import Foundation
 
 let arguments = CommandLine.arguments
 let fromEnvironment = arguments.contains("--from-environment")
-let socketPath = arguments.count > 1 && !fromEnvironment ? arguments[1] : nil
+let plainLoop = arguments.contains("--plain-loop")
+let socketPath = arguments.count > 1 && !fromEnvironment && !plainLoop ? arguments[1] : nil
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
@@ -21,11 +24,15 @@ if arguments.contains("--allow-launch") {
     }
 }
 
-do {
-try await EventLoop.run(name: "fixture", monitor: fromEnvironment ? .fromEnvironment() : configuration) {
+@Sendable func workload() async throws {
     for i in 1...3 { _ = try spawn(name: "sleeper-\(i)") { try await sleep(3600) } }
     let child = try spawn(name: "child") { try await sleep(3600) }
     _ = try spawn(name: "parent") { try await child.value }
+    // Its `async let` child is a native task: not cancellable by id.
+    _ = try spawn(name: "holder") {
+        async let inner: Void = sleep(3600)
+        try await inner
+    }
     _ = try spawn(name: "ticker") {
         var n = 0
         while true { try await sleep(0.05); n += 1 }
@@ -40,6 +47,14 @@ try await EventLoop.run(name: "fixture", monitor: fromEnvironment ? .fromEnviron
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await sleep(3600)
 }
+
+do {
+    if plainLoop {
+        let loop = EventLoop(name: "plain")
+        try await loop.runUntilComplete(workload)
+    } else {
+        try await EventLoop.run(name: "fixture", monitor: fromEnvironment ? .fromEnvironment() : configuration, main: workload)
+    }
 } catch {
     FileHandle.standardOutput.write(Data("error: \(error)\n".utf8))
     exit(1)

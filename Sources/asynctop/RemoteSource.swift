@@ -4,7 +4,8 @@ import AsyncTopTUI
 
 /// The dashboard's view of another process through its monitor socket.
 ///
-/// The header's phase says "disconnected" while the process is away (the last picture
+/// The header's phase says why there is nothing to show yet ("connecting: /x.sock: no
+/// such file (retrying)"), says "disconnected" while the process is away (the last picture
 /// stays), and counts the updates the server dropped for us.
 struct RemoteSource: SnapshotSource {
     let remote: RemoteLoop
@@ -12,8 +13,9 @@ struct RemoteSource: SnapshotSource {
     func snapshot() -> Snapshot {
         var snapshot = remote.snapshot
         switch remote.status {
-        case .connecting: snapshot.stats.phase = "connecting"
-        case .disconnected: snapshot.stats.phase = "disconnected (last state kept)"
+        case .connecting: snapshot.stats.phase = "connecting to \(remote.path)"
+        case .retrying(let reason): snapshot.stats.phase = "connecting: \(reason) (retrying)"
+        case .disconnected(let reason): snapshot.stats.phase = "disconnected (last state kept): \(reason) (retrying)"
         case .connected(let pid, let program):
             let dropped = remote.dropped
             snapshot.stats.phase += " · \(program) pid \(pid)" + (dropped > 0 ? " · \(dropped) updates dropped" : "")
@@ -21,11 +23,13 @@ struct RemoteSource: SnapshotSource {
         return snapshot
     }
 
-    // TODO(monitor): answer with the server's reply.
+    /// The server's own answer, or `notConnected` (nothing sent) or `noAnswer` (none within 2 s).
     func cancel(task: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
-        remote.send(.cancel(id: nil, task: task, message: message))
-        answer(.noAnswer)
+        remote.cancel(task: task, message: message, answer: answer)
     }
+
+    /// Only what the program's hello offers can be launched.
+    var canLaunchDemos: Bool { !(remote.hello?.demos.isEmpty ?? true) }
 
     func launchDemo(named name: String) { remote.send(.launch(id: nil, demo: name)) }
 }

@@ -24,6 +24,10 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let recording = Recording(bytes: [UInt8](data))
+        if let version = recording.unsupportedVersion {
+            FileHandle.standardError.write(Data("asynctop: \(file): \(Recording.versionProblem(version))\n".utf8))
+            throw ExitCode(1)
+        }
         if let line = recording.stoppedAtLine {
             FileHandle.standardError.write(Data("asynctop: \(file): loaded \(recording.frameCount) frames; stopped at line \(line): \(recording.problem ?? "")\n".utf8))
         }

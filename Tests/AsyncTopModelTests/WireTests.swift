@@ -51,9 +51,50 @@ struct WireTests {
         #expect(code(#"{"id":1}"#) == "bad-field")
         #expect(code(#"{"type":"nuke"}"#) == "unknown-type")
         #expect(code(#"{"type":"cancel","task":"x"}"#) == "bad-field")
-        #expect(["bad-field", "malformed"].contains(code(#"{"type":"cancel","task":-1}"#)))
+        #expect(code(#"{"type":"cancel","task":-1}"#) == "bad-field")
         #expect(code(String(repeating: " ", count: WireProtocol.maxClientLineBytes + 1)) == "too-long")
         #expect(WireCodec.requestID(in: Array(#"{"type":"nuke","id":8}"#.utf8)) == 8)
+    }
+
+    /// Ids are integers 0…Int.max, task ids 0…UInt64.max; anything else is a bad field
+    /// named in our words, and an error reply repeats only a valid id.
+    @Test func idsAndTasksOutOfRangeAreBadFields() throws {
+        func failure(_ text: String) -> WireError? {
+            if case .failure(let error) = WireCodec.decodeClient(Array(text.utf8)) { return error }
+            return nil
+        }
+        for value in ["-1", "1.5", "\"3\"", "true", "[]", "{}", "9223372036854775808", "-9223372036854775808", "1e300"] {
+            let error = failure(#"{"type":"ping","id":\#(value)}"#)
+            #expect(error == WireError(code: "bad-field", message: "'id' must be a request id (an integer from 0 to \(Int.max))"), "\(value)")
+            #expect(WireCodec.requestID(in: Array(#"{"type":"nuke","id":\#(value)}"#.utf8)) == nil, "\(value)")
+        }
+        for value in ["-1", "1.5", "\"3\"", "null", "false", "[1]", "18446744073709551616", "-0.1"] {
+            let error = failure(#"{"type":"cancel","id":2,"task":\#(value)}"#)
+            #expect(error == WireError(code: "bad-field", message: "'task' must be a task id (an integer from 0 to \(UInt64.max))"), "\(value)")
+            #expect(WireCodec.requestID(in: Array(#"{"type":"cancel","id":2,"task":\#(value)}"#.utf8)) == 2)
+        }
+        #expect(failure(#"{"type":"cancel","id":2}"#) == WireError(code: "bad-field", message: "'task' is missing"))
+        #expect(try WireCodec.decodeClient(Array(#"{"type":"cancel","task":18446744073709551615,"id":9223372036854775807}"#.utf8)).get()
+                == .cancel(id: Int.max, task: .max, message: nil))
+        #expect(try WireCodec.decodeClient(Array(#"{"type":"ping","id":null}"#.utf8)).get() == .ping(id: nil))
+        // Broken JSON: a fixed wording, never the parser's.
+        #expect(failure(#"{"type":"ping","#) == WireError(code: "malformed", message: "not valid JSON"))
+        #expect(failure("{\u{FF}}") == WireError(code: "malformed", message: "not valid JSON"))
+    }
+
+    /// A recording whose hello announces another protocol version loads nothing and says
+    /// which version it is, even when the rest of that hello is not ours.
+    @Test func recordingOfAnotherVersionIsRefused() {
+        var hello = ServerMessage.Hello(pid: 1, program: "p", loopName: "l", epoch: 0, interval: 0.1)
+        hello.protocol = WireProtocol.version + 1
+        var bytes = WireCodec.line(RecordingEntry(t: 0, message: .hello(hello)))
+        bytes += Array(recordingBytes(frames: 3).drop { $0 != 0x0A }.dropFirst())
+        let refused = Recording(bytes: bytes)
+        #expect(refused.unsupportedVersion == WireProtocol.version + 1 && refused.frameCount == 0 && refused.stoppedAtLine == 1)
+        #expect(refused.problem == Recording.versionProblem(WireProtocol.version + 1))
+        let alien = Recording(bytes: Array(#"{"t":0,"message":{"type":"hello","hello":{"protocol":7}}}"#.utf8) + [0x0A])
+        #expect(alien.unsupportedVersion == 7)
+        #expect(Recording(bytes: recordingBytes(frames: 3)).unsupportedVersion == nil)
     }
 
     /// Random bytes, random JSON-ish text and mutations of valid lines: the decoder

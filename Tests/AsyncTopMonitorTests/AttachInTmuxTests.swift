@@ -52,6 +52,33 @@ struct AttachInTmuxTests {
         #expect(replay.waitFor("asynctop-exit=0"))
     }
 
+    /// Attached to a path that is not (yet) a serving socket, the dashboard says why and
+    /// keeps trying; it connects once a program serves there.
+    @Test func attachSaysWhyItCannotConnectAndKeepsTrying() throws {
+        let directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
+        mkdir(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = directory + "/notes.txt"
+        _ = FileManager.default.createFile(atPath: text, contents: Data("hello\n".utf8))
+        for (path, reason) in [(text, "a regular file, not a socket"), (directory, "a directory, not a socket")] {
+            let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(path)'", cols: 150, rows: 30)
+            let screen = session.waitFor { $0.contains(reason) }
+            #expect(screen.contains("connecting: \(path): \(reason) (retrying)"), "\(screen)")
+            session.send("q")
+            #expect(session.waitFor("asynctop-exit=0"))
+        }
+        let socket = directory + "/later.sock"
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(socket)'", cols: 150, rows: 30)
+        let missing = session.waitFor { $0.contains("no such file") }
+        #expect(missing.contains("connecting: \(socket): no such file (retrying)"), "\(missing)")
+        let pid = try FixtureProcess.spawn([BuiltBinary.monitorFixture!, socket], output: directory + "/out.txt")
+        defer { kill(pid, SIGKILL); var s: Int32 = 0; waitpid(pid, &s, 0) }
+        let connected = session.waitFor { $0.contains("pid \(pid)") && $0.contains("sleeper-1") }
+        #expect(connected.contains("pid \(pid)") && !connected.contains("no such file"), "\(connected)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func lintsWorkAttached() throws {
         // The locks travel with the tasks over the socket: the deadlock shows in the client.
         let child = try FixtureProcess(extra: ["--deadlock"])

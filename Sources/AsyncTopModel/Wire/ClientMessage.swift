@@ -38,11 +38,16 @@ extension ClientMessage: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
         let type = try c.decode(String.self, forKey: .type)
-        let id = try c.decodeIfPresent(Int.self, forKey: .id)
+        let id = try Self.requestID(in: c)
         switch type {
         case "cancel":
-            self = .cancel(id: id, task: try c.decode(TaskID.self, forKey: .task),
-                           message: try c.decodeIfPresent(String.self, forKey: .message))
+            guard c.contains(.task) else { throw BadField(field: "task", problem: "is missing") }
+            // Any integer 0…2^64-1 is a task id to look up; anything else is refused here,
+            // with a message of ours rather than the decoder's.
+            guard let task = try? c.decode(TaskID.self, forKey: .task) else {
+                throw BadField(field: "task", problem: "must be a task id (an integer from 0 to \(TaskID.max))")
+            }
+            self = .cancel(id: id, task: task, message: try c.decodeIfPresent(String.self, forKey: .message))
         case "pause": self = .pause(id: id)
         case "resume": self = .resume(id: id)
         case "launch": self = .launch(id: id, demo: try c.decode(String.self, forKey: .demo))
@@ -62,6 +67,21 @@ extension ClientMessage: Codable {
         case .launch(_, let demo): try c.encode(demo, forKey: .demo)
         case .pause, .resume, .ping: break
         }
+    }
+
+    /// The `id` of a message: absent or null, or an integer 0…Int.max.
+    static func requestID(in c: KeyedDecodingContainer<Keys>) throws -> Int? {
+        guard c.contains(.id), !((try? c.decodeNil(forKey: .id)) ?? false) else { return nil }
+        guard let id = try? c.decode(Int.self, forKey: .id), id >= 0 else {
+            throw BadField(field: "id", problem: "must be a request id (an integer from 0 to \(Int.max))")
+        }
+        return id
+    }
+
+    /// Thrown while decoding a field that is missing or has a value it cannot have.
+    struct BadField: Error {
+        var field: String
+        var problem: String
     }
 
     /// Thrown while decoding a message whose `type` is not known.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A recorded monitor stream, loaded for replay: the hello, then one frame per delta,
 /// with snapshots at any frame in a few delta applications (a key frame every
 /// ``keyFrameInterval`` frames).
@@ -18,6 +20,9 @@ public struct Recording: Sendable {
     public private(set) var stoppedAtLine: Int?
     /// Why loading stopped early.
     public private(set) var problem: String?
+    /// The protocol version of a recording this build cannot read (its hello says another
+    /// one than ``WireProtocol/version``); nothing is loaded from such a file.
+    public private(set) var unsupportedVersion: Int?
 
     /// The number of frames (deltas) loaded.
     public var frameCount: Int { deltas.count }
@@ -36,6 +41,13 @@ public struct Recording: Sendable {
             let line = bytes[start..<end]
             start = end + 1
             if line.isEmpty { continue }
+            // The version first: a later version's hello may not even decode as ours.
+            if hello == nil, let version = Self.protocolVersion(ofHello: line), version != WireProtocol.version {
+                unsupportedVersion = version
+                stoppedAtLine = lineNumber
+                problem = Self.versionProblem(version)
+                return
+            }
             switch WireCodec.decode(RecordingEntry.self, from: line) {
             case .failure(let error):
                 stoppedAtLine = lineNumber
@@ -64,6 +76,26 @@ public struct Recording: Sendable {
                 }
             }
         }
+    }
+
+    /// Why a recording of protocol `version` is refused.
+    public static func versionProblem(_ version: Int) -> String {
+        "recorded with monitor protocol version \(version); this asynctop reads version \(WireProtocol.version) only"
+    }
+
+    /// The `protocol` of a line that is a hello entry, read without the rest of the hello.
+    static func protocolVersion(ofHello line: ArraySlice<UInt8>) -> Int? {
+        struct Entry: Decodable {
+            struct Message: Decodable {
+                struct Hello: Decodable { var `protocol`: Int }
+                var type: String
+                var hello: Hello?
+            }
+            var message: Message
+        }
+        guard let entry = try? WireCodec.makeDecoder().decode(Entry.self, from: Data(line)),
+              entry.message.type == "hello" else { return nil }
+        return entry.message.hello?.protocol
     }
 
     /// The snapshot after frame `index` (clamped to the frames loaded).

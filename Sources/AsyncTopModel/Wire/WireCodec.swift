@@ -37,20 +37,25 @@ public enum WireCodec {
         let data = Data(line)
         do {
             return .success(try makeDecoder().decode(T.self, from: data))
+        } catch let bad as ClientMessage.BadField {
+            return .failure(WireError(code: "bad-field", message: "'\(bad.field)' \(bad.problem)"))
         } catch let unknown as ClientMessage.UnknownType {
             return .failure(WireError(code: "unknown-type", message: "unknown message type '\(unknown.type)'"))
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            return .failure(.malformed("not a JSON object"))
         } catch let DecodingError.keyNotFound(key, _) {
             return .failure(WireError(code: "bad-field", message: "missing field '\(key.stringValue)'"))
         } catch let DecodingError.typeMismatch(_, context) {
             return .failure(WireError(code: "bad-field", message: "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
         } catch let DecodingError.valueNotFound(_, context) {
             return .failure(WireError(code: "bad-field", message: "null at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
-        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
-            return .failure(.malformed("not a JSON object"))
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             return .failure(WireError(code: "bad-field", message: "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // The parser's own words (offsets, internal types) stay out of the reply.
+            return .failure(.malformed("not valid JSON"))
         } catch {
-            return .failure(.malformed("\(error)"))
+            return .failure(.malformed("not a valid message"))
         }
     }
 
@@ -65,9 +70,19 @@ public enum WireCodec {
     }
 
     /// The request id of a line that failed to decode, when it has one, for the error reply.
+    /// Only a valid id (an integer 0…Int.max) is repeated; the same parser as the message's
+    /// reads it, so a line that trips one trips both the same way.
     public static func requestID(in line: some Collection<UInt8>) -> Int? {
         guard line.count <= WireProtocol.maxClientLineBytes,
-              let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
-        return object["id"] as? Int
+              line.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "{") else { return nil }
+        return (try? makeDecoder().decode(RequestIDOnly.self, from: Data(line)))?.id
+    }
+}
+
+/// A client line read for its `id` alone.
+private struct RequestIDOnly: Decodable {
+    var id: Int?
+    init(from decoder: any Decoder) throws {
+        id = try ClientMessage.requestID(in: decoder.container(keyedBy: ClientMessage.Keys.self))
     }
 }

@@ -9,4 +9,6 @@ public enum WireProtocol {
     public static let maxServerLineBytes = 512 * 1024 * 1024
     /// The environment variable that turns the monitor on in any program using the runtime.
     public static let socketEnvironmentVariable = "ASYNCTOP_SOCKET"
+    /// The environment variable that names a file to record the first loop's stream to.
+    public static let recordEnvironmentVariable = "ASYNCTOP_RECORD"
 }

@@ -11,8 +11,11 @@ extension EventLoop {
 
     /// Starts the monitor `configuration` asks for; a failure of a monitor that is not
     /// required (the environment variable's) is a warning on standard error.
+    /// The environment's configuration is served once per process (see
+    /// ``EnvironmentMonitor``): nil when another loop already serves it.
     func startMonitorIfAsked(_ configuration: MonitorConfiguration?) throws -> MonitorServer? {
         guard let configuration else { return nil }
+        if configuration.isFromEnvironment && !EnvironmentMonitor.claim() { return nil }
         do {
             return try startMonitor(configuration)
         } catch {

@@ -22,6 +22,8 @@ public struct MonitorConfiguration: Sendable {
     public var recordPath: String?
     /// Clients served at once; more are answered with a `busy` error and closed.
     public var maxClients = 32
+    /// Made by ``fromEnvironment(_:)``: one such monitor per process (the first loop's).
+    var isFromEnvironment = false
 
     public init(path: String? = nil, interval: Double = 0.1, demos: [String] = [],
                 launch: (@Sendable (String, EventLoop) -> Void)? = nil, required: Bool = true, recordPath: String? = nil) {
@@ -38,10 +40,15 @@ public struct MonitorConfiguration: Sendable {
 
     /// The configuration `ASYNCTOP_SOCKET` asks for, if set: its value is the path, or
     /// empty or `1` for the default path. `ASYNCTOP_RECORD` names a file to record to.
+    ///
+    /// Every loop honours these variables, not only `EventLoop.run`: the first loop of the
+    /// process that starts serves the socket (and records); later loops run without.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> MonitorConfiguration? {
         guard let value = environment[WireProtocol.socketEnvironmentVariable] else { return nil }
-        return MonitorConfiguration(path: value.isEmpty || value == "1" ? nil : value, required: false,
-                                    recordPath: environment["ASYNCTOP_RECORD"])
+        var configuration = MonitorConfiguration(path: value.isEmpty || value == "1" ? nil : value, required: false,
+                                                 recordPath: environment[WireProtocol.recordEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 })
+        configuration.isFromEnvironment = true
+        return configuration
     }
 
     /// `$XDG_RUNTIME_DIR/asynctop`, or `/tmp/asynctop-<uid>`, created with mode 0700 when

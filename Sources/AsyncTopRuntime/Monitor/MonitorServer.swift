@@ -100,16 +100,19 @@ public final class MonitorServer: Sendable {
         let fd = asynctop_unix_listen(path, 16)
         guard fd >= 0 else { throw MonitorError.cannotCreate(path: path, errno: -fd) }
         chmod(path, 0o600)
+        SocketCleanup.remember(path)
         return fd
     }
 
     private func acceptLoop() {
         defer {
+            SocketCleanup.forget(path)
             Glibc.close(listener)
             unlink(path)
             threadsDone.signal()
         }
-        while !state.withLock({ $0.stopping }) {
+        // A closed loop has nothing more to serve: its socket goes with it.
+        while !state.withLock({ $0.stopping }) && !loop.isClosed {
             var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 100) > 0 else { continue }
             let fd = asynctop_accept(listener)
@@ -122,21 +125,23 @@ public final class MonitorServer: Sendable {
                 continue
             }
             let peer = MonitorPeer(fd: fd, pid: pid)
-            // The hello goes first, before the publisher can see the peer.
-            peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
             let accepted = state.withLock { state -> Bool? in
                 if state.stopping { return nil }
                 if state.peers.count >= configuration.maxClients { return false }
-                state.peers.append(peer)
                 return true
             }
             guard let accepted else { Glibc.close(fd); break }
             guard accepted else {
+                // Refused before anything else is said: a busy server sends no hello.
                 let busy = WireCodec.line(ServerMessage.error(id: nil, code: "busy", message: "\(configuration.maxClients) clients already"))
                 _ = busy.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
                 Glibc.close(fd)
                 continue
             }
+            // The hello goes first, before the publisher can see the peer (only this thread
+            // adds peers, so the count checked above still holds).
+            peer.enqueue(WireCodec.line(ServerMessage.hello(hello)))
+            state.withLock { $0.peers.append(peer) }
             let reader = Thread { [self] in readLoop(peer) }
             reader.name = "asynctop-monitor-client"
             reader.start()
@@ -186,6 +191,8 @@ public final class MonitorServer: Sendable {
             }
         }
         for peer in state.withLock({ $0.peers }) { peer.shutDown() }
+        // The stream ended with the loop (or stop()): a recording is complete.
+        if loop.isClosed { recorder?.close() }
     }
 
     static func json(_ delta: SnapshotDelta) -> [UInt8] {

@@ -13,11 +13,14 @@ public final class Recorder: @unchecked Sendable {
     private var current = Snapshot()
     private var closed = false
 
-    /// Creates (or truncates) the file.
+    /// Creates (or truncates) the file, readable and writable by this user only (mode 0600,
+    /// like the monitor socket: a recording shows the program's tasks and their messages).
     /// - Throws: ``MonitorError/cannotCreate(path:errno:)``.
     public init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw MonitorError.cannotCreate(path: path, errno: errno) }
+        // An existing file keeps its mode through O_TRUNC: narrow it too.
+        _ = fchmod(fd, 0o600)
     }
 
     deinit { close() }

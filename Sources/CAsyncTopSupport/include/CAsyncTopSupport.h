@@ -48,6 +48,19 @@ int asynctop_unix_listen(const char *path, int backlog);
 /// descriptor, or minus an errno.
 int asynctop_unix_connect(const char *path);
 
+/// Remembers a monitor socket file to remove if SIGTERM ends the process. The first call
+/// installs a SIGTERM handler if the program has none (SIG_DFL): it unlinks the remembered
+/// files (async-signal-safe calls only) and raises SIGTERM again with the default action;
+/// and an atexit handler that unlinks them too.
+/// Returns 0, ENAMETOOLONG or ENOSPC (16 sockets at most).
+int asynctop_remember_monitor_socket(const char *path);
+/// Forgets a socket file remembered above (the server removed it itself).
+void asynctop_forget_monitor_socket(const char *path);
+/// Unlinks the remembered socket files; async-signal-safe, for a program's own handler.
+void asynctop_unlink_monitor_sockets(void);
+/// 1 when the SIGTERM handler above was installed.
+int asynctop_monitor_cleanup_installed(void);
+
 /// Accepts a connection, close-on-exec, retrying on EINTR. Returns the descriptor, or minus an errno.
 int asynctop_accept(int fd);
 
