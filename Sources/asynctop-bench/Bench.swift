@@ -31,10 +31,11 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asynctop-bench",
-        abstract: "Runs one workload of ../shared/anchors/asyncio_workloads.py and prints one JSON line.",
+        abstract: "Runs one benchmark workload and prints one JSON line.",
         discussion: """
         Workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).
         yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
+        scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
     /// The process_roundtrip workload's workers are this program in worker mode.
@@ -95,7 +96,7 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// The anchor's delays: splitmix64 with seed 42, uniform on [0, 10 ms).
+/// The timers' delays (the Python side draws the same): splitmix64 with seed 42, uniform on [0, 10 ms).
 func timerDelays(_ n: Int) -> [Double] {
     var state: UInt64 = 42
     return (0..<n).map { _ in

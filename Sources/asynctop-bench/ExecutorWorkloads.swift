@@ -2,10 +2,10 @@ import AsyncTopRuntime
 import Foundation
 import Synchronization
 
-/// The executor workloads: `to_thread` of ../shared/anchors/asyncio_workloads.py, and a
+/// The executor workloads: `to_thread` (also in scripts/asyncio_workloads.py), and a
 /// process pool's round trip.
 enum ExecutorWorkloads {
-    /// The anchor's width: 16 threads, 16 worker coroutines, so 16 calls in flight.
+    /// The width: 16 threads, 16 worker coroutines, so 16 calls in flight.
     static let width = 16
 
     /// Functions this program serves as its own process pool worker.
@@ -13,11 +13,11 @@ enum ExecutorWorkloads {
         ProcessPool.register("trivial") { (i: Int) -> Int in i }
     }
 
-    /// The anchor's `trivial(i)`, run on a pool thread.
+    /// `trivial(i)`, run on a pool thread.
     @inline(never)
     static func trivial(_ i: Int) -> Int { i }
 
-    /// A 16-thread pool with every thread started (untimed), as the anchor pre-warms.
+    /// A 16-thread pool with every thread started (untimed), as the Python side pre-warms too.
     static func warmPool() async throws -> ThreadPoolExecutor {
         let pool = try ThreadPoolExecutor(maxWorkers: width, name: "bench")
         let arrived = Counter()
@@ -99,7 +99,7 @@ enum ExecutorWorkloads {
     }
 }
 
-/// The anchor's shared counter: the next index below N, or nil when all were taken.
+/// The workers' shared counter: the next index below N, or nil when all were taken.
 final class Counter: Sendable {
     private let value = Atomic<Int>(0)
 

@@ -2,7 +2,7 @@ import AsyncTopRuntime
 import Foundation
 import Synchronization
 
-/// queue_pipeline, semaphore_fanout and cancel_storm, as `asyncio_workloads.py` defines them,
+/// queue_pipeline, semaphore_fanout and cancel_storm (scripts/asyncio_workloads.py has them for asyncio),
 /// on the loop and (with the same primitives, plain `Task`s and sequential awaits) on the
 /// global executor.
 enum ToolkitWorkloads {
