@@ -42,6 +42,14 @@ public final class TmuxSession {
         tmux("display-message", "-p", "#{alternate_on}").output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }
 
+    /// The pane's text with the lines scrolled off its top.
+    public func captureWithHistory() -> String { tmux("capture-pane", "-p", "-S", "-").output }
+
+    /// True while the pane shows its cursor (a full-screen program may hide it).
+    public func cursorVisible() -> Bool {
+        tmux("display-message", "-p", "#{cursor_flag}").output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
     /// The process id of the command (the child of the pane's shell).
     public func commandPID() -> Int32? {
         guard let shell = Int32(tmux("display-message", "-p", "#{pane_pid}").output.trimmingCharacters(in: .whitespacesAndNewlines))
