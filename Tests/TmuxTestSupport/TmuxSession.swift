@@ -11,7 +11,11 @@ public final class TmuxSession {
     /// it ends ("asynctop-exit=0") and the pane stays open, so tests can read both.
     public init(command: String, cols: Int, rows: Int) throws {
         socket = "asynctop-test-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let shell = "\(command); echo asynctop-exit=$?; sleep 600"
+        // The dashboard draws ASCII under a locale that is not UTF-8 (an unset LANG is "C"):
+        // tests that expect its Unicode glyphs get a UTF-8 locale where the caller set none.
+        let environment = ProcessInfo.processInfo.environment
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"].contains { !(environment[$0] ?? "").isEmpty } ? "" : "export LANG=C.UTF-8; "
+        let shell = "\(locale)\(command); echo asynctop-exit=$?; sleep 600"
         // Not Foundation's Process: the tmux server forks off this call, and waiting on it
         // through Process never returned. posix_spawn and waitpid see the client exit.
         let status = Self.spawnAndWait(["tmux", "-u", "-f", "/dev/null", "-L", socket, "new-session", "-d",
