@@ -62,6 +62,16 @@ struct FixtureInTmuxTests {
         #expect(session.waitFor("[cancel:"), "the snapshot after the answer shows the cancel")
     }
 
+    /// An `async let` cannot be cancelled by itself: no dialog, and the status says why.
+    @Test func anAsyncLetIsNotOfferedACancel() throws {
+        let session = try start()
+        session.send("G")
+        #expect(session.waitFor("└─ async let"))
+        session.send("c")
+        #expect(session.waitFor("task 44 is an async let: it cannot be cancelled by itself; cancel its parent"))
+        #expect(!session.capture().contains("Cancel task"))
+    }
+
     /// A source that cannot cancel or launch (a replay): the keys say why, the footer and
     /// help do not offer them.
     @Test func commandsASourceCannotCarryOutAreNotOffered() throws {
