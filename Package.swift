@@ -40,7 +40,9 @@ let package = Package(
         // ncursesw as a Clang module: a shim header and the link flag.
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that talks to ncurses: draws a Screen, reads keys, restores the terminal.
-        .target(name: "AsyncTopTerminal", dependencies: ["AsyncTopTUI", "AsyncTopModel", "CNcursesw"]),
+        .target(name: "AsyncTopTerminal", dependencies: ["AsyncTopTUI", "AsyncTopModel", "CNcursesw", "CAsyncTopTerminalSupport"]),
+        // The terminal's async-signal-safe restore on a crash, and non-interactive crash reports.
+        .target(name: "CAsyncTopTerminalSupport"),
         // Demo workloads, written against the public runtime API like any user's code.
         .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopSync"], path: "demos"),
         .executableTarget(

@@ -27,8 +27,9 @@ public enum DashboardTerminal {
         defer { terminal.restore() }
         let display = DisplayOptions(colors: terminal.displayOptions.colors && !monochrome,
                                      unicode: terminal.displayOptions.unicode && !ascii)
-        var session = Session(source: source, state: ViewState(demos: demos, display: display, lintThresholds: lintThresholds),
-                              size: terminal.size)
+        var state = ViewState(demos: demos, display: display, lintThresholds: lintThresholds)
+        state.unavailable = unavailable(in: source)
+        var session = Session(source: source, state: state, size: terminal.size)
         let clock = ContinuousClock()
         var lastPull = clock.now
         while true {
@@ -36,7 +37,9 @@ public enum DashboardTerminal {
                 session.pull()
                 lastPull = clock.now
             }
+            session.takeAnswers()
             if session.needsDraw { terminal.draw(session.screen()) }
+            CrashForTesting.crashIfAsked()
             switch terminal.readEvent() {
             case .resize?: session.resize(to: terminal.size)
             case .hangup?: return
@@ -44,5 +47,15 @@ public enum DashboardTerminal {
             case nil: break
             }
         }
+    }
+
+    /// What the source cannot do, with why: a replay neither cancels nor launches.
+    static func unavailable(in source: any SnapshotSource) -> [Action: String] {
+        var unavailable: [Action: String] = [:]
+        if !source.canCancel { unavailable[.cancelSelected] = CancelAnswer.unsupported.message(task: 0) }
+        if !source.canLaunchDemos {
+            unavailable[.showDemos] = source.canCancel ? "this program offers no demos to launch" : "a replay cannot launch demos"
+        }
+        return unavailable
     }
 }

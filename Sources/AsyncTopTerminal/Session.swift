@@ -1,5 +1,6 @@
 import AsyncTopModel
 import AsyncTopTUI
+import Synchronization
 
 /// The dashboard's loop state between frames: the view state, the latest snapshot, its
 /// task list (rebuilt only when the snapshot or the list options change) and its lints
@@ -13,6 +14,8 @@ struct Session {
     /// What the source's demos said lately.
     private var output: [TraceEvent] = []
     private(set) var needsDraw = true
+    /// Answers to cancels, from whatever thread the source answers on, until the loop takes them.
+    private let answers = CancelAnswers()
 
     init(source: any SnapshotSource, state: ViewState, size: (rows: Int, cols: Int)) {
         self.source = source
@@ -21,6 +24,14 @@ struct Session {
         list = TaskList(snapshot: source.snapshot(), options: state.listOptions)
         lints = LintReport(snapshot: list.snapshot, thresholds: state.lintThresholds)
         apply(.resize(rows: size.rows, cols: size.cols))
+    }
+
+    /// Applies the answers to cancels that came since the last call (see ``Action/cancelAnswered(task:answer:)``).
+    mutating func takeAnswers() {
+        for (task, answer) in answers.take() {
+            apply(.cancelAnswered(task: task, answer: answer))
+            pull()
+        }
     }
 
     /// Takes a fresh snapshot from the source.
@@ -58,8 +69,10 @@ struct Session {
         needsDraw = true
         switch effect {
         case .cancelTask(let id, let message):
-            // TODO(tui): show the answer instead of the reducer's optimistic status.
-            source.cancel(task: id, message: message) { _ in }
+            let answers = self.answers
+            source.cancel(task: id, message: message) { answer in answers.add(task: id, answer) }
+            // An in-process source has answered already.
+            takeAnswers()
             pull()
         case .launchDemo(let name):
             source.launchDemo(named: name)
@@ -71,4 +84,13 @@ struct Session {
         }
         return effect
     }
+}
+
+/// Answers to cancels waiting for the dashboard's loop: sources call back on any thread.
+final class CancelAnswers: Sendable {
+    private let waiting = Mutex<[(TaskID, CancelAnswer)]>([])
+
+    func add(task: TaskID, _ answer: CancelAnswer) { waiting.withLock { $0.append((task, answer)) } }
+
+    func take() -> [(TaskID, CancelAnswer)] { waiting.withLock { waiting in defer { waiting = [] }; return waiting } }
 }

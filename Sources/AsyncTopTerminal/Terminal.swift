@@ -1,3 +1,4 @@
+import CAsyncTopTerminalSupport
 @preconcurrency import CNcursesw
 import AsyncTopTUI
 #if canImport(Glibc)
@@ -15,21 +16,26 @@ public final class Terminal {
     private var colorPairs: ColorPairs
     private var previous: Screen?
     private var isRestored = false
+    private let keyTimeoutMilliseconds: Int32
 
     /// Takes over the terminal on standard input and output.
     ///
     /// - Parameter keyTimeoutMilliseconds: How long ``readEvent()`` waits for a key: the loop's tick.
     /// - Throws: ``TerminalError`` when standard input or output is not a terminal, or `TERM`
-    ///   is unset or unknown. Nothing on the terminal has changed then.
+    ///   is unset, unknown or names a terminal that cannot draw a screen (`dumb`). Nothing on
+    ///   the terminal has changed then.
     public init(keyTimeoutMilliseconds: Int32 = 50) throws {
         if isatty(STDIN_FILENO) == 0 { throw TerminalError.notATerminal(stream: "input") }
         if isatty(STDOUT_FILENO) == 0 { throw TerminalError.notATerminal(stream: "output") }
         let term = getenv("TERM").map { String(cString: $0) }
         guard let term, !term.isEmpty else { throw TerminalError.unknownTerminal(term: nil) }
+        try Self.checkCanDraw(term: term)
         let unicode = Self.setUpLocale()
+        SignalRestorer.saveMode()
         // newterm, not initscr: initscr prints and exits on an unknown TERM.
         guard let handle = newterm(nil, stdout, stdin) else { throw TerminalError.unknownTerminal(term: term) }
         screenHandle = handle
+        self.keyTimeoutMilliseconds = keyTimeoutMilliseconds
         set_term(handle)
         SignalRestorer.install()
         cbreak()
@@ -79,9 +85,34 @@ public final class Terminal {
             let event = KeyDecoder.decode(keyCode: Int32(value))
             if event == .resize { previous = nil }
             return event
-        case OK: return KeyDecoder.decode(character: UInt32(value))
+        case OK:
+            let event = KeyDecoder.decode(character: UInt32(value))
+            return event == .key(.escape) ? readEscapeSequence() : event
         default: return Self.inputHasEnded() ? .hangup : nil
         }
+    }
+
+    /// After an ESC curses did not make a key of: the rest of a sequence it does not know
+    /// (tmux's Home and End), decoded; a lone Esc; or Esc then a key typed right after it.
+    private func readEscapeSequence() -> TerminalEvent? {
+        // What follows a sequence's ESC is already in the input: do not wait for more.
+        wtimeout(stdscr, 0)
+        defer { wtimeout(stdscr, keyTimeoutMilliseconds) }
+        var rest = ""
+        while rest.unicodeScalars.count < 16 {
+            var value: wint_t = 0
+            guard wget_wch(stdscr, &value) == OK, let scalar = Unicode.Scalar(UInt32(value)) else { break }
+            if rest.isEmpty && scalar != "[" && scalar != "O" {
+                // Not a sequence: Esc, and the key after it on its own.
+                unget_wch(wchar_t(bitPattern: scalar.value))
+                return .key(.escape)
+            }
+            rest.unicodeScalars.append(scalar)
+            if Key.escapeSequenceIsComplete(rest) { break }
+        }
+        if rest.isEmpty { return .key(.escape) }
+        // A sequence of a key the dashboard has no use for is dropped, not taken for Esc.
+        return Key(escapeSequence: rest).map(TerminalEvent.key)
     }
 
     /// Ends curses mode and gives the terminal back as it was. Safe to call more than once.
@@ -113,12 +144,22 @@ public final class Terminal {
         return poll(&input, 1, 0) == 1 && input.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
-    /// Applies the user's locale; without a UTF-8 one, tries C.UTF-8 for character types.
-    /// - Returns: Whether the terminal can be sent UTF-8 (Unicode glyphs).
+    /// Refuses, before anything is sent to it, a terminal that terminfo does not know or
+    /// that cannot move its cursor (`TERM=dumb`): curses would take it and draw nonsense.
+    private static func checkCanDraw(term: String) throws {
+        switch asynctop_terminal_check(term) {
+        case 0: return
+        case 1: throw TerminalError.cannotDraw(term: term)
+        default: throw TerminalError.unknownTerminal(term: term)
+        }
+    }
+
+    /// Applies the user's locale.
+    /// - Returns: Whether it is UTF-8, and so most likely the terminal: Unicode glyphs. A
+    ///   terminal under `LANG=C` or ISO-8859-1 gets ASCII (what `--help` promises), rather
+    ///   than UTF-8 forced on it.
     private static func setUpLocale() -> Bool {
         setlocale(LC_ALL, "")
-        if isUTF8() { return true }
-        setlocale(LC_CTYPE, "C.UTF-8")
         return isUTF8()
     }
 

@@ -1,5 +1,6 @@
 import AsyncTopModel
 import AsyncTopTUI
+import Foundation
 import Synchronization
 
 /// An in-memory snapshot source: a task tree in every state that moves on as time passes.
@@ -18,8 +19,20 @@ final class FakeSource: SnapshotSource {
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    /// - Parameter taskCount: nil for the hand-made tree; a number for that many generated tasks.
-    init(taskCount: Int?) {
+    /// How long a cancel's answer takes, from another thread (as an attached program's
+    /// would); nil: at once, on the caller's thread.
+    private let answerDelay: Duration?
+    /// false: a source like a replay, which cancels nothing and launches nothing.
+    let canCancel: Bool
+    var canLaunchDemos: Bool { canCancel }
+
+    /// - Parameters:
+    ///   - taskCount: nil for the hand-made tree; a number for that many generated tasks.
+    ///   - answerDelay: how long cancels take to answer (from another thread); nil: at once.
+    ///   - commands: false for a source that cannot cancel or launch (like a replay).
+    init(taskCount: Int?, answerDelay: Duration? = nil, commands: Bool = true) {
+        self.answerDelay = answerDelay
+        canCancel = commands
         start = clock.now
         state = Mutex(State(tasks: taskCount.map(FakeTasks.generated) ?? FakeTasks.tree()))
     }
@@ -41,7 +54,13 @@ final class FakeSource: SnapshotSource {
     }
 
     func cancel(task id: TaskID, message: String?, answer: @escaping @Sendable (CancelAnswer) -> Void) {
-        answer(cancel(task: id, message: message))
+        guard canCancel else { return answer(.unsupported) }
+        guard let answerDelay else { return answer(cancel(task: id, message: message)) }
+        Thread {
+            Thread.sleep(forTimeInterval: Double(answerDelay.components.seconds)
+                         + Double(answerDelay.components.attoseconds) / 1e18)
+            answer(self.cancel(task: id, message: message))
+        }.start()
     }
 
     private func cancel(task id: TaskID, message: String?) -> CancelAnswer {

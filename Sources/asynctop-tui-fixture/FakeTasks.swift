@@ -11,7 +11,8 @@ enum FakeTasks {
         DemoEntry(name: "pool", summary: "blocking work on a thread pool"),
     ]
 
-    /// About forty tasks in a tree, in every state, some with cancellation requested.
+    /// About forty tasks in a tree, in every state, some with cancellation requested, and an
+    /// `async let` (the last).
     static func tree() -> [TaskInfo] {
         var tasks = [TaskInfo(id: 1, name: "main", origin: .main, state: .running, createdAt: 0)]
         let waits: [WaitTarget] = [
@@ -39,6 +40,9 @@ enum FakeTasks {
                                       lastLatency: Nanos(n) * 1_000))
             }
         }
+        // A native child: only its parent's cancellation reaches it.
+        tasks.append(TaskInfo(id: 44, parentID: 1, name: nil, origin: .asyncLet, state: .suspended(.sleep(until: 9_000 * ms)),
+                              createdAt: 30 * ms))
         return tasks
     }
 

@@ -4,19 +4,29 @@ import AsyncTopTerminal
 #endif
 
 // The dashboard over a fake source, for trying the terminal for real (and tmux tests).
-// Usage: asynctop-tui-fixture [--tasks N]
+// Usage: asynctop-tui-fixture [--tasks N] [--answer-after-ms N] [--no-commands]
+//   --answer-after-ms: cancels are answered that late, from another thread (as over a socket)
+//   --no-commands: the source cancels and launches nothing, as a replay
 var taskCount: Int?
+var answerDelay: Duration?
+var commands = true
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
-    guard argument == "--tasks", let value = arguments.popFirst().flatMap(Int.init), value > 0 else {
-        fputs("usage: asynctop-tui-fixture [--tasks N]\n", stderr)
+    switch argument {
+    case "--no-commands": commands = false
+    case "--tasks" where arguments.first.flatMap(Int.init).map { $0 > 0 } == true:
+        taskCount = arguments.popFirst().flatMap(Int.init)
+    case "--answer-after-ms" where arguments.first.flatMap(Int.init).map { $0 >= 0 } == true:
+        answerDelay = .milliseconds(arguments.popFirst().flatMap(Int.init)!)
+    default:
+        fputs("usage: asynctop-tui-fixture [--tasks N] [--answer-after-ms N] [--no-commands]\n", stderr)
         exit(2)
     }
-    taskCount = value
 }
 
 do {
-    try DashboardTerminal.run(source: FakeSource(taskCount: taskCount), demos: FakeTasks.demos)
+    try DashboardTerminal.run(source: FakeSource(taskCount: taskCount, answerDelay: answerDelay, commands: commands),
+                              demos: FakeTasks.demos)
 } catch {
     fputs("\(error)\n", stderr)
     exit(1)

@@ -59,7 +59,7 @@ import AsyncTopModel
 
     @Test func asciiAndMonochromeFallbacks() {
         let screen = screen { $0.display = DisplayOptions(colors: false, unicode: false) }
-        #expect(screen.lines[6] == "      2 = suspended  |- fetch            sleep until 2.5~ loop          1.9s   2.0ms       3  40.0µs")
+        #expect(screen.lines[6] == "      2 = suspended  |- fetch            sleep until 2.5~ loop          1.9s   2.0ms       3  40.0us")
         #expect(screen.lines[8].contains("|  `- worker-b"))
         let colored = (0..<screen.rows).contains { row in
             (0..<screen.cols).contains { screen[row, $0].style.foreground != .default || screen[row, $0].style.background != .default }

@@ -49,6 +49,58 @@ struct FixtureInTmuxTests {
         #expect(session.capture().contains("      3 ⊘ cancelled"))
     }
 
+    /// An answer that comes later, from another thread (as from an attached program), shows
+    /// as soon as it comes, without a key; until then nothing is claimed.
+    @Test func aLateCancelAnswerShowsWhenItComes() throws {
+        let session = try start(arguments: "--answer-after-ms 1500")
+        session.send("j", "j", "c")
+        #expect(session.waitFor("Cancel task 3 worker-0-1?"))
+        session.send("Enter")
+        #expect(session.waitFor("cancelling task 3"))
+        #expect(!session.capture().contains("cancel requested"))
+        #expect(session.waitFor("cancel requested for task 3"))
+        #expect(session.waitFor("[cancel:"), "the snapshot after the answer shows the cancel")
+    }
+
+    /// An `async let` cannot be cancelled by itself: no dialog, and the status says why.
+    @Test func anAsyncLetIsNotOfferedACancel() throws {
+        let session = try start()
+        session.send("G")
+        #expect(session.waitFor("└─ async let"))
+        session.send("c")
+        #expect(session.waitFor("task 44 is an async let: it cannot be cancelled by itself; cancel its parent"))
+        #expect(!session.capture().contains("Cancel task"))
+    }
+
+    /// A source that cannot cancel or launch (a replay): the keys say why, the footer and
+    /// help do not offer them.
+    @Test func commandsASourceCannotCarryOutAreNotOffered() throws {
+        let session = try start(arguments: "--no-commands")
+        let footer = session.capture().split(separator: "\n").last { $0.contains("F10Quit") } ?? ""
+        #expect(footer.contains("F1Help") && !footer.contains("F9Cancel") && !footer.contains("F2Demos"), "\(footer)")
+        session.send("j", "c")
+        #expect(session.waitFor("a replay cannot cancel tasks"))
+        #expect(!session.capture().contains("Cancel task"))
+        session.send("F2")
+        #expect(session.waitFor("a replay cannot launch demos"))
+        session.send("?")
+        let help = session.waitFor { $0.contains("Not here") }
+        #expect(help.contains("Not here  a replay cannot cancel tasks"))
+        #expect(!help.contains("cancel the selected task"))
+    }
+
+    /// The terminal is given back after a crash of any kind, before the crash report.
+    @Test(arguments: [("segv", 139), ("abort", 134), ("1", 132)])
+    func aCrashRestoresTheTerminal(kind: String, status: Int) throws {
+        let session = try TmuxSession(
+            command: "env -u SWIFT_BACKTRACE ASYNCTOP_TEST_CRASH=\(kind) '\(BuiltBinary.fixture!)'", cols: 120, rows: 40)
+        let screen = session.waitFor(timeout: .seconds(120)) { $0.contains("asynctop-exit=") }
+        #expect(screen.contains("asynctop-exit=\(status)"), "\(screen)")
+        #expect(!session.alternateScreenOn())
+        #expect(session.cursorVisible())
+        #expect(session.captureWithHistory().contains("Program crashed"))
+    }
+
     @Test func quitRestoresTheTerminalAndExitsZero() throws {
         let session = try start()
         session.send("q")

@@ -11,7 +11,11 @@ public final class TmuxSession {
     /// it ends ("asynctop-exit=0") and the pane stays open, so tests can read both.
     public init(command: String, cols: Int, rows: Int) throws {
         socket = "asynctop-test-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let shell = "\(command); echo asynctop-exit=$?; sleep 600"
+        // The dashboard draws ASCII under a locale that is not UTF-8 (an unset LANG is "C"):
+        // tests that expect its Unicode glyphs get a UTF-8 locale where the caller set none.
+        let environment = ProcessInfo.processInfo.environment
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"].contains { !(environment[$0] ?? "").isEmpty } ? "" : "export LANG=C.UTF-8; "
+        let shell = "\(locale)\(command); echo asynctop-exit=$?; sleep 600"
         // Not Foundation's Process: the tmux server forks off this call, and waiting on it
         // through Process never returned. posix_spawn and waitpid see the client exit.
         let status = Self.spawnAndWait(["tmux", "-u", "-f", "/dev/null", "-L", socket, "new-session", "-d",
@@ -40,6 +44,14 @@ public final class TmuxSession {
     /// True while the pane shows the alternate screen (a full-screen program is drawing).
     public func alternateScreenOn() -> Bool {
         tmux("display-message", "-p", "#{alternate_on}").output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
+    /// The pane's text with the lines scrolled off its top.
+    public func captureWithHistory() -> String { tmux("capture-pane", "-p", "-S", "-").output }
+
+    /// True while the pane shows its cursor (a full-screen program may hide it).
+    public func cursorVisible() -> Bool {
+        tmux("display-message", "-p", "#{cursor_flag}").output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }
 
     /// The process id of the command (the child of the pane's shell).

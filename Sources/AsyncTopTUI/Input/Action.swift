@@ -1,3 +1,5 @@
+import AsyncTopModel
+
 /// What a key asks the dashboard to do. The reducer decides what it means in each pane.
 public enum Action: Hashable, Sendable {
     case moveUp, moveDown, pageUp, pageDown, top, bottom
@@ -6,7 +8,7 @@ public enum Action: Hashable, Sendable {
     /// Esc: close a pane or prompt.
     case back
     case toggleTree, expand, collapse
-    case startSearch, cycleFilter, nextSort, invertSort
+    case startSearch, nextMatch, previousMatch, cycleFilter, nextSort, invertSort
     case cancelSelected, togglePause
     case showDemos, showExecutors, showLints, showHelp
     case quit
@@ -15,6 +17,9 @@ public enum Action: Hashable, Sendable {
     case deleteBackward
     /// The terminal's size changed.
     case resize(rows: Int, cols: Int)
+    /// The source answered a cancel the user asked for (maybe a while later, from a program
+    /// attached over its socket).
+    case cancelAnswered(task: TaskID, answer: CancelAnswer)
 
     /// One line for the help pane.
     var summary: String {
@@ -31,6 +36,8 @@ public enum Action: Hashable, Sendable {
         case .expand: "expand the selected subtree"
         case .collapse: "collapse the selected subtree"
         case .startSearch: "search tasks by name"
+        case .nextMatch: "next match of the search"
+        case .previousMatch: "previous match of the search"
         case .cycleFilter: "filter: all, active, finished, failed, cancelled"
         case .nextSort: "sort by the next column"
         case .invertSort: "invert the sort order"
@@ -41,7 +48,7 @@ public enum Action: Hashable, Sendable {
         case .showLints: "lints: what looks wrong, and Enter goes to the task"
         case .showHelp: "this help"
         case .quit: "quit"
-        case .insert, .deleteBackward, .resize: ""
+        case .insert, .deleteBackward, .resize, .cancelAnswered: ""
         }
     }
 }

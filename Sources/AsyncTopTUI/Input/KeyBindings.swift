@@ -10,7 +10,7 @@ public enum KeyBindings {
         .enter: .activate, .escape: .back,
         .character("t"): .toggleTree, .function(5): .toggleTree,
         .character("+"): .expand, .character("="): .expand, .character("-"): .collapse,
-        .character("/"): .startSearch,
+        .character("/"): .startSearch, .character("n"): .nextMatch, .character("N"): .previousMatch,
         .character("f"): .cycleFilter,
         .character("s"): .nextSort, .function(6): .nextSort,
         .character("i"): .invertSort,
@@ -37,14 +37,19 @@ public enum KeyBindings {
     }
 
     /// Help lines in a fixed order: the keys bound to each action and what it does.
-    static var helpLines: [(keys: String, summary: String)] {
+    /// Commands in `unavailable` (the source cannot carry them out) are left out.
+    static func helpLines(leavingOut unavailable: [Action: String] = [:]) -> [(keys: String, summary: String)] {
         let order: [Action] = [
             .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .activate, .back,
             .toggleTree, .expand, .collapse, .startSearch, .cycleFilter, .nextSort, .invertSort,
             .cancelSelected, .togglePause, .showDemos, .showExecutors, .showLints, .showHelp, .quit,
         ]
-        return order.map { action in
+        return order.filter { unavailable[$0] == nil }.map { action in
             let keys = table.filter { $0.value == action }.map(\.key).map(name).sorted()
+            // The search and its next and previous match share a line: the help fits 30 rows.
+            if action == .startSearch {
+                return ((keys + ["n", "N"]).joined(separator: " "), "\(action.summary); n N: next, previous match")
+            }
             return (keys.joined(separator: " "), action.summary)
         }
     }

@@ -14,7 +14,8 @@ struct CancelDialogView {
         let listRoom = max(1, min(affected.count, body.count - 8))
         let height = listRoom + 7
         let top = body.lowerBound + max(0, (body.count - height) / 2), left = (context.cols - width) / 2
-        let name = context.snapshot.task(task)?.name ?? "?"
+        // An unnamed task by its kind ("async let", "Task-12"), never a bare "?".
+        let name = context.snapshot.task(task)?.displayName ?? "(no longer in the snapshot)"
         screen.box(top: top, left: left, height: height, width: width, title: "Cancel task \(task) \(name)?",
                    glyphs: glyphs, style: theme.warning)
         let inner = width - 4

@@ -95,9 +95,18 @@ struct DetailsView {
 
     private func history(_ task: TaskInfo) -> [[Span]] {
         let theme = context.theme
-        let dropped = task.historyDropped > 0 ? " (\(task.historyDropped) earlier dropped)" : ""
-        var lines: [[Span]] = [[Span("History", theme.label), Span(dropped, theme.dim)]]
-        for transition in task.timeline {
+        var lines: [[Span]] = [[Span("History", theme.label)]]
+        let timeline = task.timeline
+        // The dropped transitions came just before the first one kept, which follows the
+        // creation and the first start.
+        var gapAt: Int?
+        if task.historyDropped > 0 {
+            let lead = task.startedAt == nil ? 1 : 2
+            gapAt = task.history.first.flatMap { first in timeline.indices.dropFirst(lead).first { timeline[$0] == first } }
+                ?? min(lead, timeline.count)
+        }
+        for (index, transition) in timeline.enumerated() {
+            if index == gapAt { lines.append(droppedLine(task.historyDropped)) }
             let kind = transition.state
             lines.append([
                 Span("  " + formatSeconds(transition.at).padded(to: 10, ellipsis: context.glyphs.ellipsis, alignRight: true)),
@@ -105,7 +114,14 @@ struct DetailsView {
                 Span(transition.detail.map { "  \($0)" } ?? "", theme.dim),
             ])
         }
+        if let gapAt, gapAt >= timeline.count { lines.append(droppedLine(task.historyDropped)) }
         return lines
+    }
+
+    /// "… 10505 earlier transitions not kept": where the history was cut to stay bounded.
+    private func droppedLine(_ count: Int) -> [Span] {
+        [Span("  \(context.glyphs.ellipsis) \(count) earlier \(count == 1 ? "transition" : "transitions") not kept",
+              context.theme.warning)]
     }
 
     private func children(_ task: TaskInfo) -> [[Span]] {

@@ -32,7 +32,17 @@ struct ExecutorsView {
                 var text = "  \(worker.name)  running item \(item)"
                 if let label = worker.label { text += " \(label)" }
                 if let task = worker.awaitingTask { text += " for task \(task)" }
-                lines.append([Span(text), Span(worker.since.map { "  for \(since($0))" } ?? "", theme.dim)])
+                var line = [Span(text)]
+                if worker.orphaned {
+                    // The await was cancelled; the call runs on for no one.
+                    let owner = worker.awaitingTask.map { id in
+                        "task \(id)" + (context.snapshot.task(id).map { " \($0.displayName)" } ?? "")
+                    } ?? "its task"
+                    line += [Span("  \(context.glyphs.lint) orphaned", theme.lint(.warning)),
+                             Span(": \(owner) stopped waiting (cancelled)", theme.warning)]
+                }
+                line.append(Span(worker.since.map { "  for \(since($0))" } ?? "", theme.dim))
+                lines.append(line)
             }
             for (n, queued) in executor.queue.enumerated() {
                 var text = "  \(n + 1). item \(queued.item)"

@@ -5,15 +5,29 @@ struct FooterView {
     func draw(into screen: inout Screen) {
         let row = context.layout.footerRow, theme = context.theme
         if case .search(let query, _) = context.state.prompt {
-            screen.put([Span("Search: ", theme.label), Span(query + "_", theme.input),
-                        Span("   Enter done  Esc cancel", theme.dim)], at: (row, 0))
+            var spans = [Span("Search: ", theme.label), Span(query + "_", theme.input)]
+            if let status = context.state.status { spans.append(Span("  " + status, theme.warning)) }
+            spans.append(Span("   Enter done  Esc cancel", theme.dim))
+            screen.put(spans, at: (row, 0))
             return
         }
         var col = 0
-        for (key, label) in hints where col < context.cols {
+        let unavailable = context.state.unavailable
+        for (key, label) in hints where col < context.cols && unavailable[KeyBindings.table[hintKey(key)] ?? .quit] == nil {
             col = screen.put(key, at: (row, col), style: theme.footerKey)
             col = screen.put(label.padded(to: 7, ellipsis: context.glyphs.ellipsis), at: (row, col),
                              style: theme.footerLabel)
+        }
+    }
+
+    /// The key a hint names ("F9" is F9, "/" is /, "Spc" is Space).
+    private func hintKey(_ name: String) -> Key {
+        if name.hasPrefix("F"), let n = Int(name.dropFirst()) { return .function(n) }
+        switch name {
+        case "Enter": return .enter
+        case "Esc": return .escape
+        case "Spc": return .character(" ")
+        default: return .character(name.first ?? " ")
         }
     }
 

@@ -30,7 +30,8 @@ struct Glyphs {
             lint = "!"
             said = ">>"
         }
-        cancelRequested = "!"
+        // Not the lint's "!" in ASCII: a task can carry both marks.
+        cancelRequested = unicode ? "!" : "*"
     }
 
     func state(_ kind: TaskStateKind) -> Character { states[kind] ?? "?" }

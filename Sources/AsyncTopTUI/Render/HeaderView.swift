@@ -10,12 +10,13 @@ struct HeaderView {
         var title = " asynctop · loop \(snapshot.loopName) · \(stats.phase)"
         if stats.debug { title += " · debug" }
         if !stats.instrumented { title += " · not instrumented" }
-        screen.put(title, at: (0, 0), style: theme.titleBar)
+        // The clock and the pause badge keep the right end; the title is cut before them.
         let clock = "t=\(formatSeconds(snapshot.takenAt)) "
+        let paused = context.state.isPaused ? " PAUSED " : ""
+        let right = context.cols - clock.count - (paused.isEmpty ? 0 : paused.count + 1)
+        screen.put(title.truncated(to: right - 1, ellipsis: context.glyphs.ellipsis), at: (0, 0), style: theme.titleBar)
         screen.put(clock, at: (0, context.cols - clock.count), style: theme.titleBar)
-        if context.state.isPaused {
-            screen.put(" PAUSED ", at: (0, context.cols - clock.count - 9), style: theme.paused)
-        }
+        if !paused.isEmpty { screen.put(paused, at: (0, right), style: theme.paused) }
 
         var counts = [Span("Tasks ", theme.label)]
         for kind in TaskStateKind.allCases {

@@ -7,7 +7,7 @@ struct HelpView {
     func draw(into screen: inout Screen) {
         let theme = context.theme, glyphs = context.glyphs
         var lines: [[Span]] = [[Span("Keys", theme.label)]]
-        for (keys, summary) in KeyBindings.helpLines {
+        for (keys, summary) in KeyBindings.helpLines(leavingOut: context.state.unavailable) {
             lines.append([Span("  " + keys.padded(to: 18, ellipsis: glyphs.ellipsis), theme.value), Span(summary)])
         }
         var legend = [Span("States ", theme.label)]
@@ -18,6 +18,8 @@ struct HelpView {
         lines.append(legend)
         lines.append([Span("Marks  ", theme.label), Span("\(glyphs.cancelRequested) cancel requested  ", theme.warning),
                       Span("\(glyphs.lint) named by a lint (l)", theme.lint(.warning))])
+        // Why the hidden commands are hidden ("a replay cannot cancel tasks").
+        for why in Set(context.state.unavailable.values).sorted() { lines.append([Span("Not here  ", theme.label), Span(why, theme.dim)]) }
         let body = context.layout.bodyRows
         for (offset, line) in lines.prefix(body.count).enumerated() {
             screen.put(line, at: (body.lowerBound + offset, 1), maxCol: context.cols - 1)

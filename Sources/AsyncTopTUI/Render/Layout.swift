@@ -13,13 +13,15 @@ struct Layout {
     /// The row of the task table's column titles.
     var columnTitleRow: Int { Self.headerRows }
     var firstTaskRow: Int { Self.headerRows + 1 }
-    var footerRow: Int { rows - 1 }
+    /// The last row; a screen of no rows has it at 0, where nothing is drawn.
+    var footerRow: Int { max(0, rows - 1) }
     var executorStripRows: Int { rows >= Self.executorStripMinimumRows ? Self.executorStripRows : 0 }
-    var executorStripTop: Int { footerRow - executorStripRows }
+    var executorStripTop: Int { max(firstTaskRow, footerRow - executorStripRows) }
     /// How many task rows fit.
     var taskRows: Int { max(0, executorStripTop - firstTaskRow) }
     /// The rows a full-height pane (details, help, executors) may use.
-    var bodyRows: Range<Int> { Self.headerRows..<footerRow }
+    /// Empty on a screen too short for one (a window of four rows or fewer).
+    var bodyRows: Range<Int> { Self.headerRows..<max(Self.headerRows, footerRow) }
 
     /// The lints pane: its title and column titles, the list, then the selected lint in
     /// full in the last rows (up to five, fewer on a short screen).

@@ -16,7 +16,7 @@ struct LintsView {
         title.append(Span("   " + thresholds, theme.dim))
         screen.put(title, at: (top, 1), maxCol: context.cols - 1)
         guard let selected = context.state.lintSelectionRow(in: report) else {
-            for (offset, line) in wordWrap(Self.empty, width: context.cols - 4).prefix(layout.bodyRows.count - 2).enumerated() {
+            for (offset, line) in wordWrap(Self.empty, width: context.cols - 4).prefix(max(0, layout.bodyRows.count - 2)).enumerated() {
                 screen.put(line, at: (top + 2 + offset, 3), style: theme.dim)
             }
             return

@@ -45,6 +45,8 @@ public func render(list: TaskList, lints: LintReport, output: [TraceEvent] = [],
         CancelDialogView(context: context, task: task, message: message).draw(into: &screen)
     }
     FooterView(context: context).draw(into: &screen)
+    // Numbers ("12.3µs"), separators ("·") and names may hold more than the glyphs do.
+    if !state.display.unicode { screen.restrictToASCII() }
     return screen
 }
 

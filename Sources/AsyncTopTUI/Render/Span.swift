@@ -25,6 +25,8 @@ extension Screen {
 
     /// Draws a box with a title in its top border and clears its inside.
     mutating func box(top: Int, left: Int, height: Int, width: Int, title: String, glyphs: Glyphs, style: Style) {
+        // Too small for two borders: nothing to draw (and no empty range to walk).
+        guard height >= 2, width >= 2 else { return }
         let (h, v, corners) = glyphs.box
         let inner = max(0, width - 2)
         put(String(corners[0]) + String(repeating: h, count: inner) + String(corners[1]), at: (top, left), style: style)

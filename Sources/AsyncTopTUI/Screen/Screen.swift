@@ -45,6 +45,20 @@ public struct Screen: Hashable, Sendable {
         for c in max(0, col)..<max(max(0, col), end) { cells[row * cols + c].style = style }
     }
 
+    /// Replaces every glyph outside ASCII, for a terminal that cannot show others (`--ascii`,
+    /// a locale that is not UTF-8): a look-alike where one exists ("µs" becomes "us", "·"
+    /// becomes "."), else ``DisplayWidth/replacement``. One cell stays one cell.
+    public mutating func restrictToASCII() {
+        for index in cells.indices where !cells[index].glyph.isASCII {
+            cells[index].glyph = Self.asciiLookAlikes[cells[index].glyph] ?? DisplayWidth.replacement
+        }
+    }
+
+    private static let asciiLookAlikes: [Character: Character] = [
+        "µ": "u", "μ": "u", "·": ".", "×": "x", "…": "~", "—": "-", "–": "-", "»": ">", "«": "<",
+        "→": ">", "←": "<", "‖": "=", "\u{A0}": " ",
+    ]
+
     /// The text of one row, trailing spaces removed.
     public func line(_ row: Int) -> String {
         guard row >= 0, row < rows else { return "" }

@@ -35,8 +35,17 @@ struct Reducer {
             state.lintPageSize = layout.lintRows
             return .none
         }
+        if case .cancelAnswered(let task, let answer) = action {
+            // Keeps the prompt and pane: the answer may come while the user does something else.
+            state.status = answer.message(task: task)
+            return .none
+        }
         state.status = nil
         if let prompt = state.prompt { return applyPrompt(prompt, action) }
+        if let why = state.unavailable[action] {
+            state.status = why
+            return .none
+        }
         switch action {
         case .quit: return .quit
         case .togglePause: state.isPaused.toggle()
@@ -83,6 +92,8 @@ struct Reducer {
         case .nextSort: state.sort.column = state.sort.column.next
         case .invertSort: state.sort.ascending.toggle()
         case .startSearch: state.prompt = .search(query: "", origin: selectedTask?.id)
+        case .nextMatch: searchAgain(forward: true)
+        case .previousMatch: searchAgain(forward: false)
         case .cancelSelected: askToCancel()
         default: break
         }
@@ -192,7 +203,9 @@ struct Reducer {
             switch action {
             case .insert(let c): search(query + String(c), origin: origin)
             case .deleteBackward: search(String(query.dropLast()), origin: origin)
-            case .activate: state.prompt = nil
+            case .activate:
+                state.prompt = nil
+                if !query.isEmpty { state.lastSearch = query }
             case .back:
                 state.prompt = nil
                 state.selectedID = origin
@@ -203,8 +216,9 @@ struct Reducer {
             case .insert(let c): state.prompt = .confirmCancel(task: task, message: message + String(c))
             case .deleteBackward: state.prompt = .confirmCancel(task: task, message: String(message.dropLast()))
             case .activate:
+                // The source's answer (``Action/cancelAnswered(task:answer:)``) replaces this.
                 state.prompt = nil
-                state.status = "cancel requested for task \(task)"
+                state.status = "cancelling task \(task)\u{2026}"
                 return .cancelTask(task, message: message.isEmpty ? nil : message)
             case .back:
                 state.prompt = nil
@@ -220,10 +234,15 @@ struct Reducer {
         if case .details(let id) = state.pane { askToCancel(list.snapshot.task(id)) } else { askToCancel(selectedTask) }
     }
 
+    /// Native children (`async let`, group children) get no dialog: only their parent's
+    /// cancellation reaches them, and the loop would refuse.
     private mutating func askToCancel(_ task: TaskInfo?) {
         guard let task else { return }
         if task.state.isFinished {
             state.status = "task \(task.id) has already finished"
+        } else if task.origin == .asyncLet || task.origin == .groupChild {
+            state.status = "task \(task.id) is \(task.origin == .asyncLet ? "an async let" : "a group child"): "
+                + "it cannot be cancelled by itself; cancel its parent"
         } else {
             state.prompt = .confirmCancel(task: task.id, message: "")
         }
@@ -232,18 +251,40 @@ struct Reducer {
     /// Selects the first row from the origin on (wrapping) whose name contains `query`.
     private mutating func search(_ query: String, origin: TaskID?) {
         state.prompt = .search(query: query, origin: origin)
-        guard !query.isEmpty, !list.rows.isEmpty else { return }
-        let needle = query.lowercased()
-        let start = origin.flatMap(list.row(of:)) ?? 0
+        guard !query.isEmpty else { return }
+        if !findMatch(of: query, from: origin.flatMap(list.row(of:)) ?? 0, forward: true) {
+            state.status = "no match for \"\(query)\""
+        }
+    }
+
+    /// `n` and `N`: the next or previous row (wrapping) matching the last search.
+    private mutating func searchAgain(forward: Bool) {
+        guard let query = state.lastSearch else {
+            state.status = "no search yet: / searches by name"
+            return
+        }
+        let current = state.selectionRow(in: list) ?? (forward ? -1 : 0)
+        if !findMatch(of: query, from: current + (forward ? 1 : -1), forward: forward) {
+            state.status = "no match for \"\(query)\""
+        } else if state.selectionRow(in: list) == current {
+            state.status = "only one match for \"\(query)\""
+        }
+    }
+
+    /// Selects the first row from `start` (wrapping, either way) whose name contains `query`.
+    /// - Returns: Whether one did.
+    private mutating func findMatch(of query: String, from start: Int, forward: Bool) -> Bool {
         let count = list.rows.count
+        guard count > 0 else { return false }
+        let needle = query.lowercased()
         for step in 0..<count {
-            let row = (start + step) % count
+            let row = ((start + (forward ? step : -step)) % count + count) % count
             if list.task(at: row).displayName.lowercased().contains(needle) {
                 select(row: row)
-                return
+                return true
             }
         }
-        state.status = "no task named like \"\(query)\""
+        return false
     }
 
     private var selectedTask: TaskInfo? {

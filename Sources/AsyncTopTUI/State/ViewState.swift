@@ -36,6 +36,11 @@ public struct ViewState: Hashable, Sendable {
     public var lintScrollTop = 0
     /// How many lint rows fit in the lints pane.
     public var lintPageSize = 10
+    /// The last search confirmed with Enter: what `n` and `N` look for.
+    public var lastSearch: String?
+    /// Commands the source cannot carry out, with why ("a replay cannot cancel tasks"): their
+    /// keys say so, and the footer and help leave them out.
+    public var unavailable: [Action: String] = [:]
 
     public init(demos: [DemoEntry] = [], display: DisplayOptions = DisplayOptions(),
                 lintThresholds: LintThresholds = LintThresholds()) {
