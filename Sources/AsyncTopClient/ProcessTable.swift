@@ -78,7 +78,10 @@ public enum ProcessTable {
                 walk(child, prefix: childPrefix, last: i == node.children.count - 1, root: false)
             }
         }
-        for root in tree(snapshot) { walk(root, prefix: "", last: true, root: true) }
+        let roots = tree(snapshot)
+        // An empty answer would look like a failure: say the loop has no tasks.
+        if roots.isEmpty { return "no tasks on loop \(snapshot.loopName)\n" }
+        for root in roots { walk(root, prefix: "", last: true, root: true) }
         return out
     }
 

@@ -8,8 +8,8 @@ import TmuxTestSupport
 /// The commands are read from README's `sh` blocks, so a command added there is run here
 /// too; one the test does not know how to run fails it. `[--flag]` runs both ways. The
 /// dashboard commands run in tmux and must show the dashboard and quit on `q` with status
-/// 0; the others must exit 0. The README's socket path is served by `asynctop` itself,
-/// through `ASYNCTOP_SOCKET`, as the README says a program can be.
+/// 0; the others must exit 0. The README's socket path is served by the dashboard's own
+/// loop, through `ASYNCTOP_SOCKET`, as the README says any program's can be.
 @Suite(.serialized,
        .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
@@ -70,26 +70,17 @@ struct ReadmeCommandsTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        // The program the README's socket path stands for: asynctop's stress demo, served
-        // through ASYNCTOP_SOCKET, started when a command first needs it.
-        var server: pid_t?
-        defer {
-            if let server {
-                kill(server, SIGKILL)
-                var status: Int32 = 0
-                waitpid(server, &status, 0)
-            }
-        }
+        // The program the README's socket path stands for: the dashboard on its own loop,
+        // served through ASYNCTOP_SOCKET, started when a command first needs it.
+        var server: TmuxSession?
         let socket = directory + "/app.sock"
         func serve() throws {
             guard server == nil else { return }
-            server = TmuxSession.spawn([binary, "demo", "stress", "--headless", "--duration", "600"],
-                                       outputPath: directory + "/server.out", environment: ["ASYNCTOP_SOCKET=\(socket)"])
+            server = try TmuxSession(command: "ASYNCTOP_SOCKET='\(socket)' '\(binary)'", cols: 120, rows: 36)
             let deadline = Date().addingTimeInterval(20)
             while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             guard FileManager.default.fileExists(atPath: socket) else {
-                throw Failure("ASYNCTOP_SOCKET=\(socket) asynctop demo stress --headless served no socket: "
-                    + ((try? String(contentsOfFile: directory + "/server.out", encoding: .utf8)) ?? ""))
+                throw Failure("ASYNCTOP_SOCKET=\(socket) asynctop served no socket:\n\(server?.capture() ?? "")")
             }
         }
 

@@ -23,6 +23,10 @@ struct ProcessTableTests {
         ])
     }
 
+    @Test func pstreeOfALoopWithoutTasksSaysSo() {
+        #expect(ProcessTable.treeText(Snapshot(loopName: "idle", tasks: [])) == "no tasks on loop idle\n")
+    }
+
     @Test func pstreeNestsChildrenAndKeepsOrphansAsRoots() {
         #expect(ProcessTable.treeText(snapshot) == """
             main (1) suspended on 2 children
