@@ -22,9 +22,20 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define STOP_COUNT (sizeof stop_signals / sizeof stop_signals[0])
 static struct sigaction previous_fatal[FATAL_COUNT];
 static struct sigaction previous_stop[STOP_COUNT];
+/// The stop signals' actions before curses started: curses puts handlers of its own on
+/// those left at their default (they exit(3) from the handler, which can hang), and ours
+/// pass on only to what was there before it.
+static struct sigaction before_curses_stop[STOP_COUNT];
+static int have_before_curses;
 static int installed;
 
+/// The monitor's socket files, removed by the stop handler when the program serves its
+/// loop (CAsyncTopSupport; weak, so this library links without it).
+extern void asynctop_unlink_monitor_sockets(void) __attribute__((weak));
+
 int asynctop_terminal_save_mode(void) {
+    for (size_t i = 0; i < STOP_COUNT; i++) sigaction(stop_signals[i], NULL, &before_curses_stop[i]);
+    have_before_curses = 1;
     if (tcgetattr(STDIN_FILENO, &saved_mode) != 0) return errno;
     have_saved_mode = 1;
     return 0;
@@ -78,6 +89,16 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
 
 static void on_stop_signal(int signal_number) {
     restore_terminal();
+    if (asynctop_unlink_monitor_sockets) asynctop_unlink_monitor_sockets();
+    // A handler that was there before curses has its turn.
+    for (size_t i = 0; i < STOP_COUNT; i++) {
+        if (stop_signals[i] != signal_number) continue;
+        struct sigaction *previous = &previous_stop[i];
+        if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler != SIG_DFL && previous->sa_handler != SIG_IGN) {
+            previous->sa_handler(signal_number);
+        }
+        break;
+    }
     die_of(signal_number);
 }
 
@@ -109,6 +130,7 @@ void asynctop_terminal_arm(const char *reset) {
         action.sa_handler = on_stop_signal;
         sigemptyset(&action.sa_mask);
         sigaction(stop_signals[i], &action, &previous_stop[i]);
+        if (have_before_curses) previous_stop[i] = before_curses_stop[i];
     }
 }
 

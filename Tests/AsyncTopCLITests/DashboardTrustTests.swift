@@ -31,6 +31,22 @@ struct DashboardTrustTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    /// SIGTERM to a dashboard that serves its loop (ASYNCTOP_SOCKET): the terminal is given
+    /// back and the socket file removed, both handlers having their turn.
+    @Test func sigtermRestoresTheTerminalAndRemovesTheSocket() throws {
+        let socket = "/tmp/at-term-\(getpid())-\(UUID().uuidString.prefix(6)).sock"
+        defer { unlink(socket) }
+        let session = try TmuxSession(command: command("ASYNCTOP_SOCKET='\(socket)'"), cols: 120, rows: 40)
+        #expect(session.waitFor("F10Quit"))
+        #expect(FileManager.default.fileExists(atPath: socket))
+        let pid = try #require(session.commandPID())
+        kill(pid, SIGTERM)
+        #expect(session.waitFor("asynctop-exit=143"), "\(session.capture())")
+        #expect(!session.alternateScreenOn())
+        #expect(session.cursorVisible())
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket file is removed")
+    }
+
     @Test func startingInAFourRowWindowWorks() throws {
         let session = try TmuxSession(command: command(), cols: 80, rows: 4)
         #expect(session.waitFor("Terminal too small"))
