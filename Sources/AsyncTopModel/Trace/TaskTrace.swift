@@ -6,7 +6,10 @@
 public struct TaskTrace: Sendable {
     /// Tasks not to report (the observer's own, say).
     public var excluded: Set<TaskID>
-    private var seen: [TaskID: Set<Transition>] = [:]
+    /// What was reported of each task: only its latest time and the transitions at that
+    /// time, as a task's transitions come in time order. Bounded, however long the task
+    /// runs: a worker that sleeps thousands of times is not remembered thousands of times.
+    private var seen: [TaskID: Reported] = [:]
     private var started: Set<TaskID> = []
     private var cancelSeen: Set<TaskID> = []
     /// The state and detail last reported for each task: a task that stays in the same
@@ -38,10 +41,10 @@ public struct TaskTrace: Sendable {
         let now = Transition(at: task.stateSince, state: task.state.kind, detail: task.state.detail)
         if all.last != now { all.append(now) }
         // Taken out and put back, so that inserting does not copy the set.
-        var known = seen.removeValue(forKey: task.id) ?? []
+        var known = seen.removeValue(forKey: task.id) ?? Reported()
         let name = task.displayName
         for transition in all {
-            guard known.insert(transition).inserted else { continue }
+            guard known.insert(transition) else { continue }
             // The history keeps an unknown wait without a detail; the state now says "?".
             let shown = transition.state == .suspended ? transition.detail ?? "?" : transition.detail
             if transition.state == .suspended, let previous = last[task.id],
@@ -67,6 +70,23 @@ public struct TaskTrace: Sendable {
             out.append(TraceEvent(at: cancel.requestedAt, event: "cancel_requested", task: task.id, name: name,
                                   detail: "by \(cancel.requestedBy)"))
         }
+    }
+}
+
+/// The transitions of a task reported so far, as far as later ones need: the latest time
+/// and what was reported at that time.
+private struct Reported {
+    var latest: Nanos?
+    var atLatest: Set<Transition> = []
+
+    /// Whether `transition` is new: later than the latest, or at the latest and not yet seen.
+    mutating func insert(_ transition: Transition) -> Bool {
+        if let latest, transition.at < latest { return false }
+        if transition.at != latest {
+            latest = transition.at
+            atLatest = []
+        }
+        return atLatest.insert(transition).inserted
     }
 }
 
