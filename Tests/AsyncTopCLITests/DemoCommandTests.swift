@@ -73,7 +73,7 @@ struct DemoCommandTests {
 
         let (refused, message) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "stress", "--headless", "--duration", "0"])
         #expect(refused == 64)
-        #expect(message.contains("--duration must be above 0"))
+        #expect(message.contains("--duration must be a number from 0.01 to 86400 seconds, not 0"), "\(message)")
     }
 
     @Test func aRecordedHeadlessRunReplaysWithItsLints() async throws {
