@@ -10,8 +10,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run one demo: in the dashboard, or with --headless as a trace of its task events.",
         discussion: """
-        Headless, the exit status is 0 exactly when the demo observed what it should; the last
-        line is the summary. An unknown name lists the demos and exits with status 2.
+        Headless, the exit status is 0 exactly when the demo observed what it should; the \
+        last line is the summary. An unknown name lists the demos and exits with status 2.
         """)
 
     @Argument(help: "The demo to run (see `asynctop demos`).")
