@@ -161,7 +161,11 @@ private final class Tracer: Sendable {
 
     func poll() {
         while !shared.withLock({ $0.stopping }) {
-            sample(final: false)
+            // Only while the loop runs (its thread then builds the delta): a loop that has
+            // stopped publishes its last snapshot from its own thread, and a delta built here
+            // meanwhile raced it on the registry (a double free at the end of a stress run,
+            // release build). ``finish()`` takes the last delta once the run has returned.
+            if loop.isRunning { sample(final: false) }
             Thread.sleep(forTimeInterval: 0.005)
         }
         stopped.signal()
