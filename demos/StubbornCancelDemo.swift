@@ -24,7 +24,7 @@ extension DemoCatalogue {
             let until = loop.time() + Demo.scaled(3)
             var sawCancel = false
             while loop.time() < until {
-                let slice = loop.time() + 0.002
+                let slice = loop.time() + Demo.scaled(0.002)
                 while loop.time() < slice {}
                 // Does not throw, so the loop never notices it was cancelled.
                 await Task.yield()

@@ -19,11 +19,7 @@ struct AttachCommand: ParsableCommand {
     @Option(help: "Record the stream to this file (replay it with `asynctop replay`).")
     var record: String?
 
-    @Flag(help: "Draw with ASCII glyphs only.")
-    var ascii = false
-
-    @Flag(name: .customLong("no-color"), help: "Draw without colours.")
-    var noColor = false
+    @OptionGroup var display: DisplayFlags
 
     @OptionGroup var lints: LintOptions
 
@@ -38,7 +34,7 @@ struct AttachCommand: ParsableCommand {
         for _ in 0..<20 where remote.hello == nil { Thread.sleep(forTimeInterval: 0.05) }
         let demos = (remote.hello?.demos ?? []).map { DemoEntry(name: $0, summary: "offered by the program") }
         try runDashboard {
-            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: ascii, monochrome: noColor,
+            try DashboardTerminal.run(source: RemoteSource(remote: remote), demos: demos, ascii: display.ascii, monochrome: display.noColor,
                                          lintThresholds: lints.thresholds)
         }
     }

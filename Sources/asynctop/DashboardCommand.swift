@@ -14,14 +14,12 @@ struct DashboardCommand: ParsableCommand {
     @Option(name: .customLong("demo"), help: "Launch this demo at start (repeatable).")
     var demos: [String] = []
 
-    @Option(help: ArgumentHelp("How long demos that run until stopped (stress) run, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp(
+        "How long demos that run until stopped (stress) run, in seconds (\(NumberOption.describe(NumberOption.durations))).",
+        valueName: "seconds"))
     var duration: Double?
 
-    @Flag(help: "Draw with ASCII glyphs only (automatic when the locale is not UTF-8).")
-    var ascii = false
-
-    @Flag(name: .customLong("no-color"), help: "Draw without colours (as NO_COLOR does).")
-    var noColor = false
+    @OptionGroup var display: DisplayFlags
 
     @Option(help: "Record the run to this file, one timestamped delta per line (replay it with `asynctop replay`).")
     var record: String?
@@ -32,7 +30,7 @@ struct DashboardCommand: ParsableCommand {
     @OptionGroup var lints: LintOptions
 
     func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
+        if let duration { try NumberOption.check(duration, "--duration", in: NumberOption.durations, unit: " seconds") }
         for name in demos where DemoCatalogue.named(name) == nil {
             throw ValidationError(unknownDemoMessage(name))
         }
@@ -57,7 +55,7 @@ struct DashboardCommand: ParsableCommand {
         }
         do {
             try DashboardTerminal.run(source: source, demos: DemoCatalogue.all.map { DemoEntry(name: $0.name, summary: $0.summary, about: $0.about) },
-                                      ascii: ascii, monochrome: noColor, lintThresholds: lints.thresholds)
+                                      ascii: display.ascii, monochrome: display.noColor, lintThresholds: lints.thresholds)
         } catch let error as TerminalError {
             FileHandle.standardError.write(Data("""
                 \(error.description)

@@ -10,8 +10,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run one demo: in the dashboard, or with --headless as a trace of its task events.",
         discussion: """
-        Headless, the exit status is 0 exactly when the demo observed what it should; the last
-        line is the summary. An unknown name lists the demos and exits with status 2.
+        Headless, the exit status is 0 exactly when the demo observed what it should; the \
+        last line is the summary. An unknown name lists the demos and exits with status 2.
         """)
 
     @Argument(help: "The demo to run (see `asynctop demos`).")
@@ -23,27 +23,32 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "With --headless, print one JSON object per line.")
     var json = false
 
-    @Option(help: "Run the demo this many times faster (its sleeps are divided by it).")
+    @Option(help: ArgumentHelp(
+        "With --headless, run the demo this many times faster (\(NumberOption.describe(NumberOption.speeds))): its sleeps and the lints' time limits are divided by it.",
+        valueName: "x"))
     var speed: Double = 1
 
     @OptionGroup var lints: LintOptions
 
-    @Option(help: ArgumentHelp("How long a demo that runs until stopped (stress) runs, in its own seconds.",
-                               valueName: "seconds"))
+    @OptionGroup var display: DisplayFlags
+
+    @Option(help: ArgumentHelp(
+        "How long a demo that runs until stopped (stress) runs, in its own seconds (\(NumberOption.describe(NumberOption.durations))).",
+        valueName: "seconds"))
     var duration: Double?
 
     @Option(help: ArgumentHelp("Record the run to this file (replay it with `asynctop replay`).", valueName: "file"))
     var record: String?
 
     func validate() throws {
-        guard speed > 0 else { throw ValidationError("--speed must be above 0") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be above 0") }
+        try NumberOption.check(speed, "--speed", in: NumberOption.speeds)
+        if let duration { try NumberOption.check(duration, "--duration", in: NumberOption.durations, unit: " seconds") }
     }
 
     func run() throws {
         let demo = try catalogueDemo(named: name)
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name] + lints.arguments
+            let dashboard = try DashboardCommand.parse(["--demo", demo.name] + lints.arguments + display.arguments
                                                        + (duration.map { ["--duration", "\($0)"] } ?? [])
                                                        + (record.map { ["--record", $0] } ?? []))
             try dashboard.validate()
@@ -64,8 +69,10 @@ struct DemoCommand: ParsableCommand {
         }
         defer { recorder?.close() }
         Task.detached {
+            // Streamed: each event is printed as it comes and none is kept, so that a run
+            // of any length (stress for an hour) keeps a flat memory.
             let run = await Demo.$duration.withValue(duration) {
-                await DemoRunner.run(demo, speed: speed, thresholds: thresholds, recorder: recorder) { event in
+                await DemoRunner.run(demo, speed: speed, thresholds: thresholds, recorder: recorder, keepEvents: false) { event in
                     emit(json ? event.json() : event.text)
                 }
             }

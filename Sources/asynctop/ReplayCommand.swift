@@ -13,10 +13,14 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "A file written by --record.")
     var file: String
 
-    @Option(help: "Playback speed (1 is real time).")
+    @Option(help: ArgumentHelp("Playback speed (1 is real time; \(NumberOption.describe(NumberOption.speeds))).", valueName: "x"))
     var speed: Double = 1
 
     @OptionGroup var lints: LintOptions
+
+    @OptionGroup var display: DisplayFlags
+
+    func validate() throws { try NumberOption.check(speed, "--speed", in: NumberOption.speeds) }
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -32,7 +36,10 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("asynctop: \(file): loaded \(recording.frameCount) frames; stopped at line \(line): \(recording.problem ?? "")\n".utf8))
         }
         let source = ReplaySource(recording: recording, speed: speed)
-        try runDashboard { try DashboardTerminal.run(source: source, demos: [], lintThresholds: lints.thresholds) }
+        try runDashboard {
+            try DashboardTerminal.run(source: source, demos: [], ascii: display.ascii, monochrome: display.noColor,
+                                      lintThresholds: lints.thresholds)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import AsyncTopDemos
 import AsyncTopModel
+import Synchronization
 import Testing
 
 /// Each demo run headless, faster than real time where its timing allows, checked by its
@@ -7,7 +8,7 @@ import Testing
 @Suite struct DemoRunnerTests {
     func run(_ name: String, speed: Double = 4) async throws -> DemoRun {
         let demo = try #require(DemoCatalogue.named(name))
-        let run = await DemoRunner.run(demo, speed: speed)
+        let run = await DemoRunner.run(demo, speed: speed, thresholds: .forSuite(demo, speed: speed))
         #expect(run.observed == run.expected, "\(name)")
         // Every demo names the lints it fires; the others must stay quiet.
         #expect(run.firedLints == demo.lints, "\(name): \(run.events.filter { $0.event == "lint" }.compactMap(\.detail))")
@@ -163,10 +164,44 @@ import Testing
         #expect(!lints.contains { $0.name == "ticker" })
     }
 
+    /// At speed 4 the blocker blocks 75 ms, and the long-step limit is 100 ms of demo time
+    /// (25 ms): it fires. It did not when only the cancel and error limits were scaled.
+    @Test func blockingTheLoopIsFlaggedAsALongStepFasterThanRealTime() async throws {
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("blocking-the-loop")), speed: 4)
+        #expect(run.observed == run.expected)
+        let lints = run.events.filter { $0.event == "lint" }
+        #expect(lints.contains { $0.name == "blocker" && ($0.detail ?? "").hasPrefix("long-step") }, "\(lints)")
+        #expect(run.firedLints.contains(.longStep))
+    }
+
+    /// A run that streams its events keeps none, and still knows which lints fired.
+    @Test func aStreamedRunKeepsNoEventsButItsLints() async throws {
+        let seen = Mutex<[TraceEvent]>([])
+        let run = await DemoRunner.run(try #require(DemoCatalogue.named("deadlock")), speed: 2, keepEvents: false) { event in
+            seen.withLock { $0.append(event) }
+        }
+        #expect(run.events.isEmpty)
+        #expect(run.ok, "\(run.observed), \(run.firedLints)")
+        let streamed = seen.withLock { $0 }
+        #expect(streamed.contains { $0.event == "lint" && ($0.detail ?? "").hasPrefix("deadlock") })
+        #expect(Set(streamed.filter { $0.event == "cancelled" }.compactMap(\.name)) == ["left", "right"])
+    }
+
     @Test func theDeadlockDemoIsFlaggedAsADeadlock() async throws {
         let run = await DemoRunner.run(try #require(DemoCatalogue.named("deadlock")), speed: 2)
         #expect(run.ok, "\(run.observed)")
         let lint = try #require(run.events.first { $0.event == "lint" && ($0.detail ?? "").hasPrefix("deadlock") })
         #expect((lint.detail ?? "").contains("left") && (lint.detail ?? "").contains("right"))
+    }
+}
+
+extension LintThresholds {
+    /// The limits for a demo run in the test suite at `speed`. A step's length is wall time,
+    /// which the suite's parallel tests on 2 cores stretch by tens of milliseconds: a demo
+    /// that blocks nothing keeps the long-step limit at its real-time 100 ms, not the
+    /// 100 ms of demo time (25 ms at speed 4) a user's run has. The binary's catalogue test
+    /// runs them with the scaled limit, one at a time.
+    static func forSuite(_ demo: Demo, speed: Double) -> LintThresholds {
+        demo.lints.contains(.longStep) ? LintThresholds() : LintThresholds(longStep: Nanos(100_000_000 * max(speed, 1)))
     }
 }

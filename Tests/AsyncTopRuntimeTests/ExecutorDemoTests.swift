@@ -7,9 +7,9 @@ import TmuxTestSupport
 /// The demos of executors, threads and scale, run headless and checked by their summary
 /// and the facts of their trace. One at a time: two of them keep both cores busy.
 @Suite(.serialized) struct ExecutorDemoTests {
-    func run(_ name: String, speed: Double, thresholds: LintThresholds = LintThresholds()) async throws -> DemoRun {
+    func run(_ name: String, speed: Double, thresholds: LintThresholds? = nil) async throws -> DemoRun {
         let demo = try #require(DemoCatalogue.named(name))
-        let run = await DemoRunner.run(demo, speed: speed, thresholds: thresholds)
+        let run = await DemoRunner.run(demo, speed: speed, thresholds: thresholds ?? .forSuite(demo, speed: speed))
         // Not #expect(run.ok): its failure would print every event of the run.
         let ok = run.ok
         let lints = run.events.filter { $0.event == "lint" }.compactMap(\.detail)

@@ -59,10 +59,11 @@ public struct LintThresholds: Hashable, Sendable {
         self.errorRetrieve = errorRetrieve
     }
 
-    /// The time-based thresholds divided by `speed`, for a demo run faster than real time;
-    /// the long-step one stays, as a step's length is real time.
+    /// The time-based thresholds divided by `speed`, for a demo run faster than real time,
+    /// whose sleeps and blocking calls are all divided by it: every one, the long step too.
     public func scaled(bySpeed speed: Double) -> LintThresholds {
         var scaled = self
+        scaled.longStep = Nanos(Double(longStep) / speed)
         scaled.cancelAcknowledge = Nanos(Double(cancelAcknowledge) / speed)
         scaled.errorRetrieve = Nanos(Double(errorRetrieve) / speed)
         return scaled

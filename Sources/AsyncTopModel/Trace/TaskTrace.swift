@@ -6,7 +6,11 @@
 public struct TaskTrace: Sendable {
     /// Tasks not to report (the observer's own, say).
     public var excluded: Set<TaskID>
-    private var seen: [TaskID: Set<Transition>] = [:]
+    /// The transitions reported of each task, as far as a later snapshot can show them
+    /// again: its first two (spawned, started) and those of its bounded history. Bounded,
+    /// however long the task runs: a worker that sleeps thousands of times is not
+    /// remembered thousands of times.
+    private var seen: [TaskID: Set<Seen>] = [:]
     private var started: Set<TaskID> = []
     private var cancelSeen: Set<TaskID> = []
     /// The state and detail last reported for each task: a task that stays in the same
@@ -15,6 +19,10 @@ public struct TaskTrace: Sendable {
     private var last: [TaskID: Transition] = [:]
 
     public init(excluding excluded: Set<TaskID> = []) { self.excluded = excluded }
+
+    /// About the length of a task's history: past it (and a few more, to forget in
+    /// batches), the transitions no snapshot can show again are forgotten.
+    static let historyWindow = 32
 
     /// The events `snapshot` shows that earlier ones did not, in time order.
     public mutating func events(in snapshot: Snapshot) -> [TraceEvent] { events(of: snapshot.tasks) }
@@ -39,9 +47,16 @@ public struct TaskTrace: Sendable {
         if all.last != now { all.append(now) }
         // Taken out and put back, so that inserting does not copy the set.
         var known = seen.removeValue(forKey: task.id) ?? []
+        // The history drops its oldest first: what is older than its oldest now (and later
+        // than the start) no snapshot shows again.
+        let start = task.startedAt ?? task.createdAt
+        let oldest = task.history.first?.at ?? now.at
+        if known.count > Self.historyWindow + 8 {
+            known = known.filter { $0.at <= start || $0.at >= oldest }
+        }
         let name = task.displayName
         for transition in all {
-            guard known.insert(transition).inserted else { continue }
+            guard known.insert(Seen(transition)).inserted else { continue }
             // The history keeps an unknown wait without a detail; the state now says "?".
             let shown = transition.state == .suspended ? transition.detail ?? "?" : transition.detail
             if transition.state == .suspended, let previous = last[task.id],
@@ -67,6 +82,21 @@ public struct TaskTrace: Sendable {
             out.append(TraceEvent(at: cancel.requestedAt, event: "cancel_requested", task: task.id, name: name,
                                   detail: "by \(cancel.requestedBy)"))
         }
+    }
+}
+
+/// A reported transition as far as telling it again apart needs: its time, state and a hash
+/// of its detail, without keeping the text (ten thousand tasks' histories of texts took
+/// tens of megabytes).
+private struct Seen: Hashable {
+    let at: Nanos
+    let state: TaskStateKind
+    let detail: Int
+
+    init(_ transition: Transition) {
+        at = transition.at
+        state = transition.state
+        detail = transition.detail?.hashValue ?? 0
     }
 }
 
