@@ -103,6 +103,8 @@ extension PrimitiveThreadStressTests {
         let helpers = try Helpers(name: "event")
         defer { helpers.stop() }
         let event = Event(name: "stress")
+        // Set with a task waiting: a waiter parked after the set that should have woken it.
+        let sampler = Sampler { event.state.withLock { $0.isSet && !$0.waiters.isEmpty } }
         let rounds = Atomic<Int>(0)
         let wrong = Mutex<[String]>([])
         // Each round: clear, start three loop waiters and one global one, cancel some, set
@@ -132,6 +134,7 @@ extension PrimitiveThreadStressTests {
                 }
             }
         }
+        #expect(sampler.stop() == 0, "set with waiters (of \(sampler.samples.load(ordering: .relaxed)) samples). \(plan)")
         #expect(wrong.withLock { $0 }.isEmpty, "\(wrong.withLock { $0.prefix(5) }). \(plan)")
         #expect(rounds.load(ordering: .relaxed) == plan.rounds && event.waiterCount == 0, "\(plan)")
     }

@@ -61,6 +61,8 @@ import Testing
         defer { helpers.stop() }
         let holders = Holders()
         let lock = Lock(name: "stress")
+        // Free with a task waiting: a wake-up lost (the waiter parked after the last release).
+        let sampler = Sampler { lock.state.withLock { !$0.locked && !$0.waiters.isEmpty } }
         try await onLoop {
             try await runParties(onLoop: 2, global: 2, plan: plan,
                                  context: { "\(lock.resourceInfo)" }) { index, onLoop, tick in
@@ -72,6 +74,7 @@ import Testing
                 }
             }
         }
+        #expect(sampler.stop() == 0, "free with waiters (of \(sampler.samples.load(ordering: .relaxed)) samples). \(plan)")
         #expect(holders.overLimit.load(ordering: .relaxed) == 0, "two holders at once. \(plan)")
         #expect(holders.touched == holders.granted.load(ordering: .relaxed), "\(plan)")
         #expect(holders.granted.load(ordering: .relaxed) + holders.cancelled.load(ordering: .relaxed) == 4 * plan.rounds)
@@ -86,6 +89,7 @@ import Testing
         let permits = 3
         let semaphore = bounded ? try BoundedSemaphore(permits, name: "stress") : try Semaphore(permits, name: "stress")
         let holders = Holders()
+        let sampler = Sampler { semaphore.state.withLock { $0.value > 0 && !$0.waiters.isEmpty } }
         try await onLoop {
             try await runParties(onLoop: 3, global: 2, plan: plan,
                                  context: { "\(semaphore.resourceInfo)" }) { index, onLoop, tick in
@@ -97,6 +101,7 @@ import Testing
                 }
             }
         }
+        #expect(sampler.stop() == 0, "permits left with waiters (of \(sampler.samples.load(ordering: .relaxed)) samples). \(plan)")
         #expect(holders.overLimit.load(ordering: .relaxed) == 0, "more holders than permits. \(plan)")
         #expect(holders.granted.load(ordering: .relaxed) + holders.cancelled.load(ordering: .relaxed) == 5 * plan.rounds)
         let info = semaphore.resourceInfo

@@ -248,3 +248,38 @@ func runParties(onLoop: Int, global: Int, plan: StressPlan, context: @escaping @
     for error in errors.withLock({ $0 }) { Issue.record("\(error). \(plan)") }
     return ok
 }
+
+/// Checks an invariant of a primitive's state over and over on a plain thread while a stress
+/// test runs: a wake-up lost for a moment, healed by later traffic, shows here.
+final class Sampler: @unchecked Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = NSCondition()
+    // Guarded by `stopped`.
+    private var running = true
+    /// Samples that broke the invariant, and samples taken.
+    let violations = Atomic<Int>(0), samples = Atomic<Int>(0)
+
+    /// Starts checking `broken` (true: the invariant does not hold) until `stop()`.
+    init(_ broken: @escaping @Sendable () -> Bool) {
+        Thread { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                if broken() { violations.add(1, ordering: .relaxed) }
+                samples.add(1, ordering: .relaxed)
+                usleep(20)
+            }
+            stopped.lock()
+            running = false
+            stopped.broadcast()
+            stopped.unlock()
+        }.start()
+    }
+
+    /// Stops the thread and returns the violations seen.
+    func stop() -> Int {
+        stopping.store(true, ordering: .relaxed)
+        stopped.lock()
+        while running { stopped.wait() }
+        stopped.unlock()
+        return violations.load(ordering: .relaxed)
+    }
+}

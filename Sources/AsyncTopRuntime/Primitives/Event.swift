@@ -10,12 +10,12 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
     /// "Event <name>", as the cancellation's place says it.
     let title: String
 
-    private struct State {
+    struct State {
         var isSet = false
         var waiters: [UInt64: (task: TaskID, continuation: UnsafeContinuation<Void, any Error>)] = [:]
         var nextToken: UInt64 = 0
     }
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     public init(name: String? = nil) {
         self.name = name

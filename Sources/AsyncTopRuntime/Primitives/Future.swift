@@ -14,13 +14,13 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
     /// The loop it belongs to: the one it was made on, if any.
     let loop: EventLoop?
 
-    private struct State {
+    struct State {
         var result: Result<Value, any Error>?
         var cancelMessage: String?
         var waiters = WaiterQueue()
         var callbacks: [@Sendable (Future<Value>) -> Void] = []
     }
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     /// Creates a pending future on the current loop.
     public init(name: String? = nil) {
