@@ -6,8 +6,8 @@ import Testing
 extension PrimitiveThreadStressTests {
     /// The items of a queue test: what was put (a put that returned) and what was got.
     final class Ledger: Sendable {
-        let put = Mutex<[Int]>([])
-        let got = Mutex<[Int]>([])
+        let put = Locked<[Int]>([])
+        let got = Locked<[Int]>([])
         let gotCount = Atomic<Int>(0)
     }
 
@@ -113,9 +113,9 @@ extension PrimitiveThreadStressTests {
         let rounds = Atomic<Int>(0)
         let wins = Atomic<Int>(0), finishers = Atomic<Int>(0)
         let callbacksAdded = Atomic<Int>(0), callbacksRun = Atomic<Int>(0)
-        let wrong = Mutex<[String]>([])
+        let wrong = Locked<[String]>([])
         // Done with a task waiting: a waiter parked after the result that should have woken it.
-        let current = Mutex<Future<Int>?>(nil)
+        let current = Locked<Future<Int>?>(nil)
         let sampler = Sampler { current.withLock { $0 }?.state.withLock { $0.result != nil && !$0.waiters.isEmpty } ?? false }
         // Each round: a new future; three loop waiters and one global one, some cancelled;
         // two finishers on other threads race to set a result, an error or cancel it (one

@@ -106,7 +106,7 @@ extension PrimitiveThreadStressTests {
         // Set with a task waiting: a waiter parked after the set that should have woken it.
         let sampler = Sampler { event.state.withLock { $0.isSet && !$0.waiters.isEmpty } }
         let rounds = Atomic<Int>(0)
-        let wrong = Mutex<[String]>([])
+        let wrong = Locked<[String]>([])
         // Each round: clear, start three loop waiters and one global one, cancel some, set
         // the event from another thread (sometimes from two at once), and await them all.
         try await onLoop {

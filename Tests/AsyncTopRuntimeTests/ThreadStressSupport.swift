@@ -206,9 +206,9 @@ final class PartyProgress: Sendable {
         var rounds: [Int]
         var ended: [Bool]
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
-    init(count: Int) { state = Mutex(State(rounds: Array(repeating: 0, count: count), ended: Array(repeating: false, count: count))) }
+    init(count: Int) { state = Locked(State(rounds: Array(repeating: 0, count: count), ended: Array(repeating: false, count: count))) }
 
     func tick(_ party: Int) { state.withLock { $0.rounds[party] += 1 } }
     func end(_ party: Int) { state.withLock { $0.ended[party] = true } }
@@ -228,7 +228,7 @@ final class PartyProgress: Sendable {
 func runParties(onLoop: Int, global: Int, plan: StressPlan, context: @escaping @Sendable () -> String,
                 _ party: @escaping @Sendable (_ index: Int, _ onLoop: Bool, _ tick: @Sendable () -> Void) async throws -> Void) async throws -> Bool {
     let progress = PartyProgress(count: onLoop + global)
-    let errors = Mutex<[String]>([])
+    let errors = Locked<[String]>([])
     let run: @Sendable (Int, Bool) async -> Void = { index, loop in
         do { try await party(index, loop) { progress.tick(index) } } catch {
             errors.withLock { $0.append("party \(index): \(error)") }

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A condition variable for tasks: asyncio's `Condition`, over a ``Lock`` of its own or a
 /// shared one.
@@ -15,7 +14,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// "Condition <name>", as waits and errors say it.
     let title: String
 
-    private let waiters = Mutex(WaiterQueue())
+    private let waiters = Locked(WaiterQueue())
 
     /// Creates a condition over `lock`, or over a new lock named after the condition.
     public init(lock: Lock? = nil, name: String? = nil) {

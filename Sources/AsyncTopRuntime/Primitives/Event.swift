@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
 /// dashboard as "Event <name>".
@@ -15,7 +14,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
         var waiters: [UInt64: (task: TaskID, continuation: UnsafeContinuation<Void, any Error>)] = [:]
         var nextToken: UInt64 = 0
     }
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init(name: String? = nil) {
         self.name = name

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A result that is set once and awaited by any number of tasks: asyncio's `Future`.
 ///
@@ -20,7 +19,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
         var waiters = WaiterQueue()
         var callbacks: [@Sendable (Future<Value>) -> Void] = []
     }
-    let state = Mutex(State())
+    let state = Locked(State())
 
     /// Creates a pending future on the current loop.
     public init(name: String? = nil) {

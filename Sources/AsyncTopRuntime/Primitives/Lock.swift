@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A mutual-exclusion lock for tasks: asyncio's `Lock`. Fair (FIFO: `release()` hands the
 /// lock to the longest waiter), not reentrant, and any task may release it.
@@ -18,7 +17,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
         var holder: TaskID = 0
         var waiters = WaiterQueue()
     }
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init(name: String? = nil) {
         self.name = name

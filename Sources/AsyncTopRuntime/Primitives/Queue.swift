@@ -1,6 +1,5 @@
 import AsyncTopModel
 import DequeModule
-import Synchronization
 
 /// A queue of items between tasks: asyncio's `Queue` (FIFO), and the base of ``LifoQueue``
 /// and ``PriorityQueue``.
@@ -37,7 +36,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         @usableFromInline var isShutDown = false
         @usableFromInline init() {}
     }
-    @usableFromInline let state = Mutex(State())
+    @usableFromInline let state = Locked(State())
 
     /// Creates a FIFO queue holding at most `maxsize` items (0: unbounded).
     public init(maxsize: Int = 0, name: String? = nil) {

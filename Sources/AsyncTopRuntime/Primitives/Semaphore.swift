@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A counter of permits tasks acquire and release: asyncio's `Semaphore`.
 ///
@@ -21,7 +20,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         var holders: [TaskID] = []
         var waiters = WaiterQueue()
     }
-    let state: Mutex<State>
+    let state: Locked<State>
 
     /// Creates a semaphore with `value` permits.
     ///
@@ -37,7 +36,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         self.bounded = bounded
         let kind = bounded ? "BoundedSemaphore" : "Semaphore"
         self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
-        self.state = Mutex(State(value: value))
+        self.state = Locked(State(value: value))
         ResourceRegistry.shared.add(self)
     }
 

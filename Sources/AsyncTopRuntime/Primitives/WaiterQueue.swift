@@ -17,7 +17,7 @@ struct Waiter {
     }
 }
 
-/// The FIFO of tasks parked on a primitive. Kept inside the primitive's `Mutex`.
+/// The FIFO of tasks parked on a primitive. Kept inside the primitive's lock (`Locked`).
 @usableFromInline
 struct WaiterQueue {
     @usableFromInline var items: Deque<Waiter> = []
