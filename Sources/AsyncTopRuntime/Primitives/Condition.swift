@@ -59,7 +59,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
         var released = false
         var failure: (any Error)?
         do {
-            try await park { continuation in
+            try await park(guardedBy: waiters) { continuation in
                 if let now = waiters.withLock({ $0.enqueue(continuation, token: token, task: me) }) {
                     return now  // Already cancelled: still holding the lock.
                 }

@@ -65,6 +65,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
             return state.nextToken
         }
         defer { loop?.clearWait() }
+        defer { state.fence() }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

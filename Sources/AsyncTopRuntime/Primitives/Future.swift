@@ -133,7 +133,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
             }
             if let token {
                 let loop = EventLoop.current
-                try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+                try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
                     state.withLock { state in
                         if state.result != nil { return .success(()) }
                         return state.waiters.enqueue(continuation, token: token, task: me)

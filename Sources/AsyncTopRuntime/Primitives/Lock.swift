@@ -59,7 +59,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     private func acquireSlowly(me: TaskID, token: UInt64) async throws {
         let loop = EventLoop.current
         // Handed the lock as the cancellation came: pass it on (release).
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if !state.locked {
                     state.locked = true
@@ -102,6 +102,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
             }
             if now { continuation.resume() }
         }
+        state.fence()
     }
 
     /// Releases the lock, handing it to the longest waiter if any.

@@ -136,7 +136,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         let loop = EventLoop.current
         // Woken for a free slot as the cancellation came: pass the wake-up on.
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": put") { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": put") { continuation in
             state.withLock { state in
                 if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
                 if state.items.count < maxsize { return .success(()) }
@@ -198,7 +198,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         let loop = EventLoop.current
         // Woken for an item as the cancellation came: leave it to the next getter.
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": get") { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": get") { continuation in
             state.withLock { state in
                 if !state.items.isEmpty || state.isShutDown { return .success(()) }
                 return state.getters.enqueue(continuation, token: token, task: me)
@@ -231,7 +231,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         guard let token = state.withLock({ $0.unfinished == 0 ? nil : $0.joiners.makeToken() }) else { return }
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title + ": join") { continuation in
+        try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": join") { continuation in
             state.withLock { state in
                 if state.unfinished == 0 { return .success(()) }
                 return state.joiners.enqueue(continuation, token: token, task: me)

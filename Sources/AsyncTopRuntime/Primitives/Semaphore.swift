@@ -73,7 +73,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         guard let token else { return }
         let loop = EventLoop.current
         // Handed a permit as the cancellation came: give it back (release).
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if state.value > 0 {
                     state.value -= 1
