@@ -219,7 +219,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let joiners = try state.withLock { state throws -> [Waiter] in
             guard state.unfinished > 0 else { throw ToolkitError.taskDoneTooManyTimes(title) }
             state.unfinished -= 1
-            return state.unfinished == 0 ? Array(state.joiners.removeAll()) : []
+            return state.unfinished == 0 ? state.joiners.removeAll() : []
         }
         for joiner in joiners { joiner.continuation.resume() }
     }
@@ -251,9 +251,9 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
             if immediate {
                 state.unfinished = max(0, state.unfinished - state.items.count)
                 state.items.removeAll()
-                if state.unfinished == 0 { joiners = Array(state.joiners.removeAll()) }
+                if state.unfinished == 0 { joiners = state.joiners.removeAll() }
             }
-            return (Array(state.getters.removeAll()), Array(state.putters.removeAll()), joiners)
+            return (state.getters.removeAll(), state.putters.removeAll(), joiners)
         }
         for getter in getters { getter.continuation.resume() }
         for putter in putters { putter.continuation.resume(throwing: QueueShutDown(queue: title)) }
