@@ -66,14 +66,19 @@ extension PrimitiveThreadStressTests {
                         tick()
                     }
                 } else {
+                    // Past its own units a producer stays, to tell of orphaned ones, until all are consumed.
                     var made = 0
-                    while made < plan.rounds {
+                    while true {
                         try await condition.acquire()
                         if units.available > 0 && units.orphaned && !condition.resourceInfo.waiters.isEmpty {
                             units.orphaned = false
                             try condition.notify()
                         }
-                        if units.available > 0 || units.sleeping == 0 {
+                        if made == plan.rounds && units.consumed.load(ordering: .relaxed) == 3 * plan.rounds {
+                            try condition.release()
+                            break
+                        }
+                        if made == plan.rounds || units.available > 0 || units.sleeping == 0 {
                             try condition.release()
                             await Task.yield()
                             continue
