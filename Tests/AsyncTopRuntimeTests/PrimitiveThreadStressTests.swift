@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func lockHasOneHolderWhateverThreadReleasesOrCancels() async throws {
-        let plan = StressPlan(rounds: 800)
+        let plan = StressPlan(rounds: 1500)
         let helpers = try Helpers(name: "lock")
         defer { helpers.stop() }
         let holders = Holders()
