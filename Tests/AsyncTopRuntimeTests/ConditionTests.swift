@@ -1,4 +1,5 @@
 import AsyncTopModel
+import Synchronization
 import Testing
 @testable import AsyncTopRuntime
 
@@ -55,5 +56,59 @@ import Testing
             #expect(heldAfterCancel.items == [true])
             #expect(!condition.locked)
         }
+    }
+
+    @Test func aNotificationToACancelledWaiterIsPassedOn() async throws {
+        try await onLoop {
+            let condition = Condition()
+            let first = try spawn { try await condition.withLock { try await condition.wait() } }
+            let second = try spawn { try await condition.withLock { try await condition.wait(); return 2 } }
+            try await settle()
+            // Notify then cancel in one step: `first` is woken, then cancelled before it runs.
+            try await condition.withLock {
+                try condition.notify()
+                first.cancel()
+            }
+            await #expect(throws: CancellationError.self) { try await first.value }
+            #expect(try await waitFor(second, timeout: 10) == 2)
+            #expect(!condition.locked && condition.resourceInfo.waiters.isEmpty)
+        }
+    }
+
+    @Test func aNotifierOnAnotherExecutorWakesEveryWait() async throws {
+        // The waiter announces its round under the lock and waits; a global-executor task
+        // notifies once it sees the announcement under the lock. Enqueued only after the
+        // lock was released, a wait missed the notification and the round never ended.
+        let rounds = 2000
+        let done = try await onLoop { () -> Int in
+            let condition = Condition(name: "rounds")
+            let announced = Atomic<Int>(0)
+            let woken = Atomic<Int>(0)
+            let notifier = Task.detached {
+                var round = 1
+                while round <= rounds, !Task.isCancelled {
+                    try await condition.acquire()
+                    if announced.load(ordering: .relaxed) == round {
+                        try condition.notify()
+                        round += 1
+                    }
+                    try condition.release()
+                    await Task.yield()
+                }
+            }
+            defer { notifier.cancel() }
+            let waiter = try spawn(name: "waiter") {
+                for round in 1...rounds {
+                    try await condition.withLock {
+                        announced.store(round, ordering: .relaxed)
+                        try await condition.wait()
+                    }
+                    woken.store(round, ordering: .relaxed)
+                }
+            }
+            try await awaitProgress(of: waiter, stalledAfter: 10) { woken.load(ordering: .relaxed) }
+            return woken.load(ordering: .relaxed)
+        }
+        #expect(done == rounds)
     }
 }

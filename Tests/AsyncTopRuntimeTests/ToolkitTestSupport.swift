@@ -4,7 +4,7 @@ import Synchronization
 
 /// An append-only list shared by tasks, for order-based assertions.
 final class Recorder<Element: Sendable>: Sendable {
-    private let list = Mutex<[Element]>([])
+    private let list = Locked<[Element]>([])
     func add(_ item: Element) { list.withLock { $0.append(item) } }
     var items: [Element] { list.withLock { $0 } }
 }

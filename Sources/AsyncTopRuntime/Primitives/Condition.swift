@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A condition variable for tasks: asyncio's `Condition`, over a ``Lock`` of its own or a
 /// shared one.
@@ -15,7 +14,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// "Condition <name>", as waits and errors say it.
     let title: String
 
-    private let waiters = Mutex(WaiterQueue())
+    private let waiters = Locked(WaiterQueue())
 
     /// Creates a condition over `lock`, or over a new lock named after the condition.
     public init(lock: Lock? = nil, name: String? = nil) {
@@ -45,31 +44,55 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
 
     /// Releases the lock, waits until notified, and takes the lock back.
     ///
+    /// The task is among the waiters before the lock is released: a notifier, which must hold
+    /// the lock, cannot miss it, whatever thread it runs on. Notified just as it is cancelled,
+    /// the task passes the notification on to the next waiter and throws, as asyncio does.
+    ///
     /// - Throws: `ToolkitError.conditionLockNotHeld` when the lock is not held;
     ///   `CancellationError` as soon as the task is cancelled, once the lock is held again.
     public func wait() async throws {
         guard lock.locked else { throw ToolkitError.conditionLockNotHeld(title) }
         let me = runningTaskID()
         let token = waiters.withLock { $0.makeToken() }
-        try lock.release()
         let loop = EventLoop.current
         loop?.noteWait(.subject(self))
+        var released = false
         var failure: (any Error)?
         do {
-            try await park { continuation in
-                waiters.withLock { waiters in
-                    waiters.enqueue(continuation, token: token, task: me)
+            try await park(guardedBy: waiters) { continuation in
+                if let now = waiters.withLock({ $0.enqueue(continuation, token: token, task: me) }) {
+                    return now  // Already cancelled: still holding the lock.
+                }
+                do {
+                    try lock.release()
+                    released = true
+                    return nil
+                } catch {
+                    // Released behind our back: not waiting after all, unless a notify or
+                    // cancellation already took the waiter out (it resumes the continuation).
+                    failure = error
+                    return waiters.withLock { $0.remove(token) } == nil ? nil : .failure(error)
                 }
             } onCancel: { [self] in
                 waiters.withLock { $0.remove(token) }?.continuation.resume(throwing: CancellationError())
             }
         } catch {
-            failure = error
+            failure = failure ?? error
         }
         loop?.clearWait()
+        // Not released (cancelled before waiting, or the lock was not held): nothing to take back.
+        if !released, let failure {
+            if failure is CancellationError { loop?.noteCancelDelivered(in: title) }
+            throw failure
+        }
         await lock.acquireUninterruptibly()
+        if failure == nil && Task.isCancelled {
+            // Notified as the cancellation came: the notification goes to the next waiter.
+            try? notify(1)
+            failure = CancellationError()
+        }
         if let failure {
-            loop?.noteCancelDelivered(in: title)
+            if failure is CancellationError { loop?.noteCancelDelivered(in: title) }
             throw failure
         }
     }

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
 /// dashboard as "Event <name>".
@@ -10,12 +9,12 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
     /// "Event <name>", as the cancellation's place says it.
     let title: String
 
-    private struct State {
+    struct State {
         var isSet = false
         var waiters: [UInt64: (task: TaskID, continuation: UnsafeContinuation<Void, any Error>)] = [:]
         var nextToken: UInt64 = 0
     }
-    private let state = Mutex(State())
+    let state = Locked(State())
 
     public init(name: String? = nil) {
         self.name = name
@@ -66,6 +65,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
             return state.nextToken
         }
         defer { loop?.clearWait() }
+        defer { state.fence() }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A result that is set once and awaited by any number of tasks: asyncio's `Future`.
 ///
@@ -14,13 +13,13 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
     /// The loop it belongs to: the one it was made on, if any.
     let loop: EventLoop?
 
-    private struct State {
+    struct State {
         var result: Result<Value, any Error>?
         var cancelMessage: String?
         var waiters = WaiterQueue()
         var callbacks: [@Sendable (Future<Value>) -> Void] = []
     }
-    private let state = Mutex(State())
+    let state = Locked(State())
 
     /// Creates a pending future on the current loop.
     public init(name: String? = nil) {
@@ -134,7 +133,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
             }
             if let token {
                 let loop = EventLoop.current
-                try await park(visibleAs: self, on: loop, delivered: title) { continuation in
+                try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
                     state.withLock { state in
                         if state.result != nil { return .success(()) }
                         return state.waiters.enqueue(continuation, token: token, task: me)

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A mutual-exclusion lock for tasks: asyncio's `Lock`. Fair (FIFO: `release()` hands the
 /// lock to the longest waiter), not reentrant, and any task may release it.
@@ -18,7 +17,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
         var holder: TaskID = 0
         var waiters = WaiterQueue()
     }
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init(name: String? = nil) {
         self.name = name
@@ -60,7 +59,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     private func acquireSlowly(me: TaskID, token: UInt64) async throws {
         let loop = EventLoop.current
         // Handed the lock as the cancellation came: pass it on (release).
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if !state.locked {
                     state.locked = true
@@ -103,6 +102,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
             }
             if now { continuation.resume() }
         }
+        state.fence()
     }
 
     /// Releases the lock, handing it to the longest waiter if any.

@@ -1,9 +1,6 @@
 import AsyncTopModel
 import DequeModule
-import Synchronization
-#if ASYNCTOP_TSAN
-import AsyncTopSync  // its @inlinable code names the Mutex of Mutex+ThreadSanitizer.swift
-#endif
+import AsyncTopSync
 
 /// A queue of items between tasks: asyncio's `Queue` (FIFO), and the base of ``LifoQueue``
 /// and ``PriorityQueue``.
@@ -40,7 +37,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         @usableFromInline var isShutDown = false
         @usableFromInline init() {}
     }
-    @usableFromInline let state = Mutex(State())
+    @usableFromInline let state = Locked(State())
 
     /// Creates a FIFO queue holding at most `maxsize` items (0: unbounded).
     public init(maxsize: Int = 0, name: String? = nil) {
@@ -140,7 +137,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         let loop = EventLoop.current
         // Woken for a free slot as the cancellation came: pass the wake-up on.
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": put") { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": put") { continuation in
             state.withLock { state in
                 if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
                 if state.items.count < maxsize { return .success(()) }
@@ -202,7 +199,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         let loop = EventLoop.current
         // Woken for an item as the cancellation came: leave it to the next getter.
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title + ": get") { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": get") { continuation in
             state.withLock { state in
                 if !state.items.isEmpty || state.isShutDown { return .success(()) }
                 return state.getters.enqueue(continuation, token: token, task: me)
@@ -223,7 +220,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let joiners = try state.withLock { state throws -> [Waiter] in
             guard state.unfinished > 0 else { throw ToolkitError.taskDoneTooManyTimes(title) }
             state.unfinished -= 1
-            return state.unfinished == 0 ? Array(state.joiners.removeAll()) : []
+            return state.unfinished == 0 ? state.joiners.removeAll() : []
         }
         for joiner in joiners { joiner.continuation.resume() }
     }
@@ -235,7 +232,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let me = runningTaskID()
         guard let token = state.withLock({ $0.unfinished == 0 ? nil : $0.joiners.makeToken() }) else { return }
         let loop = EventLoop.current
-        try await park(visibleAs: self, on: loop, delivered: title + ": join") { continuation in
+        try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": join") { continuation in
             state.withLock { state in
                 if state.unfinished == 0 { return .success(()) }
                 return state.joiners.enqueue(continuation, token: token, task: me)
@@ -255,9 +252,9 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
             if immediate {
                 state.unfinished = max(0, state.unfinished - state.items.count)
                 state.items.removeAll()
-                if state.unfinished == 0 { joiners = Array(state.joiners.removeAll()) }
+                if state.unfinished == 0 { joiners = state.joiners.removeAll() }
             }
-            return (Array(state.getters.removeAll()), Array(state.putters.removeAll()), joiners)
+            return (state.getters.removeAll(), state.putters.removeAll(), joiners)
         }
         for getter in getters { getter.continuation.resume() }
         for putter in putters { putter.continuation.resume(throwing: QueueShutDown(queue: title)) }

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A primitive that shows in the snapshot's resources view.
 protocol ResourceReporter: AnyObject, Sendable {
@@ -26,7 +25,7 @@ final class ResourceRegistry: Sendable {
         var entries: [Entry] = []
         var live = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func add(_ object: any ResourceReporter) {
         let loop = EventLoop.current.map(ObjectIdentifier.init)

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import Synchronization
 
 /// A counter of permits tasks acquire and release: asyncio's `Semaphore`.
 ///
@@ -21,7 +20,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         var holders: [TaskID] = []
         var waiters = WaiterQueue()
     }
-    let state: Mutex<State>
+    let state: Locked<State>
 
     /// Creates a semaphore with `value` permits.
     ///
@@ -37,7 +36,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         self.bounded = bounded
         let kind = bounded ? "BoundedSemaphore" : "Semaphore"
         self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
-        self.state = Mutex(State(value: value))
+        self.state = Locked(State(value: value))
         ResourceRegistry.shared.add(self)
     }
 
@@ -74,7 +73,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         guard let token else { return }
         let loop = EventLoop.current
         // Handed a permit as the cancellation came: give it back (release).
-        try await parkForHandOff(visibleAs: self, on: loop, delivered: title) { continuation in
+        try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
             state.withLock { state in
                 if state.value > 0 {
                     state.value -= 1

@@ -17,7 +17,7 @@ struct Waiter {
     }
 }
 
-/// The FIFO of tasks parked on a primitive. Kept inside the primitive's `Mutex`.
+/// The FIFO of tasks parked on a primitive. Kept inside the primitive's lock (`Locked`).
 @usableFromInline
 struct WaiterQueue {
     @usableFromInline var items: Deque<Waiter> = []
@@ -36,7 +36,7 @@ struct WaiterQueue {
 
     mutating func append(_ waiter: Waiter) { items.append(waiter) }
 
-    /// The end of an `install` closure of ``park(install:onCancel:)``: parks `continuation`
+    /// The end of an `install` closure of ``park(guardedBy:install:onCancel:)``: parks `continuation`
     /// as `task` under `token`, unless the task is already cancelled.
     mutating func enqueue(_ continuation: UnsafeContinuation<Void, any Error>, token: UInt64,
                           task: TaskID) -> Result<Void, any Error>? {
@@ -53,9 +53,13 @@ struct WaiterQueue {
         return items.remove(at: index)
     }
 
-    mutating func removeAll() -> Deque<Waiter> {
+    /// Takes every waiter out, longest waiting first.
+    mutating func removeAll() -> [Waiter] {
+        // An empty Deque copied to an Array writes its count into the shared empty-array
+        // storage, which ThreadSanitizer reports as a race between two queues' locks.
+        if items.isEmpty { return [] }
         defer { items = [] }
-        return items
+        return Array(items)
     }
 }
 
@@ -76,19 +80,32 @@ func park(
     }
 }
 
-/// Parks the current task on `subject` as ``park(install:onCancel:)`` does, and says so: the
+/// ``park(install:onCancel:)`` for a primitive whose state `lock` guards; takes the lock
+/// once more on waking (see ``WakeFence``).
+@inline(__always)
+func park(
+    guardedBy lock: some WakeFence,
+    install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
+    onCancel: @Sendable () -> Void
+) async throws {
+    defer { lock.fence() }
+    try await park(install: install, onCancel: onCancel)
+}
+
+/// Parks the current task on `subject` as ``park(guardedBy:install:onCancel:)`` does, and says so: the
 /// task's record shows the wait, and a cancellation that ends it is recorded as delivered
 /// in `place`.
 @inline(__always)
 func park(
-    visibleAs subject: some WaitSubject, on loop: EventLoop?, delivered place: @autoclosure () -> String,
+    guardedBy lock: some WakeFence, visibleAs subject: some WaitSubject, on loop: EventLoop?,
+    delivered place: @autoclosure () -> String,
     install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
     onCancel: @Sendable () -> Void
 ) async throws {
     loop?.noteWait(.subject(subject))
     defer { loop?.clearWait() }
     do {
-        try await park(install: install, onCancel: onCancel)
+        try await park(guardedBy: lock, install: install, onCancel: onCancel)
     } catch let error as CancellationError {
         loop?.noteCancelDelivered(in: place())
         throw error
@@ -96,16 +113,17 @@ func park(
 }
 
 /// Parks the current task on `subject` for something a releaser hands over (a lock, a
-/// permit, a queue slot or item), as ``park(visibleAs:on:delivered:install:onCancel:)``
+/// permit, a queue slot or item), as ``park(guardedBy:visibleAs:on:delivered:install:onCancel:)``
 /// does; `withdraw` takes the parked waiter back out on cancellation. Handed it just as the
 /// cancellation came, the task gives it on with `passOn` and throws, as asyncio does.
 @inline(__always)
 func parkForHandOff(
-    visibleAs subject: some WaitSubject, on loop: EventLoop?, delivered place: @autoclosure () -> String,
+    guardedBy lock: some WakeFence, visibleAs subject: some WaitSubject, on loop: EventLoop?,
+    delivered place: @autoclosure () -> String,
     install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
     withdraw: @Sendable () -> Waiter?, passOn: () -> Void
 ) async throws {
-    try await park(visibleAs: subject, on: loop, delivered: place(), install: install) {
+    try await park(guardedBy: lock, visibleAs: subject, on: loop, delivered: place(), install: install) {
         withdraw()?.continuation.resume(throwing: CancellationError())
     }
     if Task.isCancelled {
