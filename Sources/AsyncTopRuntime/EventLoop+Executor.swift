@@ -204,7 +204,7 @@ extension EventLoop {
         job.runSynchronously(on: executorRef)
         let end = timeBase.now()
         let duration = end &- start
-        registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
+        // A native task that ended in this step finished, rather than suspended.
         if native && readsTaskStatus {
             let flags = RuntimeInternals.statusFlags(ofTask: job)
             if flags & RuntimeInternals.isCompleteBit != 0 {
@@ -213,6 +213,7 @@ extension EventLoop {
             }
             RuntimeInternals.release(task: job)
         }
+        registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
         currentSlot = -1
         currentID = 0
         pendingWait = nil

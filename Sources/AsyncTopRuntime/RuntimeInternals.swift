@@ -152,12 +152,31 @@ extension RuntimeInternals {
     /// Runs a few tasks of every kind the loop tells apart on a private executor and
     /// compares what the internals say about their jobs with what is known of them.
     static func check(timeout: Double = 10) -> InternalsCheck {
+        guard let observed = observe(timeout: timeout) else {
+            var result = InternalsCheck()
+            result.taskIDs = false
+            result.failures.append("the check's tasks did not finish")
+            return result
+        }
+        return verdict(observed)
+    }
+
+    /// What the probe saw of its tasks' jobs, and which tasks were made as plain and as
+    /// cancelled ones; nil when they did not finish in time.
+    struct Observation {
+        var jobs: [InternalsProbe.Seen]
+        var plain: UInt64?
+        var cancelled: UInt64?
+    }
+
+    static func observe(timeout: Double = 10) -> Observation? {
         let probe = InternalsProbe()
         probe.start()
         let done = DispatchSemaphore(value: 0)
         let marker = UnsafeMutableRawPointer(bitPattern: 0xA57C)!
         let saved = asynctop_tls_spawn_slot()
         asynctop_set_tls_spawn_slot(marker)
+        // A plain task with an `async let` child and a group child, each yielding once.
         Task(executorPreference: probe) {
             async let child: Int = { await Task.yield(); return 1 }()
             let fromGroup = await withTaskGroup(of: Int.self) { group in
@@ -168,27 +187,25 @@ extension RuntimeInternals {
             _ = await child + fromGroup
             done.signal()
         }
-        let plainMarked = probe.takeMarked()
+        let plain = probe.takeMarked()
         asynctop_set_tls_spawn_slot(marker)
+        // A task that is cancelled in its first step.
         Task(executorPreference: probe) {
             withUnsafeCurrentTask { $0?.cancel() }
             await Task.yield()
             done.signal()
         }
-        let cancelledMarked = probe.takeMarked()
+        let cancelled = probe.takeMarked()
         asynctop_set_tls_spawn_slot(saved)
-        var result = InternalsCheck()
-        let finished = done.wait(timeout: .now() + timeout) == .success && done.wait(timeout: .now() + timeout) == .success
-        guard finished, let jobs = probe.stop(timeout: timeout) else {
-            result.taskIDs = false
-            result.failures.append("the check's tasks did not finish")
-            return result
-        }
-        return verdict(jobs, plain: plainMarked, cancelled: cancelledMarked)
+        let finished = done.wait(timeout: .now() + timeout) == .success
+            && done.wait(timeout: .now() + timeout) == .success
+        guard finished, let jobs = probe.stop(timeout: timeout) else { return nil }
+        return Observation(jobs: jobs, plain: plain, cancelled: cancelled)
     }
 
     /// Compares the observations of the probe with the truth.
-    static func verdict(_ jobs: [InternalsProbe.Seen], plain: UInt64?, cancelled: UInt64?) -> InternalsCheck {
+    static func verdict(_ observed: Observation) -> InternalsCheck {
+        let (jobs, plain, cancelled) = (observed.jobs, observed.plain, observed.cancelled)
         var result = InternalsCheck()
         func fail(_ what: String, _ keyPath: WritableKeyPath<InternalsCheck, Bool>) {
             if result[keyPath: keyPath] { result.failures.append(what) }
