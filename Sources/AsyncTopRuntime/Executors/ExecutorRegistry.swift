@@ -12,19 +12,22 @@ protocol DescribedExecutor: AnyObject, Sendable {
 final class ExecutorRegistry: @unchecked Sendable {
     static let shared = ExecutorRegistry()
     private struct Entry { weak var executor: (any DescribedExecutor)? }
-    private let entries = Mutex<[Entry]>([])
+    // A pthread mutex, not `Mutex`: every snapshot taker reads this at once, and the
+    // contended path of `Mutex` is invisible to ThreadSanitizer, which then reports races.
+    private let lock = ConditionLock()
+    private var entries: [Entry] = []
 
     func add(_ executor: any DescribedExecutor) {
-        entries.withLock { $0.append(Entry(executor: executor)) }
+        lock.withLock { entries.append(Entry(executor: executor)) }
     }
 
     func remove(_ executor: any DescribedExecutor) {
-        entries.withLock { $0.removeAll { $0.executor == nil || $0.executor === executor } }
+        lock.withLock { entries.removeAll { $0.executor == nil || $0.executor === executor } }
     }
 
     /// The live executors, oldest first.
     var pools: [any DescribedExecutor] {
-        entries.withLock { entries in
+        lock.withLock {
             entries.removeAll { $0.executor == nil }
             return entries.compactMap(\.executor)
         }
