@@ -134,9 +134,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         started.wait()
     }
 
-    /// A loop dropped without `close()` closes itself: its thread ends, and so does the
-    /// default thread pool it made. (A task still pending on a loop keeps it alive: a task
-    /// holds on to the executor it prefers until it finishes.)
+    /// A loop dropped without `close()` closes itself: its thread ends, and its default
+    /// thread pool is shut down. (A task still pending on a loop keeps the loop alive: a
+    /// task holds on to the executor it prefers until it finishes.)
     deinit {
         let wasOpen = lock.withLock {
             if phase == .closed { return false }
