@@ -12,22 +12,19 @@ protocol DescribedExecutor: AnyObject, Sendable {
 final class ExecutorRegistry: @unchecked Sendable {
     static let shared = ExecutorRegistry()
     private struct Entry { weak var executor: (any DescribedExecutor)? }
-    // A pthread mutex, not `Mutex`: every snapshot taker reads this at once, and the
-    // contended path of `Mutex` is invisible to ThreadSanitizer, which then reports races.
-    private let lock = ConditionLock()
-    private var entries: [Entry] = []
+    private let entries = LockedValue<[Entry]>([])
 
     func add(_ executor: any DescribedExecutor) {
-        lock.withLock { entries.append(Entry(executor: executor)) }
+        entries.withLock { $0.append(Entry(executor: executor)) }
     }
 
     func remove(_ executor: any DescribedExecutor) {
-        lock.withLock { entries.removeAll { $0.executor == nil || $0.executor === executor } }
+        entries.withLock { $0.removeAll { $0.executor == nil || $0.executor === executor } }
     }
 
     /// The live executors, oldest first.
     var pools: [any DescribedExecutor] {
-        lock.withLock {
+        entries.withLock { entries in
             entries.removeAll { $0.executor == nil }
             return entries.compactMap(\.executor)
         }

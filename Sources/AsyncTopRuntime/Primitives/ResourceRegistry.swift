@@ -26,7 +26,7 @@ final class ResourceRegistry: Sendable {
         var entries: [Entry] = []
         var live = 0
     }
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func add(_ object: any ResourceReporter) {
         let loop = EventLoop.current.map(ObjectIdentifier.init)
