@@ -16,7 +16,8 @@ public struct LoopStats: Hashable, Codable, Sendable {
     public var readyQueueDepth: Int
     /// Timers waiting in the timer heap (cancelled ones included until they fall due).
     public var pendingTimers: Int
-    /// How late the last timer fired, and the worst lateness of the last window.
+    /// How late the last timer fired, and the worst lateness, over the last one to two
+    /// seconds; both 0 when no timer fell due then. `lagLast` is never above `lagMax`.
     public var lagLast: Nanos
     public var lagMax: Nanos
     /// Finished tasks dropped from the registry by the retention policy.
@@ -24,12 +25,16 @@ public struct LoopStats: Hashable, Codable, Sendable {
     /// The task running on the loop right now, and since when (a long step shows here).
     public var currentTask: TaskID?
     public var currentStepSince: Nanos?
+    /// Set when the loop could not trust a Swift runtime internal its instrumentation
+    /// reads, and runs without that part (or uninstrumented): what is off, and why.
+    /// Absent from recordings made before it existed.
+    public var instrumentationWarning: String?
 
     public init(phase: String = "running", debug: Bool = false, instrumented: Bool = true,
                 tasksByState: [TaskStateKind: Int] = [:], totalSpawned: UInt64 = 0, totalSteps: UInt64 = 0,
                 stepsPerSecond: Double = 0, busyFraction: Double = 0, readyQueueDepth: Int = 0,
                 pendingTimers: Int = 0, lagLast: Nanos = 0, lagMax: Nanos = 0, droppedFinished: UInt64 = 0,
-                currentTask: TaskID? = nil, currentStepSince: Nanos? = nil) {
+                currentTask: TaskID? = nil, currentStepSince: Nanos? = nil, instrumentationWarning: String? = nil) {
         self.phase = phase
         self.debug = debug
         self.instrumented = instrumented
@@ -45,6 +50,7 @@ public struct LoopStats: Hashable, Codable, Sendable {
         self.droppedFinished = droppedFinished
         self.currentTask = currentTask
         self.currentStepSince = currentStepSince
+        self.instrumentationWarning = instrumentationWarning
     }
 
     public func count(_ kind: TaskStateKind) -> Int { tasksByState[kind] ?? 0 }

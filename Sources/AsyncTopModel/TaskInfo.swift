@@ -44,12 +44,16 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     public let state: TaskState
     /// Set once a cancellation was requested; stays after the task ends.
     public let cancel: CancelInfo?
-    /// Earlier transitions, oldest first, bounded: every change of state or of what the task
-    /// waits on, cancellation requests and the end. The first start is `startedAt` and the
-    /// state now began at `stateSince`; ``timeline`` puts them all in order.
+    /// Earlier transitions, oldest first, bounded: each suspension (with what the task
+    /// waited on) and each later step. The first start is `startedAt`, the state now began
+    /// at `stateSince`, a cancellation request is in `cancel`; ``timeline`` puts them all
+    /// in order. A long history keeps its first and its latest transitions.
     public let history: [Transition]
-    /// How many transitions were dropped from `history` to keep it bounded.
+    /// How many transitions were dropped from `history` to keep it bounded: exactly.
     public let historyDropped: Int
+    /// Where the dropped transitions were: after this many of `history` (nil when none
+    /// were dropped, and in values recorded before it existed).
+    public let historyDroppedAfter: Int?
     public let createdAt: Nanos
     /// When it first ran, once it has.
     public let startedAt: Nanos?
@@ -73,7 +77,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
-                history: [Transition] = [], historyDropped: Int = 0, createdAt: Nanos = 0,
+                history: [Transition] = [], historyDropped: Int = 0, historyDroppedAfter: Int? = nil, createdAt: Nanos = 0,
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
                 executor: String = "loop", retrievedAt: Nanos? = nil, version: UInt64 = 0) {
@@ -87,6 +91,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.cancel = cancel
         self.history = history
         self.historyDropped = historyDropped
+        self.historyDroppedAfter = historyDroppedAfter
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.stateSince = stateSince ?? finishedAt ?? startedAt ?? createdAt
@@ -107,7 +112,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                      version: UInt64? = nil) -> TaskInfo {
         TaskInfo(id: id, parentID: parentID, name: name ?? self.name, origin: origin, site: site,
                  state: state ?? self.state, cancel: cancel ?? self.cancel, history: history,
-                 historyDropped: historyDropped, createdAt: createdAt, startedAt: startedAt,
+                 historyDropped: historyDropped, historyDroppedAfter: historyDroppedAfter, createdAt: createdAt,
+                 startedAt: startedAt,
                  stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
                  maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, version: version ?? self.version)
@@ -145,7 +151,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     public static func == (a: TaskInfo, b: TaskInfo) -> Bool {
         a === b || (a.id == b.id && a.version == b.version && a.parentID == b.parentID && a.name == b.name
             && a.origin == b.origin && a.site == b.site && a.state == b.state && a.cancel == b.cancel
-            && a.history == b.history && a.historyDropped == b.historyDropped && a.createdAt == b.createdAt
+            && a.history == b.history && a.historyDropped == b.historyDropped
+            && a.historyDroppedAfter == b.historyDroppedAfter && a.createdAt == b.createdAt
             && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
             && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
             && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor

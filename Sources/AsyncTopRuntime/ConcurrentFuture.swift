@@ -38,7 +38,7 @@ public final class ConcurrentFuture<T: Sendable>: TaskCompletionObserver, @unche
     ///   which would block the loop forever.
     public func result(timeout: Double? = nil) throws -> T {
         if box.result != nil { return try box.retrieve()!.get() as! T }
-        if box.loop.isOnLoopThread {
+        if box.loop?.isOnLoopThread == true {
             throw LoopError.invalidState("result(timeout:) on the loop's own thread would block the loop")
         }
         let limit = try timeout.map(checkedDuration)

@@ -16,7 +16,7 @@ extension EventLoop {
         handOver(.callback(LoopCallback { [unowned self] in
             box.fill(self.cancelOnLoop(id, message: message, requester: requester))
         }))
-        return box.wait(timeout: timeout) ?? .queued
+        return box.value(within: timeout) ?? .queued
     }
 
     private func cancelOnLoop(_ id: TaskID, message: String?, requester: CancelRequester) -> CancelRequestResult {

@@ -1,5 +1,6 @@
 import AsyncTopModel
 import CAsyncTopSupport
+import Foundation
 
 /// One unit of work in the loop's queues.
 enum LoopItem {
@@ -11,6 +12,10 @@ enum LoopItem {
     case spawned(UnownedJob, enqueuedAt: Nanos, box: TaskBox)
     /// A callback: `callSoon`, a fired `callLater`, work handed over by another thread.
     case callback(LoopCallback)
+    /// A job the runtime asked to run later, now due: the wake-up of a `Task.sleep`. It is
+    /// a small task of the runtime's own that resumes the sleeper, no task of the user's:
+    /// it runs untracked, and the sleeper shows as sleeping until then.
+    case wakeUp(UnownedJob)
 }
 
 /// A callback scheduled on the loop; cancellable until it ran (asyncio's `Handle`).
@@ -144,7 +149,6 @@ extension EventLoop {
         }
         lock.unlock()
         if inboxPending.load(ordering: .acquiring) { takeInbox() }
-        if phase == .closed { stopRequested = true }
     }
 
     /// Runs one item; returns the time it ended, which is also when the next one starts.
@@ -169,6 +173,9 @@ extension EventLoop {
             guard !callback.cancelled else { return start }
             do { try callback.body() } catch { reportCallbackError(error) }
             return timeBase.now()
+        case .wakeUp(let job):
+            job.runSynchronously(on: executorRef)
+            return start
         }
     }
 
@@ -182,8 +189,8 @@ extension EventLoop {
             return start
         }
         let slot = registry.slot(of: id) ?? registry.insert(
-            TaskRecord(id: id, parentID: spawner, name: nil, origin: RuntimeInternals.origin(ofTask: job),
-                       createdAt: enqueuedAt))
+            TaskRecord(id: id, parentID: spawner, name: nil,
+                       origin: readsTaskKinds ? RuntimeInternals.origin(ofTask: job) : .native, createdAt: enqueuedAt))
         registry.beginStep(slot, at: start, latency: start > enqueuedAt ? start &- enqueuedAt : 0)
         currentSlot = slot
         currentID = id
@@ -193,12 +200,12 @@ extension EventLoop {
 
         let native = registry[slot].box == nil
         currentUnnamedNative = native && registry[slot].name == nil
-        if native { RuntimeInternals.retain(task: job) }
+        if native && readsTaskStatus { RuntimeInternals.retain(task: job) }
         job.runSynchronously(on: executorRef)
         let end = timeBase.now()
         let duration = end &- start
-        registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
-        if native {
+        // A native task that ended in this step finished, rather than suspended.
+        if native && readsTaskStatus {
             let flags = RuntimeInternals.statusFlags(ofTask: job)
             if flags & RuntimeInternals.isCompleteBit != 0 {
                 let cancelled = flags & RuntimeInternals.isCancelledBit != 0
@@ -206,6 +213,7 @@ extension EventLoop {
             }
             RuntimeInternals.release(task: job)
         }
+        registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
         currentSlot = -1
         currentID = 0
         pendingWait = nil
@@ -236,8 +244,6 @@ extension EventLoop {
         let span = Double(now &- stats.windowStart) / 1e9
         stats.stepsPerSecond = Double(stats.windowSteps) / span
         stats.busyFraction = min(1, Double(stats.windowBusy) / 1e9 / span)
-        stats.lagMaxPrevious = stats.lagMaxWindow
-        stats.lagMaxWindow = 0
         stats.windowSteps = 0
         stats.windowBusy = 0
         stats.windowStart = now
@@ -254,9 +260,49 @@ struct LoopCounters {
     var windowBusy: Nanos = 0
     var stepsPerSecond: Double = 0
     var busyFraction: Double = 0
-    var lagLast: Nanos = 0
-    var lagMaxWindow: Nanos = 0
-    var lagMaxPrevious: Nanos = 0
+    var lag = LagMeter()
+
+    /// Steps per second and busy share of the last window. The window rolls as steps run;
+    /// for a loop that ran none for longer than a window, the quiet since it began.
+    func rates(at now: Nanos) -> (stepsPerSecond: Double, busyFraction: Double) {
+        let age = now &- windowStart
+        guard age >= 2 * Self.window else { return (stepsPerSecond, busyFraction) }
+        let span = Double(age) / 1e9
+        return (Double(windowSteps) / span, min(1, Double(windowBusy) / 1e9 / span))
+    }
 }
 
-import Foundation
+/// How late the loop's timers fired, over the last one to two seconds of loop time: the
+/// latest and the worst. Both are 0 when no timer fell due in that time, so the latest
+/// is never above the worst, and an idle loop shows no lag.
+struct LagMeter {
+    static let bucket: Nanos = 1_000_000_000
+    /// The second of loop time the maxima below are of: `worst` of it, `previousWorst` of
+    /// the one before.
+    private var second: UInt64 = 0
+    private var worst: Nanos = 0
+    private var previousWorst: Nanos = 0
+    /// The lateness of the last timer; it fell due in `second`.
+    private var latest: Nanos = 0
+
+    /// A timer fell due `lag` before `now`.
+    mutating func record(_ lag: Nanos, at now: Nanos) {
+        let current = now / Self.bucket
+        if current != second {
+            previousWorst = current == second &+ 1 ? worst : 0
+            worst = 0
+            second = current
+        }
+        if lag > worst { worst = lag }
+        latest = lag
+    }
+
+    /// The latest and the worst lateness as of `now`.
+    func reported(at now: Nanos) -> (last: Nanos, max: Nanos) {
+        switch now / Self.bucket {
+        case second: (latest, max(worst, previousWorst))
+        case second &+ 1: (latest, worst)
+        default: (0, 0)
+        }
+    }
+}

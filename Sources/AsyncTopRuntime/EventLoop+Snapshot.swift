@@ -1,5 +1,6 @@
 import AsyncTopModel
 import Dispatch
+import Synchronization
 
 extension EventLoop {
     /// A snapshot of every tracked task and the loop's counters. Safe from any thread.
@@ -10,13 +11,7 @@ extension EventLoop {
     /// blocked loop stays visible.
     public func snapshot(timeout: Double = 0.25) -> Snapshot {
         if isOnLoopThread { return buildSnapshot() }
-        // An idle loop does not touch its registry: build it here, holding the lock that
-        // keeps the loop idle.
-        let built: Snapshot? = lock.withLock { phase != .running ? buildSnapshot() : nil }
-        if let built { return built }
-        let box = ResultBox<Snapshot>()
-        handOver(.callback(LoopCallback { [unowned self] in box.fill(self.buildSnapshot()) }))
-        if let fresh = box.wait(timeout: timeout) { return fresh }
+        if let fresh = build(timeout: timeout, { $0.buildSnapshot() }) { return fresh }
         var stale = lastSnapshot.withLock { $0 } ?? Snapshot(loopName: name)
         stale.takenAt = timeBase.now()
         let running = currentTaskID.load(ordering: .relaxed)
@@ -31,15 +26,36 @@ extension EventLoop {
     /// ``snapshot(timeout:)``.
     public func delta(since version: UInt64, timeout: Double = 0.25) -> SnapshotDelta {
         if isOnLoopThread { return buildDelta(since: version) }
-        let built: SnapshotDelta? = lock.withLock { phase != .running ? buildDelta(since: version) : nil }
-        if let built { return built }
-        let box = ResultBox<SnapshotDelta>()
-        handOver(.callback(LoopCallback { [unowned self] in box.fill(self.buildDelta(since: version)) }))
-        if let delta = box.wait(timeout: timeout) { return delta }
+        if let delta = build(timeout: timeout, { $0.buildDelta(since: version) }) { return delta }
         let stale = snapshot(timeout: 0)
         return SnapshotDelta(fromVersion: version, toVersion: stale.version, takenAt: stale.takenAt, isFull: true,
                              changed: stale.tasks, removed: [], stats: stale.stats, executors: stale.executors,
                              resources: stale.resources)
+    }
+
+    /// Builds a value from the loop's state on another thread: here, under the lock, when
+    /// the loop is not running (the lock's holder owns the state then); otherwise by the
+    /// loop between two steps. Nil when the running loop did not get to it in `timeout`.
+    private func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
+        while true {
+            let box = ResultBox<Value>()
+            let built: Value? = lock.withLock {
+                if phase != .running { return make(self) }
+                inbox.append(.callback(LoopCallback { [unowned self] in box.fill(make(self)) }))
+                inboxPending.store(true, ordering: .releasing)
+                if sleeping { lock.signal() }
+                stopWatchers.append(box)
+                return nil
+            }
+            if let built { return built }
+            let outcome = box.wait(timeout: timeout)
+            lock.withLock { stopWatchers.removeAll { $0 === box } }
+            switch outcome {
+            case .value(let value): return value
+            case .loopStopped: continue  // the run ended first: build it here
+            case .timedOut: return nil
+            }
+        }
     }
 
     func buildSnapshot() -> Snapshot {
@@ -71,15 +87,19 @@ extension EventLoop {
     }
 
     func loopStats() -> LoopStats {
-        let phase = Phase(rawValue: phaseMirror.load(ordering: .relaxed)) ?? .idle
+        let phase = currentPhase
+        let now = timeBase.now()
+        let lag = stats.lag.reported(at: now)
+        let rates = stats.rates(at: now)
         let running: TaskID? = currentID == 0 ? nil : currentID
         return LoopStats(
             phase: phase.name, debug: debug, instrumented: instrumented,
             tasksByState: registry.countsByState(), totalSpawned: registry.totalSpawned, totalSteps: stats.steps,
-            stepsPerSecond: stats.stepsPerSecond, busyFraction: stats.busyFraction, readyQueueDepth: ready.count,
-            pendingTimers: timers.count, lagLast: stats.lagLast, lagMax: max(stats.lagMaxWindow, stats.lagMaxPrevious),
+            stepsPerSecond: rates.stepsPerSecond, busyFraction: rates.busyFraction, readyQueueDepth: ready.count,
+            pendingTimers: timers.count, lagLast: lag.last, lagMax: lag.max,
             droppedFinished: registry.droppedFinished, currentTask: running,
-            currentStepSince: running == nil ? nil : currentStepStart.load(ordering: .relaxed))
+            currentStepSince: running == nil ? nil : currentStepStart.load(ordering: .relaxed),
+            instrumentationWarning: instrumentationWarning)
     }
 
     /// The loop, then every live thread pool.
@@ -99,6 +119,8 @@ extension EventLoop {
                 queue.append(QueuedItem(item: UInt64(index), task: box.id, enqueuedAt: enqueuedAt, label: "first step"))
             case .callback:
                 queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "callback"))
+            case .wakeUp:
+                queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "sleep wake-up"))
             }
         }
         let running = currentSlot >= 0
@@ -109,17 +131,43 @@ extension EventLoop {
     }
 }
 
+/// Told when the loop stops running before it built what a thread waits for.
+protocol StopWatcher: AnyObject, Sendable {
+    func loopStopped()
+}
+
 /// Carries a value from the loop thread to a thread that waits for it, for a while.
-final class ResultBox<Value: Sendable>: @unchecked Sendable {
+final class ResultBox<Value: Sendable>: StopWatcher, @unchecked Sendable {
+    enum Outcome {
+        case value(Value)
+        case loopStopped
+        case timedOut
+    }
+
     private let semaphore = DispatchSemaphore(value: 0)
-    private var value: Value?
+    private let state = Mutex<(value: Value?, stopped: Bool)>((nil, false))
 
     func fill(_ value: Value) {
-        self.value = value
+        state.withLock { $0.value = value }
         semaphore.signal()
     }
 
-    func wait(timeout: Double) -> Value? {
-        semaphore.wait(timeout: .now() + timeout) == .success ? value : nil
+    func loopStopped() {
+        state.withLock { $0.stopped = true }
+        semaphore.signal()
+    }
+
+    func wait(timeout: Double) -> Outcome {
+        guard semaphore.wait(timeout: .now() + timeout) == .success else { return .timedOut }
+        return state.withLock { state in
+            if let value = state.value { return .value(value) }
+            return state.stopped ? .loopStopped : .timedOut
+        }
+    }
+
+    /// The value, when it came in time.
+    func value(within timeout: Double) -> Value? {
+        if case .value(let value) = wait(timeout: timeout) { return value }
+        return nil
     }
 }

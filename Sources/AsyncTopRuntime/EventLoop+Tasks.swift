@@ -35,10 +35,12 @@ extension EventLoop {
             }
         }
         asynctop_set_tls_spawn_slot(Unmanaged.passUnretained(box).toOpaque())
-        let task = Task(name: name, executorPreference: self) {
+        // The task holds on to the executor it prefers until it ends: the loop is alive
+        // when the body finishes.
+        let task = Task(name: name, executorPreference: self) { [self] in
             let result: Result<any Sendable, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
-            box.loop.finished(box, result)
+            self.finished(box, result)
         }
         asynctop_set_tls_spawn_slot(nil)
         box.state.withLock { $0.task = task }
@@ -64,7 +66,7 @@ extension EventLoop {
                 onLoop { loop in loop.finishRecord(loop.registry.slot(of: id), state, at: at) }
             }
         }
-        box.complete(result)
+        box.complete(result, on: self)
     }
 
     func finishRecord(_ slot: Slot?, _ state: TaskState, at: Nanos) {
@@ -107,7 +109,7 @@ extension EventLoop {
     }
 
     /// Who is asking, for cancellation provenance: the running loop task, or this thread.
-    func currentRequester() -> CancelRequester {
+    static func currentRequester() -> CancelRequester {
         if let loop = EventLoop.current, loop.currentID != 0 {
             return .task(loop.currentID)
         }

@@ -11,7 +11,7 @@ struct TimerEntry: Comparable {
     enum Action {
         case wake(SleepWaiter)
         case callback(LoopCallback)
-        /// A job the runtime asked to run later (`Task.sleep` on the loop).
+        /// A job the runtime asked to run later: the wake-up of a `Task.sleep` on the loop.
         case job(UnownedJob)
     }
 
@@ -114,13 +114,11 @@ extension EventLoop {
     func fireDueTimers(now: Nanos) {
         while let first = timers.min, first.deadline <= now {
             _ = timers.removeMin()
-            let lag = now &- first.deadline
-            stats.lagLast = lag
-            if lag > stats.lagMaxWindow { stats.lagMaxWindow = lag }
+            stats.lag.record(now &- first.deadline, at: now)
             switch first.action {
             case .wake(let waiter): waiter.fire()
             case .callback(let callback): ready.append(.callback(callback))
-            case .job(let job): ready.append(.job(job, enqueuedAt: first.deadline, spawner: 0))
+            case .job(let job): ready.append(.wakeUp(job))
             }
         }
     }

@@ -26,22 +26,31 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     // MARK: State shared with other threads, guarded by `lock`.
 
-    let lock = ConditionLock()
+    /// The lock and the phase, shared with the loop's thread, which holds them and not the
+    /// loop: a loop no one references any more goes away, and its thread then ends.
+    let control = LoopControl()
+    var lock: ConditionLock { control.lock }
     /// Work handed over by other threads.
     var inbox: Deque<LoopItem> = []
     /// Set while `inbox` is not empty, so the loop can skip the lock when it is.
     let inboxPending = Atomic<Bool>(false)
     /// The loop thread sleeps on the condition.
     var sleeping = false
-    var phase: Phase = .idle {
-        didSet { phaseMirror.store(phase.rawValue, ordering: .relaxed) }
+    /// Who owns the loop's state (registry, queues, counters): the loop thread while the
+    /// phase is `running`; otherwise whoever holds `lock`.
+    var phase: Phase {
+        get { control.phase }
+        set { control.phase = newValue }
     }
-    /// `phase`, readable without the lock (by code that may run while it is held).
-    let phaseMirror = Atomic<UInt8>(Phase.idle.rawValue)
 
-    var isClosedFlag: Bool { phaseMirror.load(ordering: .relaxed) == Phase.closed.rawValue }
+    /// `phase`, readable without the lock (by code that may run while it is held).
+    var currentPhase: Phase { control.phaseNow }
+    var isClosedFlag: Bool { currentPhase == .closed }
     /// Resumed when the loop goes back to idle.
     var stoppedWaiters: [UnsafeContinuation<Void, Never>] = []
+    /// Threads waiting for something the running loop builds for them (a snapshot), told
+    /// when it stops instead, so that they build it themselves.
+    var stopWatchers: [any StopWatcher] = []
 
     enum Phase: UInt8 {
         case idle, running, closed
@@ -80,27 +89,68 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     let currentStepStart = Atomic<UInt64>(0)
     let lastSnapshot = Mutex<Snapshot?>(nil)
     private let defaultPool = Mutex<ThreadPoolExecutor?>(nil)
+    /// Why the loop runs with less instrumentation than asked for, if it does.
+    let instrumentationWarning: String?
+    /// Whether the loop reads a native task's status word (to see it end) and job flags
+    /// (to tell `async let` and group children apart): see ``RuntimeInternals``.
+    let readsTaskStatus: Bool
+    let readsTaskKinds: Bool
     let callbackErrors = Mutex<[String]>([])
 
     /// Creates a loop and starts its thread, idle until it is run.
-    public init(name: String = "loop", debug: Bool = false, instrumented: Bool = true,
-                retention: RetentionPolicy = RetentionPolicy()) {
+    ///
+    /// The first instrumented loop of a process checks the Swift runtime internals the
+    /// instrumentation reads (``RuntimeInternals``); when one does not hold, loops run
+    /// without that part of the instrumentation (or without any), say so once on standard
+    /// error, and name it in every snapshot (`LoopStats.instrumentationWarning`).
+    public convenience init(name: String = "loop", debug: Bool = false, instrumented: Bool = true,
+                            retention: RetentionPolicy = RetentionPolicy()) {
+        self.init(name: name, debug: debug, instrumented: instrumented, retention: retention,
+                  internals: instrumented ? RuntimeInternals.checked : .unchecked)
+    }
+
+    init(name: String, debug: Bool, instrumented: Bool, retention: RetentionPolicy, internals: InternalsCheck) {
         self.name = name
         self.debug = debug
-        self.instrumented = instrumented
+        self.instrumented = instrumented && internals.canInstrument
+        self.readsTaskStatus = internals.taskStatus
+        self.readsTaskKinds = internals.jobFlags
+        self.instrumentationWarning = instrumented ? internals.warning : nil
         self.registry = TaskRegistry(retention: retention)
         self.executorRef = UnownedTaskExecutor(ordinary: self)
         let started = DispatchSemaphore(value: 0)
-        let thread = Thread { [unowned self] in
+        let identity = UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
+        let owner = LoopReference(self)
+        let control = self.control
+        let thread = Thread {
             asynctop_set_thread_name(name)
-            asynctop_set_tls_loop(Unmanaged.passUnretained(self).toOpaque())
+            asynctop_set_tls_loop(UnsafeMutableRawPointer(bitPattern: identity))
             started.signal()
-            self.threadMain()
+            EventLoop.threadMain(owner, control)
         }
         thread.stackSize = 8 << 20
         self.thread = thread
         thread.start()
         started.wait()
+    }
+
+    /// A loop dropped without `close()` closes itself: its thread ends, and its default
+    /// thread pool is shut down. (A task still pending on a loop keeps the loop alive: a
+    /// task holds on to the executor it prefers until it finishes.)
+    deinit {
+        let wasOpen = lock.withLock {
+            if phase == .closed { return false }
+            phase = .closed
+            lock.broadcast()
+            return true
+        }
+        guard wasOpen else { return }
+        var boxes: [TaskBox] = []
+        registry.forEachSlot { slot in
+            if !registry[slot].isFinished, let box = registry[slot].box { boxes.append(box) }
+        }
+        for box in boxes { box.loopClosed() }
+        defaultPool.withLock { $0 }?.shutdown(wait: false)
     }
 
     /// The thread pool of ``toThread(label:_:)``, made on first use.
@@ -168,7 +218,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let leftovers = await loop.cancelAllTasks()
         if !leftovers.isEmpty { reportLeftovers(leftovers) }
         try? loop.close()
-        loop.defaultPool.withLock { $0 }?.shutdown(wait: false)
         return try result.get()
     }
 
@@ -189,7 +238,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     ) async throws -> T {
         guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
         let handle = try spawnTask(name: "main", origin: .main, file: file, line: line, main)
-        handle.addDoneCallback { handle in handle.box.loop.stop() }
+        handle.addDoneCallback { [weak self] _ in self?.stop() }
         try start()
         await waitUntilStopped()
         guard let result = handle.box.result else { throw LoopError.stoppedBeforeComplete }
@@ -208,16 +257,31 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         onLoop { loop in loop.stopRequested = true }
     }
 
-    /// Closes an idle loop: its thread ends, pending callbacks and timers are dropped.
+    /// Closes an idle loop: its thread ends, pending callbacks and timers are dropped, and
+    /// its default thread pool is shut down without waiting (as asyncio's `close`). Tasks
+    /// that had not finished never will: awaiting them throws `LoopError.closed`.
     ///
     /// - Throws: `LoopError.closeWhileRunning` when it runs.
     public func close() throws {
-        try lock.withLock {
-            if phase == .closed { return }
+        let abandoned: [TaskBox] = try lock.withLock {
+            if phase == .closed { return [] }
             guard phase == .idle else { throw LoopError.closeWhileRunning }
             phase = .closed
             lock.broadcast()
+            // Idle, the loop's state belongs to the lock's holder: the loop thread no
+            // longer touches it, and snapshots of a closed loop are built under this lock.
+            var boxes: [TaskBox] = []
+            registry.forEachSlot { slot in
+                if !registry[slot].isFinished, let box = registry[slot].box { boxes.append(box) }
+            }
+            timers = Heap()
+            ready.removeAll()
+            inbox.removeAll()
+            registry.removeAll()
+            return boxes
         }
+        for box in abandoned { box.loopClosed() }
+        defaultPool.withLock { $0 }?.shutdown(wait: false)
     }
 
     /// Cancels every task still pending and runs the loop until they finished, as
@@ -267,31 +331,62 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// The loop thread: idle until run, drives until stopped, ends when closed.
-    private func threadMain() {
-        lock.lock()
-        while true {
-            while phase == .idle { lock.wait() }
-            if phase == .closed { break }
-            lock.unlock()
-            drive()
-            lock.lock()
-            if phase == .running { phase = .idle }
-            let waiters = stoppedWaiters
-            stoppedWaiters = []
-            lock.unlock()
-            publishSnapshot()
-            for waiter in waiters { waiter.resume() }
-            lock.lock()
-        }
-        // Still under the lock: a snapshot of a closed loop is built by the asking thread
-        // under this lock, so the registry must not change beneath it.
-        timers = Heap()
-        ready.removeAll()
-        registry.removeAll()
-        lock.unlock()
+    /// The loop thread: idle until run, drives until stopped, ends when closed (or when
+    /// the loop is gone). It holds the loop only while it runs.
+    private static func threadMain(_ owner: LoopReference, _ control: LoopControl) {
+        while waitForRun(control), runOnce(owner) {}
         asynctop_set_tls_loop(nil)
     }
+
+    /// Waits while the loop is idle; true when a run begins, false once it is closed.
+    private static func waitForRun(_ control: LoopControl) -> Bool {
+        control.lock.withLock {
+            while control.phase == .idle { control.lock.wait() }
+            return control.phase == .running
+        }
+    }
+
+    /// One run, holding the loop until it is over; false when the loop is gone.
+    @inline(never)
+    private static func runOnce(_ owner: LoopReference) -> Bool {
+        guard let loop = owner.loop else { return false }
+        loop.runUntilStopped()
+        return true
+    }
+
+    private func runUntilStopped() {
+        drive()
+        // Still running, so no other thread builds snapshots: the loop builds the last one
+        // of the run, then hands its state over to whoever takes the lock.
+        publishSnapshot()
+        let waiters = lock.withLock {
+            if phase == .running { phase = .idle }
+            for watcher in stopWatchers { watcher.loopStopped() }
+            stopWatchers = []
+            defer { stoppedWaiters = [] }
+            return stoppedWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// The lock and phase of a loop, shared with its thread.
+final class LoopControl: @unchecked Sendable {
+    let lock = ConditionLock()
+    private let mirror = Atomic<UInt8>(EventLoop.Phase.idle.rawValue)
+    /// Guarded by `lock`.
+    var phase: EventLoop.Phase = .idle {
+        didSet { mirror.store(phase.rawValue, ordering: .relaxed) }
+    }
+
+    /// The phase without the lock.
+    var phaseNow: EventLoop.Phase { EventLoop.Phase(rawValue: mirror.load(ordering: .relaxed)) ?? .idle }
+}
+
+/// The loop as its thread knows it: weakly.
+final class LoopReference: @unchecked Sendable {
+    weak var loop: EventLoop?
+    init(_ loop: EventLoop) { self.loop = loop }
 }
 
 /// Names the calling thread as the system knows it (`top -H`, `/proc/<pid>/task/*/comm`,

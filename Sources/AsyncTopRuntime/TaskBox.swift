@@ -19,7 +19,9 @@ final class TaskBox: @unchecked Sendable {
     /// The registry slot of the task's record (-1 until it has one, or when not instrumented).
     /// The registry keeps it current when it moves records. Loop thread only.
     var slot: Slot = -1
-    unowned(unsafe) let loop: EventLoop
+    /// The task's loop, while it exists. Weak: a handle may outlive its loop (kept after
+    /// `EventLoop.run` returned), and the loop's records hold this box.
+    private(set) weak var loop: EventLoop?
 
     struct State {
         var task: Task<Void, Never>?
@@ -30,11 +32,13 @@ final class TaskBox: @unchecked Sendable {
         var observers: [(observer: any TaskCompletionObserver, index: Int)] = []
         /// Someone took the error of the failed task (see ``retrieve()``).
         var retrieved = false
+        /// The loop closed before the task finished: it never will.
+        var abandoned = false
     }
 
     let state = Mutex(State())
 
-    init(name: String?, loop: EventLoop) {
+    init(name: String?, loop: EventLoop?) {
         self.name = name
         self.loop = loop
     }
@@ -52,7 +56,7 @@ final class TaskBox: @unchecked Sendable {
             state.retrieved = true
             return (state.result, true)
         }
-        if first && loop.instrumented {
+        if first, let loop, loop.instrumented, !loop.isClosedFlag {
             let at = loop.timeBase.now()
             let id = self.id
             if loop.isOnLoopThread {
@@ -71,10 +75,12 @@ final class TaskBox: @unchecked Sendable {
         return text.count > 80 ? String(text.prefix(79)) + "…" : text
     }
 
-    /// Requests cancellation, recording who asked. Returns false when the task already finished.
+    /// Requests cancellation, recording who asked. Returns false when the task already
+    /// finished, or its loop is closed (or gone): nothing of it runs any more.
     func cancel(message: String?, requester: CancelRequester) -> Bool {
+        guard let loop, !loop.isClosedFlag else { return false }
         let task: Task<Void, Never>? = state.withLock { state in
-            state.result == nil ? state.task : nil
+            state.result == nil && !state.abandoned ? state.task : nil
         }
         guard let task else { return false }
         if loop.instrumented {
@@ -94,8 +100,8 @@ final class TaskBox: @unchecked Sendable {
         return true
     }
 
-    /// Stores the result, wakes the awaiting tasks and schedules the done callbacks.
-    func complete(_ result: Result<any Sendable, any Error>) {
+    /// Stores the result, wakes the awaiting tasks and schedules the done callbacks on `loop`.
+    func complete(_ result: Result<any Sendable, any Error>, on loop: EventLoop) {
         let (waiters, callbacks, observers) = state.withLock { state in
             state.result = result
             defer { state.waiters = []; state.callbacks = []; state.observers = [] }
@@ -109,6 +115,19 @@ final class TaskBox: @unchecked Sendable {
         }
     }
 
+    /// The task's loop closed before it finished: wake its awaiters (they get
+    /// `LoopError.closed`) and drop its done callbacks, which will never be due.
+    func loopClosed() {
+        let waiters = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            guard state.result == nil else { return [] }
+            state.abandoned = true
+            state.callbacks = []
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
     /// Tells `observer` when the task ends, with `index`; false (and no call) when it already has.
     func observe(_ observer: any TaskCompletionObserver, index: Int) -> Bool {
         state.withLock { state in
@@ -118,27 +137,31 @@ final class TaskBox: @unchecked Sendable {
         }
     }
 
-    /// Registers a callback for the end; false when the task already ended.
-    func addCallback(_ callback: @escaping @Sendable () -> Void) -> Bool {
+    enum CallbackRegistration { case added, finished, abandoned }
+
+    /// Registers a callback for the end, unless the task already ended or never will.
+    func addCallback(_ callback: @escaping @Sendable () -> Void) -> CallbackRegistration {
         state.withLock { state in
-            if state.result != nil { return false }
+            if state.result != nil { return .finished }
+            if state.abandoned { return .abandoned }
             state.callbacks.append(callback)
-            return true
+            return .added
         }
     }
 
-    /// Waits for the result without propagating cancellation.
+    /// Waits for the result without propagating cancellation; `LoopError.closed` when the
+    /// loop closed before the task finished.
     func waitForResult() async -> Result<any Sendable, any Error> {
         if let result = self.retrieve() { return result }
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let done = state.withLock { state in
-                if state.result != nil { return true }
+                if state.result != nil || state.abandoned { return true }
                 state.waiters.append(continuation)
                 return false
             }
             if done { continuation.resume() }
         }
-        return self.retrieve()!
+        return self.retrieve() ?? .failure(LoopError.closed)
     }
 }
 

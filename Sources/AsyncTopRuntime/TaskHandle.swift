@@ -4,6 +4,13 @@ import AsyncTopModel
 ///
 /// Await ``value`` for its result. Cancelling the awaiting task cancels this one too, as
 /// awaiting an asyncio task does; use `shield` to prevent that.
+///
+/// A handle stays safe to use after its loop closed, or went away (a handle returned out
+/// of ``EventLoop/run(name:debug:instrumented:retention:monitor:reportLeftovers:main:)``):
+/// a finished task keeps its result; ``cancel(message:)`` returns false;
+/// ``addDoneCallback(_:)`` of a finished task calls back at once on the calling thread;
+/// a task that had not finished when its loop closed never will: awaiting it throws
+/// `LoopError.closed`, and its done callbacks are never called.
 public struct TaskHandle<T: Sendable>: Sendable, Hashable {
     let box: TaskBox
 
@@ -26,20 +33,22 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
 
     /// The task's result. Suspends until it finishes; rethrows its error.
     ///
-    /// - Throws: the task's error, or `CancellationError` when it was cancelled.
+    /// - Throws: the task's error, or `CancellationError` when it was cancelled;
+    ///   `LoopError.closed` when its loop closed before it finished.
     public var value: T {
         get async throws {
             if let result = box.retrieve() { return try result.get() as! T }
-            let loop = box.loop
-            let awaiter = loop.noteWait(.task(box.id))
-            defer { loop.clearWait() }
+            // The awaiting task's loop, which may be another one, or none.
+            let loop = EventLoop.current
+            let awaiter = loop?.noteWait(.task(box.id))
+            defer { loop?.clearWait() }
             let result = await withTaskCancellationHandler {
                 await box.waitForResult()
             } onCancel: {
                 _ = box.cancel(message: nil, requester: awaiter.map(CancelRequester.task) ?? .thread(currentThreadName()))
             }
             if case .failure(let error) = result, error is CancellationError {
-                loop.noteCancelDelivered(in: "await task \(box.id)")
+                loop?.noteCancelDelivered(in: "await task \(box.id)")
             }
             return try result.get() as! T
         }
@@ -68,17 +77,28 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
 
     /// Asks the task to stop, recording who asked and why.
     ///
-    /// - Returns: false when the task already finished (asyncio's `cancel()`), true otherwise.
+    /// - Returns: false when the task already finished (asyncio's `cancel()`) or its loop
+    ///   is closed; true otherwise.
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
-        box.cancel(message: message, requester: box.loop.currentRequester())
+        box.cancel(message: message, requester: EventLoop.currentRequester())
     }
 
-    /// Calls `callback` on the loop once the task finished (at once, in the next loop
-    /// iteration, when it already has).
+    /// Calls `callback` on the loop once the task finished (in the next loop iteration
+    /// when it already has). When the loop is closed: at once on the calling thread for a
+    /// finished task; never for a task that did not finish, as it never will.
     public func addDoneCallback(_ callback: @escaping @Sendable (TaskHandle<T>) -> Void) {
         let handle = self
-        if !box.addCallback({ callback(handle) }) { box.loop.callSoonAnywhere { callback(handle) } }
+        switch box.addCallback({ callback(handle) }) {
+        case .added, .abandoned:
+            return
+        case .finished:
+            if let loop = box.loop, !loop.isClosedFlag {
+                loop.callSoonAnywhere { callback(handle) }
+            } else {
+                callback(handle)
+            }
+        }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.box === b.box }

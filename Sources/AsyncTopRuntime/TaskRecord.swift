@@ -39,15 +39,14 @@ struct TaskRecord {
     /// When the current state began; for a finished task, when it finished.
     var stateSince: Nanos
     var startedAt: Nanos = 0
-    /// When it began to wait on `wait`; 0 before its first suspension.
-    var waitSince: Nanos = 0
-    /// What the task waits on (kept while it runs, to see whether the next wait differs).
+    /// What the task waits on, or waited on before the step that runs now.
     var wait: RecordedWait = .unknown
     var createdAt: Nanos
     var parentID: TaskID
     var name: String?
-    /// Earlier transitions, in time order, at most `historyLimit`.
-    var history: [Transition] = []
+    /// Earlier transitions, unformatted: the first `historyHead` ones in order, then the
+    /// latest ones in a ring (see ``remember(_:at:wait:)``); at most `historyLimit`.
+    var history: [HistoryEntry] = []
     /// Rarely needed details, allocated on first use.
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
@@ -63,10 +62,24 @@ struct TaskRecord {
     final class Extras {
         var cancel: CancelInfo?
         var finalState: TaskState?
+        /// Transitions dropped from the middle of the history: each one the ring overwrote.
         var historyDropped = 0
+        /// Once the history is full: the ring's oldest entry, counted from `historyHead`.
+        var ringOldest = 0
         var retrievedAt: Nanos?
     }
 
+    /// One earlier state, as the loop keeps it: a suspension with what it waited on, or a
+    /// step. Described only when a snapshot shows it.
+    struct HistoryEntry {
+        var at: Nanos
+        var state: TaskStateKind
+        var wait: RecordedWait
+    }
+
+    /// The history keeps the first `historyHead` transitions (how the task began) and the
+    /// latest ones, `historyLimit` in all, and counts the ones between that it drops.
+    static let historyHead = 8
     static let historyLimit = 32
 
     init(id: TaskID, parentID: TaskID, name: String?, origin: TaskOrigin, createdAt: Nanos) {
@@ -94,22 +107,54 @@ struct TaskRecord {
 
     var isFinished: Bool { state.isFinished }
 
-    /// Adds an earlier transition in time order, keeping the history bounded (the oldest go).
-    mutating func remember(_ transition: Transition) {
-        if history.isEmpty { history.reserveCapacity(4) }
-        if history.count >= Self.historyLimit {
-            history.removeFirst()
-            ensureExtras.historyDropped += 1
+    /// Adds an earlier transition (they come in time order). Once the history is full, the
+    /// latest overwrites the oldest of the ring after the head, and is counted as dropped.
+    mutating func remember(_ state: TaskStateKind, at: Nanos, wait: RecordedWait = .unknown) {
+        let entry = HistoryEntry(at: at, state: state, wait: wait)
+        if history.count < Self.historyLimit {
+            if history.isEmpty { history.reserveCapacity(4) }
+            history.append(entry)
+            return
         }
-        var index = history.count
-        while index > 0, history[index - 1].at > transition.at { index -= 1 }
-        history.insert(transition, at: index)
+        let extras = ensureExtras
+        history[Self.historyHead + extras.ringOldest] = entry
+        extras.ringOldest = (extras.ringOldest + 1) % (Self.historyLimit - Self.historyHead)
+        extras.historyDropped += 1
     }
 
-    /// Moves the wait that just ended into the history.
-    mutating func rememberWait() {
-        guard waitSince != 0 else { return }
-        remember(Transition(at: waitSince, state: .suspended, detail: wait == .unknown ? nil : wait.target.description))
+    /// The state that just ended becomes history: a suspension with its wait, or a step
+    /// (not the first one, which `startedAt` shows).
+    mutating func rememberCurrentState() {
+        switch state {
+        case .suspended: remember(.suspended, at: stateSince, wait: wait)
+        case .running where steps > 1: remember(.running, at: stateSince)
+        default: break
+        }
+    }
+
+    /// The kept transitions in time order, described; descriptions the previous value
+    /// already made are reused.
+    private func describedHistory(reusing previous: [Transition]) -> [Transition] {
+        guard !history.isEmpty else { return [] }
+        var ordered = history
+        if let ring = extras?.ringOldest, ring > 0 {
+            let tail = history[Self.historyHead...]
+            let split = tail.startIndex + ring
+            ordered = Array(history[..<Self.historyHead]) + Array(tail[split...]) + Array(tail[..<split])
+        }
+        var result: [Transition] = []
+        result.reserveCapacity(ordered.count)
+        var j = 0
+        for entry in ordered {
+            while j < previous.count, previous[j].at < entry.at { j += 1 }
+            if j < previous.count, previous[j].at == entry.at, previous[j].state == entry.state {
+                result.append(previous[j])
+                continue
+            }
+            let detail = entry.state == .suspended && entry.wait != .unknown ? entry.wait.target.description : nil
+            result.append(Transition(at: entry.at, state: entry.state, detail: detail))
+        }
+        return result
     }
 
     /// The display name: the given one, or one made from the id.
@@ -141,8 +186,10 @@ struct TaskRecord {
     private mutating func makeInfo(executor: String, sites: SiteTable) -> TaskInfo {
         TaskInfo(
             id: id, parentID: parentID == 0 ? nil : parentID, name: name, origin: origin,
-            site: sites.text(site), state: fullState(), cancel: extras?.cancel, history: history,
-            historyDropped: extras?.historyDropped ?? 0, createdAt: createdAt,
+            site: sites.text(site), state: fullState(), cancel: extras?.cancel,
+            history: describedHistory(reusing: info?.history ?? []),
+            historyDropped: extras?.historyDropped ?? 0,
+            historyDroppedAfter: (extras?.historyDropped ?? 0) > 0 ? Self.historyHead : nil, createdAt: createdAt,
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),

@@ -134,9 +134,9 @@ final class TaskRegistry {
     /// A step of the task starts now.
     @inline(__always)
     func beginStep(_ slot: Slot, at now: Nanos, latency: Nanos) {
-        move(slot, to: .running)
         let record = slots + Int(slot)
-        if record.pointee.steps == 0 { record.pointee.startedAt = now }
+        if record.pointee.steps == 0 { record.pointee.startedAt = now } else { record.pointee.rememberCurrentState() }
+        move(slot, to: .running)
         record.pointee.stateSince = now
         record.pointee.steps &+= 1
         let ticks = TaskRecord.ticks(latency)
@@ -156,12 +156,8 @@ final class TaskRegistry {
         record.pointee.lastStep = ticks
         if ticks > record.pointee.maxStep { record.pointee.maxStep = ticks }
         if record.pointee.state == .running {
-            let wait = pendingWait ?? .unknown
-            if record.pointee.waitSince == 0 || !record.pointee.wait.continues(wait) {
-                record.pointee.rememberWait()
-                record.pointee.waitSince = now
-            }
-            record.pointee.wait = wait
+            record.pointee.rememberCurrentState()
+            record.pointee.wait = pendingWait ?? .unknown
             move(slot, to: .suspended)
             record.pointee.stateSince = now
         }
@@ -172,7 +168,7 @@ final class TaskRegistry {
     func finish(_ slot: Slot, _ state: TaskState, at now: Nanos) {
         let record = slots + Int(slot)
         guard !record.pointee.isFinished else { return }
-        record.pointee.rememberWait()
+        record.pointee.rememberCurrentState()
         move(slot, to: state.kind)
         record.pointee.stateSince = now
         if case .done(nil) = state {

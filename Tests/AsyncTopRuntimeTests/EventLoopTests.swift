@@ -174,3 +174,36 @@ extension TaskState {
         #expect(loop.snapshot().stats.phase == "closed")
     }
 }
+
+/// The header's "Lag X (max Y)": how late timers fired, lately.
+@Suite struct LoopLagTests {
+    @Test(.timeLimit(.minutes(2))) func lagLastNeverExceedsMaxAndBothSettleWhenNothingFallsDue() async throws {
+        let loop = EventLoop(name: "lag")
+        let samples = try await loop.runUntilComplete { () -> [LoopStats] in
+            var samples: [LoopStats] = []
+            // A ticker: timers fall due every few milliseconds.
+            for _ in 0..<50 {
+                try await sleep(0.002)
+                samples.append(loop.snapshot().stats)
+            }
+            // Busy without timers for more than two measuring windows.
+            let start = loop.time()
+            while loop.time() - start < 2.5 {
+                await Task.yield()
+                if samples.count < 5000 { samples.append(loop.snapshot().stats) }
+            }
+            samples.append(loop.snapshot().stats)
+            return samples
+        }
+        for stats in samples {
+            #expect(stats.lagLast <= stats.lagMax, "lag \(stats.lagLast) above its max \(stats.lagMax)")
+        }
+        #expect(samples.prefix(50).contains { $0.lagMax > 0 }, "fifty timers and never a lag")
+        let busy = try #require(samples.last)
+        #expect(busy.lagLast == 0 && busy.lagMax == 0, "no timer fell due for 2.5 s: \(busy.lagLast) (max \(busy.lagMax))")
+        // Idle: the loop sleeps; a snapshot from another thread.
+        let idle = loop.snapshot()
+        #expect(idle.stats.lagLast <= idle.stats.lagMax)
+        try loop.close()
+    }
+}

@@ -21,7 +21,8 @@ import Testing
             _ = try? await sleeper.value
             let ended = try #require(loop.snapshot().task(sleeper.id))
             #expect(ended.state == .cancelled(message: "wake up"))
-            #expect(ended.timeline.map(\.state) == [.pending, .running, .suspended, .suspended, .cancelled])
+            // Created, first step, asleep, asked to stop while asleep, the step that ended it.
+            #expect(ended.timeline.map(\.state) == [.pending, .running, .suspended, .suspended, .running, .cancelled])
             #expect(ended.timeline[2].detail?.hasPrefix("sleep until") == true)
             #expect(ended.timeline[3].detail?.contains("cancel requested") == true)
             #expect(ended.timeline.map(\.at) == ended.timeline.map(\.at).sorted())
@@ -257,3 +258,59 @@ import Testing
 
 /// The runtime's id of the running task, read the way the loop reads it.
 func currentTaskIDForTest() -> TaskID { currentTask()?.id ?? 0 }
+
+/// A task's history is bounded: it keeps the first transitions and the latest, and counts
+/// exactly the ones between that it drops.
+@Suite struct TaskHistoryTests {
+    @Test(.timeLimit(.minutes(2))) func aTickersHistoryKeepsItsFirstAndLatestStepsAndCountsTheRest() async throws {
+        try await onLoop {
+            let loop = EventLoop.current!
+            let ticks = 3000
+            let ticker = try spawn(name: "ticker") {
+                for tick in 0..<ticks {
+                    if tick % 2 == 0 { try await sleep(0.00001) } else { try await Task.sleep(for: .microseconds(10)) }
+                }
+            }
+            // Halfway: every transition so far is kept or counted.
+            while (info(ticker.id)?.steps ?? 0) < UInt64(ticks / 2) { try await sleep(0.001) }
+            let midway = try #require(info(ticker.id))
+            if case .suspended = midway.state {
+                #expect(midway.history.count + midway.historyDropped == 2 * Int(midway.steps - 1))
+            }
+            _ = try await ticker.value
+            let ended = try #require(loop.snapshot().task(ticker.id))
+            #expect(ended.steps == UInt64(ticks + 1))
+            // Each sleep, and each step after the first: 2 × 3000 transitions.
+            #expect(ended.history.count + ended.historyDropped == 2 * ticks)
+            #expect(ended.history.count == 32)
+            #expect(ended.historyDroppedAfter == 8)
+            #expect(ended.history.map(\.at) == ended.history.map(\.at).sorted())
+            // Sleep, step, sleep, step...: the first ones and the latest ones.
+            for (index, transition) in ended.history.enumerated() {
+                #expect(transition.state == (index % 2 == 0 ? .suspended : .running), "\(index): \(transition)")
+                if transition.state == .suspended {
+                    #expect(transition.detail?.hasPrefix("sleep") == true, "\(index): \(transition)")
+                }
+            }
+            let last = try #require(ended.history.last)
+            #expect(last.at <= ended.finishedAt!)
+            #expect(last.at >= midway.stateSince, "the latest steps are kept")
+            #expect(ended.history[7].at <= midway.createdAt + (midway.stateSince - midway.createdAt) / 2,
+                    "the first steps are kept")
+            #expect(ended.timeline.count == ended.history.count + 3)
+        }
+    }
+
+    @Test func aShortTaskKeepsItsWholeHistory() async throws {
+        try await onLoop {
+            let task = try spawn(name: "three sleeps") {
+                for _ in 0..<3 { try await sleep(0.0001) }
+            }
+            _ = try await task.value
+            let ended = try #require(info(task.id))
+            #expect(ended.historyDropped == 0 && ended.historyDroppedAfter == nil)
+            #expect(ended.history.map(\.state) == [.suspended, .running, .suspended, .running, .suspended, .running])
+            #expect(ended.timeline.map(\.state) == [.pending, .running] + ended.history.map(\.state) + [.done])
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 import Synchronization
 @testable import AsyncTopRuntime

@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 import Synchronization
 
@@ -12,7 +13,7 @@ protocol DescribedExecutor: AnyObject, Sendable {
 final class ExecutorRegistry: @unchecked Sendable {
     static let shared = ExecutorRegistry()
     private struct Entry { weak var executor: (any DescribedExecutor)? }
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Locked<[Entry]>([])
 
     func add(_ executor: any DescribedExecutor) {
         entries.withLock { $0.append(Entry(executor: executor)) }

@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 
 /// A condition variable for tasks: asyncio's `Condition`, over a ``Lock`` of its own or a

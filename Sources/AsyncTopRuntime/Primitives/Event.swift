@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the

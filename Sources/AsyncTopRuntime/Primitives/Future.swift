@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 
 /// A result that is set once and awaited by any number of tasks: asyncio's `Future`.

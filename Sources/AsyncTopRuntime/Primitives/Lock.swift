@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 
 /// A mutual-exclusion lock for tasks: asyncio's `Lock`. Fair (FIFO: `release()` hands the

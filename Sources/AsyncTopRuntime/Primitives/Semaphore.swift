@@ -1,3 +1,4 @@
+import AsyncTopSync
 import AsyncTopModel
 
 /// A counter of permits tasks acquire and release: asyncio's `Semaphore`.
