@@ -129,7 +129,8 @@ import TmuxTestSupport
         let pool = try makePool(1, "orphan-procs")
         try await onLoop {
             let loop = EventLoop.current!
-            let running = try spawn(name: "running") { try await pool.run("sleepMs", 300, returning: Int.self) }
+            // Long enough that a busy machine still cancels it while it runs.
+            let running = try spawn(name: "running") { try await pool.run("sleepMs", 2000, returning: Int.self) }
             let queued = try spawn(name: "queued") { try await pool.run("square", 4, returning: Int.self) }
             for _ in 0..<500 where pane("orphan-procs", in: loop)?.queueDepth != 1 { try await sleep(0.002) }
             running.cancel(message: "give up")
