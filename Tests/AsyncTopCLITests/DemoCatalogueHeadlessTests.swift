@@ -39,15 +39,12 @@ extension HeadlessRuns {
                 let arguments = [BuiltBinary.asynctop!, "demo", name, "--headless", "--json", "--speed", "\(speed)"]
                     + (name == "stress" ? ["--duration", "2"] : [])
                 var (status, output) = await TmuxSession.runOffPool(arguments)
-                // A step's length is wall time: on a loaded 2-core machine the scheduler can
-                // stretch one of a few milliseconds past a quarter of 100 ms. Such a lint, not
-                // one the demo expects, gets up to two more runs; a demo that misses a lint it
-                // should fire, or observes something else, fails at once.
-                for _ in 1...2 {
-                    guard status == 1, let first = summary(output), first["observed"] as? String == first["expected"] as? String,
-                          Set(first["lints"] as? [String] ?? []).subtracting(first["expected_lints"] as? [String] ?? []) == ["long-step"],
-                          Set(first["expected_lints"] as? [String] ?? []).isSubset(of: Set(first["lints"] as? [String] ?? []))
-                    else { break }
+                // Wall time decides at this speed: on a loaded 2-core machine the scheduler can
+                // stretch a step of a few milliseconds past a quarter of 100 ms (a long-step
+                // lint), or wake the loop so late that two timers 25 ms apart fire in one turn
+                // (first-completed then sees two tasks done, as asyncio would). A failed run
+                // gets up to two more; a demo that is wrong fails all three.
+                for _ in 1...2 where status != 0 && name != "stress" {
                     (status, output) = await TmuxSession.runOffPool(arguments)
                 }
                 let result = summary(output)
