@@ -107,12 +107,14 @@ func onLoop<T: Sendable>(_ main: @escaping @Sendable () async throws -> T) async
         let fired = Mutex<[(Int, Double)]>([])
         try await onLoop {
             let loop = EventLoop.current!
-            let delays = [0.030, 0.010, 0.020, 0.0, 0.015, 0.010]
+            // Tens of milliseconds apart: a thread descheduled while it sets them (a loaded
+            // machine, a sanitizer) must not change their order.
+            let delays = [0.30, 0.10, 0.20, 0.0, 0.15, 0.10]
             let start = loop.time()
             for (index, delay) in delays.enumerated() {
                 try loop.callLater(delay) { fired.withLock { $0.append((index, loop.time() - start - delay)) } }
             }
-            try await sleep(0.05)
+            try await sleep(0.35)
         }
         let events = fired.withLock { $0 }
         #expect(events.map(\.0) == [3, 1, 5, 4, 2, 0])

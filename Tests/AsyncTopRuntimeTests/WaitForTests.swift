@@ -97,7 +97,8 @@ import Testing
         let value = try await onLoop { () -> Int in
             let finished = Recorder<Int>()
             let value = try await withLoopTaskGroup { group in
-                for i in 0..<3 { try group.spawn { try await sleep(0.001 * Double(3 - i)); finished.add(i) } }
+                // 50 ms apart: one late turn of a loaded loop must not fire two of them together.
+                for i in 0..<3 { try group.spawn { try await sleep(0.05 * Double(3 - i)); finished.add(i) } }
                 return 9
             }
             #expect(finished.items == [2, 1, 0])
