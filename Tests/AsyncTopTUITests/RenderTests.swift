@@ -21,6 +21,13 @@ import AsyncTopModel
         #expect(lines[3] == " View tree  Filter all  Sort id▲   1 lint")
     }
 
+    @Test func aLoopThatCouldNotCheckItsInstrumentationSaysSo() {
+        var snapshot = Fixtures.small()
+        snapshot.stats.instrumentationWarning = "runtime layout not as expected: running uninstrumented"
+        let lines = render(snapshot: snapshot, state: ViewState(demos: Fixtures.demos), size: (rows: 30, cols: 140)).lines
+        #expect(lines[3].hasSuffix("1 lint   runtime layout not as expected: running uninstrumented"), "\(lines[3])")
+    }
+
     @Test func taskTreeWithColumns() {
         let lines = screen().lines
         #expect(Array(lines[4...11]) == [

@@ -49,6 +49,8 @@ struct HeaderView {
             settings += [Span("  "), Span(" \(count) \(count == 1 ? "lint" : "lints") ", theme.lintBadge(severity))]
         }
         if let status = state.status { settings.append(Span("  \(status)", theme.warning)) }
+        // What the loop could not observe, said as long as it lasts.
+        if let warning = stats.instrumentationWarning { settings.append(Span("  \(warning)", theme.warning)) }
         screen.put(settings, at: (3, 1))
     }
 }
