@@ -49,6 +49,38 @@ import Testing
         #expect(events.map(\.at) == [40, 45, 50])
     }
 
+    /// A task sleeping in a loop, traced sleep after sleep, as the runtime's history shows it:
+    /// its first 8 transitions and its latest 24, the ones between dropped. The trace reports
+    /// each transition once and remembers a bounded number of them: it took the first one
+    /// kept for the oldest, forgot nothing and grew by two at every sleep (a 40 s stress run
+    /// grew by hundreds of megabytes).
+    @Test func aTaskSleepingInALoopIsRememberedBoundedly() {
+        var trace = TaskTrace()
+        let head = 8, limit = 32
+        var transitions: [Transition] = []
+        var total: [String: Int] = [:]
+        var now = (at: Nanos(30), state: TaskState.suspended(.sleep(until: 35)))
+        for round in 1...500 {
+            if round > 1 {
+                // The sleep that ended becomes history, and so does the step after it.
+                transitions.append(Transition(at: now.at, state: .suspended, detail: now.state.detail))
+                transitions.append(Transition(at: now.at + 10, state: .running))
+                now = (now.at + 20, .suspended(.sleep(until: now.at + 25)))
+            }
+            let dropped = max(0, transitions.count - limit)
+            let history = dropped == 0 ? transitions : Array(transitions.prefix(head) + transitions.suffix(limit - head))
+            let task = TaskInfo(id: 1, name: "worker", state: now.state, history: history, historyDropped: dropped,
+                                historyDroppedAfter: dropped > 0 ? head : nil, createdAt: 10, startedAt: 20,
+                                stateSince: now.at)
+            let events = trace.events(in: Snapshot(tasks: [task]))
+            for event in events { total[event.event, default: 0] += 1 }
+            if round > 1 { #expect(events.map(\.event) == ["resumed", "suspended"], "round \(round)") }
+            #expect(trace.remembered(of: 1) <= TaskTrace.historyWindow + 8 + 4, "round \(round)")
+        }
+        #expect(total["resumed"] == 499 && total["suspended"] == 500)
+        #expect(total["spawned"] == 1 && total["started"] == 1)
+    }
+
     @Test func eventsInTimeOrderKeepTheOrderOfEqualTimes() {
         let events = [TraceEvent(at: 5, event: "x"), TraceEvent(at: 1, event: "a"), TraceEvent(at: 5, event: "y"),
                       TraceEvent(at: 1, event: "b"), TraceEvent(at: 3, event: "m")]

@@ -47,12 +47,9 @@ public struct TaskTrace: Sendable {
         if all.last != now { all.append(now) }
         // Taken out and put back, so that inserting does not copy the set.
         var known = seen.removeValue(forKey: task.id) ?? []
-        // The history drops its oldest first: what is older than its oldest now (and later
-        // than the start) no snapshot shows again.
-        let start = task.startedAt ?? task.createdAt
-        let oldest = task.history.first?.at ?? now.at
         if known.count > Self.historyWindow + 8 {
-            known = known.filter { $0.at <= start || $0.at >= oldest }
+            let (keptUntil, keptFrom) = Self.gap(in: task)
+            known = known.filter { $0.at <= keptUntil || $0.at >= keptFrom }
         }
         let name = task.displayName
         for transition in all {
@@ -83,6 +80,28 @@ public struct TaskTrace: Sendable {
                                   detail: "by \(cancel.requestedBy)"))
         }
     }
+}
+
+extension TaskTrace {
+    /// The times between which `task`'s history drops what it drops, and what no later
+    /// snapshot shows again: the transitions after `keptUntil` and before `keptFrom`.
+    ///
+    /// The history keeps its first ``TaskInfo/historyDroppedAfter`` transitions (how the
+    /// task began) and its latest, and drops from between: the gap is after the head, not
+    /// before the oldest kept transition, which stays the first one for good (taking it for
+    /// the gap forgot nothing, and a task sleeping in a loop was remembered at every sleep).
+    /// Without a head (values recorded before it existed), the oldest are dropped.
+    static func gap(in task: TaskInfo) -> (keptUntil: Nanos, keptFrom: Nanos) {
+        let start = task.startedAt ?? task.createdAt
+        let history = task.history
+        if let head = task.historyDroppedAfter, head > 0, head < history.count {
+            return (max(start, history[head - 1].at), history[head].at)
+        }
+        return (start, history.first?.at ?? task.stateSince)
+    }
+
+    /// How many transitions of task `id` the trace remembers, to tell them again apart.
+    func remembered(of id: TaskID) -> Int { seen[id]?.count ?? 0 }
 }
 
 /// A reported transition as far as telling it again apart needs: its time, state and a hash
