@@ -3,7 +3,7 @@ import Testing
 import TmuxTestSupport
 
 /// The real `asynctop` in a real terminal: its own loop, the demos, the dashboard.
-@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+@Suite(.offCooperativePool, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
 struct DashboardInTmuxTests {
     func start(_ arguments: String = "", cols: Int = 130, rows: Int = 40) throws -> TmuxSession {
@@ -120,7 +120,7 @@ struct DashboardInTmuxTests {
     }
 }
 
-@Suite(.enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
+@Suite(.offCooperativePool, .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
 struct CommandLineTests {
     @Test func demosListsTheCatalogue() {
         let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demos"])

@@ -4,7 +4,7 @@ import TmuxTestSupport
 
 /// The real `asynctop` where it used to fail its users: tiny windows, crashes, terminals
 /// that cannot draw, a non-UTF-8 locale, tmux's Home and End, a replay's commands.
-@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+@Suite(.offCooperativePool, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
 struct DashboardTrustTests {
     private var binary: String { BuiltBinary.asynctop! }

@@ -4,7 +4,7 @@ import TmuxTestSupport
 
 /// The numbers the commands take, refused outside their range with status 64 before
 /// anything runs; and the display options every dashboard command shares.
-@Suite(.enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
+@Suite(.offCooperativePool, .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
 struct OptionsTests {
     func asynctop(_ arguments: String...) -> (status: Int32, output: String) {
         TmuxSession.run([BuiltBinary.asynctop!] + arguments)

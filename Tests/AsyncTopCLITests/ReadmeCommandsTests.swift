@@ -10,7 +10,7 @@ import TmuxTestSupport
 /// dashboard commands run in tmux and must show the dashboard and quit on `q` with status
 /// 0; the others must exit 0. The README's socket path is served by the dashboard's own
 /// loop, through `ASYNCTOP_SOCKET`, as the README says any program's can be.
-@Suite(.serialized,
+@Suite(.offCooperativePool, .serialized,
        .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.asynctop != nil, "asynctop not found next to the test bundle"))
 struct ReadmeCommandsTests {

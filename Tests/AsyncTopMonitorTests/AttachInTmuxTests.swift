@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `asynctop attach` and `asynctop replay` in a real terminal.
-@Suite(.serialized, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+@Suite(.offCooperativePool, .serialized, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
 struct AttachInTmuxTests {
     @Test func attachShowsRemoteTasksSurvivesTheExitAndReconnects() throws {

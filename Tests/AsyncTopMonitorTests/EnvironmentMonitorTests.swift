@@ -10,7 +10,7 @@ import Glibc
 /// `ASYNCTOP_SOCKET` and `ASYNCTOP_RECORD` without a code change, for every loop: a
 /// program that makes its own loop (`EventLoop(name:)` + `runUntilComplete`) and
 /// `asynctop demo` are served and recorded as `EventLoop.run` is.
-@Suite(.serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
 struct EnvironmentMonitorTests {
     let directory: String
 

@@ -15,7 +15,7 @@ import Glibc
 ///
 /// Seeded: `ASYNCTOP_FUZZ_SEED` picks the seed (the default is fixed), and a failure names
 /// it. `ASYNCTOP_FUZZ_MESSAGES` changes the count.
-@Suite(.serialized, .enabled(if: BuiltBinary.monitorFixture != nil, "fixture not built"))
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil, "fixture not built"))
 struct MonitorFuzzTests {
     static let seed = ProcessInfo.processInfo.environment["ASYNCTOP_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2026_1130
     static let messages = ProcessInfo.processInfo.environment["ASYNCTOP_FUZZ_MESSAGES"].flatMap { Int($0) } ?? 100_000

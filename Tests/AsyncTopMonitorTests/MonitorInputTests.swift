@@ -10,7 +10,7 @@ import Glibc
 /// Hostile and unusual input to a real monitored process and to the real `asynctop`:
 /// ids that are no task, bad fields, one client too many, files that are not sockets,
 /// recordings of another protocol version, SIGTERM.
-@Suite(.serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
 struct MonitorInputTests {
     func asynctop(_ arguments: String...) -> (status: Int32, output: String) {
         TmuxSession.run([BuiltBinary.asynctop!] + arguments)

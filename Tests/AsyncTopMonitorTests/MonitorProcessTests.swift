@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// A real child process that opted in to the monitor; the real `asynctop ps`/`pstree`.
-@Suite(.serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
 struct MonitorProcessTests {
     func asynctop(_ arguments: String...) -> (status: Int32, output: String) {
         TmuxSession.run([BuiltBinary.asynctop!] + arguments)

@@ -11,7 +11,7 @@ import Glibc
 /// What an attached dashboard's cancel answers is the monitored program's own answer:
 /// requested, not found, already finished, not cancellable; not connected when nothing
 /// could be sent, no answer when the program does not reply.
-@Suite(.serialized, .enabled(if: BuiltBinary.monitorFixture != nil, "fixture not built"))
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil, "fixture not built"))
 struct RemoteCancelTests {
     /// Waits up to 20 s for `condition` on the remote's snapshot.
     func wait(_ remote: RemoteLoop, until condition: (Snapshot) -> Bool) -> Snapshot {

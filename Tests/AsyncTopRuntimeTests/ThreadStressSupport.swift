@@ -6,25 +6,55 @@ import Testing
 @testable import AsyncTopRuntime
 
 /// Waits on the loop until `done()` is true. When `progress()` stands still for
-/// `stalledAfter` seconds (a lost wake-up: a round that never ends), records an issue
-/// naming `context` and returns false. Generous bounds: this checks liveness, not speed.
+/// `stalledAfter` seconds while the global executor runs (a lost wake-up: a round that
+/// never ends), records an issue naming `context` and returns false. Generous bounds: this
+/// checks liveness, not speed.
+///
+/// Only time in which a heartbeat task on the global executor ticked counts: tests beside
+/// this one may block the cooperative pool's threads for seconds (a program in a terminal,
+/// waited for synchronously), which stops this test's global-executor parties too, and
+/// that is starvation, not a lost wake-up. Ten times the limit of wall time fails anyway.
 @discardableResult
 func awaitProgress(stalledAfter limit: Double, context: @autoclosure () -> String = "",
                    progress: () -> Int, done: () -> Bool) async throws -> Bool {
+    let beats = Heartbeat()
+    defer { beats.stop() }
     var last = progress()
+    var lastBeat = beats.count
     var since = ContinuousClock.now
+    var stalled = Duration.zero
+    var checked = ContinuousClock.now
     while !done() {
         try await sleep(0.002)
-        let now = progress()
+        let now = progress(), beat = beats.count, clock = ContinuousClock.now
+        if beat != lastBeat { stalled += clock - checked }
+        (lastBeat, checked) = (beat, clock)
         if now != last {
-            last = now
-            since = .now
-        } else if ContinuousClock.now - since > .seconds(limit) {
-            Issue.record("no progress for \(limit) s, stuck at \(now). \(context())")
+            (last, since, stalled) = (now, clock, .zero)
+        } else if stalled > .seconds(limit) || clock - since > .seconds(limit * 10) {
+            Issue.record("no progress for \(limit) s while the global executor ran, stuck at \(now). \(context())")
             return false
         }
     }
     return true
+}
+
+/// A task on the global executor counting its wake-ups, every few milliseconds.
+final class Heartbeat: Sendable {
+    private let beats = Atomic<Int>(0)
+    private let running = Atomic<Bool>(true)
+
+    init() {
+        Task.detached { [self] in
+            while running.load(ordering: .relaxed) {
+                try? await Task.sleep(for: .milliseconds(5))
+                beats.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    var count: Int { beats.load(ordering: .relaxed) }
+    func stop() { running.store(false, ordering: .relaxed) }
 }
 
 /// ``awaitProgress(stalledAfter:context:progress:done:)`` for one loop task; cancels it when stuck.

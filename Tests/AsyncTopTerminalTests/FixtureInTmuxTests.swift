@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The real fixture binary in a real terminal: tmux sends keys and captures the pane.
-@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
+@Suite(.offCooperativePool, .enabled(if: TmuxSession.isAvailable, "tmux is not installed"),
        .enabled(if: BuiltBinary.fixture != nil, "asynctop-tui-fixture not found next to the test bundle"))
 struct FixtureInTmuxTests {
     private func start(cols: Int = 120, rows: Int = 40, arguments: String = "") throws -> TmuxSession {
@@ -14,7 +14,8 @@ struct FixtureInTmuxTests {
 
     @Test func headerAndTaskTreeAppear() throws {
         let session = try start()
-        let screen = session.waitFor { $0.contains("worker-0-1") }
+        // The whole first frame: tmux can show one half drawn.
+        let screen = session.waitFor { $0.contains("worker-0-1") && $0.contains("F1Help") }
         #expect(screen.contains("Tasks 3 pending  3 running"))
         #expect(screen.contains("     ID STATE        NAME"))
         // service-0 waits on its children and its child worker-0-2 awaits it: a deadlock, marked.
@@ -146,7 +147,7 @@ struct FixtureInTmuxTests {
 }
 
 /// Without a terminal the fixture must say why and fail, not spin or garble the output.
-@Suite(.enabled(if: BuiltBinary.fixture != nil, "asynctop-tui-fixture not found next to the test bundle"))
+@Suite(.offCooperativePool, .enabled(if: BuiltBinary.fixture != nil, "asynctop-tui-fixture not found next to the test bundle"))
 struct FixtureWithoutTerminalTests {
     @Test func stdinNotATerminalPrintsAClearErrorAndFails() throws {
         let (status, output) = TmuxSession.run([BuiltBinary.fixture!], stdinPath: "/dev/null")
