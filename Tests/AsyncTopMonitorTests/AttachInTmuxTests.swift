@@ -14,7 +14,8 @@ struct AttachInTmuxTests {
         let recordPath = child.directory + "/attach.ndjson"
         let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)' --record '\(recordPath)'",
                                       cols: 130, rows: 40)
-        let screen = session.waitFor { $0.contains("sleeper-3") && $0.contains("ticker") }
+        // The first picture: a loaded machine can take a while to start both programs.
+        let screen = session.waitFor(timeout: .seconds(30)) { $0.contains("sleeper-3") && $0.contains("ticker") }
         #expect(screen.contains("sleeper-1") && screen.contains("parent"))
         #expect(screen.contains("pid \(child.pid)"))
         // Cancel from the attached dashboard: main, then its first child, sleeper-1.
