@@ -4,13 +4,6 @@ import AsyncTopModel
 /// primitive, a queue, a future, a work item. Its description may change (waiter counts).
 protocol WaitSubject: AnyObject, Sendable {
     var waitTarget: WaitTarget { get }
-    /// Whether waiting on `other` right after this is the same wait, for the history (two
-    /// calls to the same thread pool are; two different locks are not). Default: identity.
-    func continuesWait(of other: AnyObject) -> Bool
-}
-
-extension WaitSubject {
-    func continuesWait(of other: AnyObject) -> Bool { other === self }
 }
 
 /// What a task waits on, as the registry keeps it: 16 bytes where a `WaitTarget` takes 48,
@@ -30,19 +23,6 @@ enum RecordedWait: Equatable {
         case (.task(let x), .task(let y)): x == y
         case (.children(let x), .children(let y)): x == y
         case (.subject(let x), .subject(let y)): x === y
-        default: false
-        }
-    }
-
-    /// Whether `next` is the same wait as this one, as far as the history is concerned:
-    /// successive sleeps are one "sleeping" period, awaits of the same task or subject too.
-    /// The history records a transition only when this is false, which keeps a task that
-    /// sleeps in a loop from formatting a description on every step.
-    func continues(_ next: RecordedWait) -> Bool {
-        switch (self, next) {
-        case (.unknown, .unknown), (.ready, .ready), (.sleep, .sleep), (.children, .children): true
-        case (.task(let a), .task(let b)): a == b
-        case (.subject(let a), .subject(let b)): (a as? any WaitSubject)?.continuesWait(of: b) ?? (a === b)
         default: false
         }
     }

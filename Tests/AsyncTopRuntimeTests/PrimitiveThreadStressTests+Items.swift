@@ -13,7 +13,7 @@ extension PrimitiveThreadStressTests {
     }
 
     static func makeQueue(_ kind: String) -> Queue<Int> {
-        switch kind.prefix { $0 != " " } {
+        switch kind.prefix(while: { $0 != " " }) {
         case "lifo": LifoQueue<Int>(maxsize: 8, name: "stress")
         case "priority": PriorityQueue<Int>(maxsize: 8, name: "stress")
         default: Queue<Int>(maxsize: 8, name: "stress")
@@ -121,7 +121,7 @@ extension PrimitiveThreadStressTests {
         // Each round: a new future; three loop waiters and one global one, some cancelled;
         // two finishers on other threads race to set a result, an error or cancel it (one
         // wins); a done callback added from another thread runs once.
-        try await onLoop {
+        _ = try await onLoop {
             try await runParties(onLoop: 1, global: 0, plan: plan,
                                  context: { "wins \(wins.load(ordering: .relaxed)), callbacks \(callbacksRun.load(ordering: .relaxed))" }) { index, _, tick in
                 var rng = plan.rng(index)

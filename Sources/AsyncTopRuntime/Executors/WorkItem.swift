@@ -39,11 +39,6 @@ final class WorkItem: @unchecked Sendable, WaitSubject {
 
     var waitTarget: WaitTarget { .workItem(executor: executorName, item: id) }
 
-    /// Successive calls to the same executor are one wait for the history.
-    func continuesWait(of other: AnyObject) -> Bool {
-        (other as? WorkItem)?.executorName == executorName
-    }
-
     /// Installs the awaiting continuation, or resumes it at once when the item already
     /// finished or its await was already cancelled.
     func install(_ continuation: UnsafeContinuation<any Sendable, any Error>) {
