@@ -13,7 +13,7 @@ extension DemoCatalogue {
     ) { _ in
         let handles = try spawnABC()
         var order: [String] = []
-        for try await handle in try asCompleted(handles) { order.append(try await handle.value) }
+        for try await handle in asCompleted(handles) { order.append(try await handle.value) }
         return "[\(order.joined(separator: ", "))]"
     }
 }

@@ -74,13 +74,16 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     /// `exception()`, a combinator); nil while no one has. asyncio's "exception was never
     /// retrieved" check reads it.
     public let retrievedAt: Nanos?
+    /// The tasks that awaited this one through `shield`, so that their cancellation did not
+    /// reach it, first first; nil when none did (and in values recorded before it existed).
+    public let shieldedBy: [TaskID]?
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
                 history: [Transition] = [], historyDropped: Int = 0, historyDroppedAfter: Int? = nil, createdAt: Nanos = 0,
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
-                executor: String = "loop", retrievedAt: Nanos? = nil, version: UInt64 = 0) {
+                executor: String = "loop", retrievedAt: Nanos? = nil, shieldedBy: [TaskID]? = nil, version: UInt64 = 0) {
         self.id = id
         self.version = version
         self.parentID = parentID
@@ -104,6 +107,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.maxLatency = maxLatency
         self.executor = executor
         self.retrievedAt = retrievedAt
+        self.shieldedBy = shieldedBy
     }
 
     /// A copy with some fields replaced (the value itself never changes).
@@ -116,7 +120,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                  startedAt: startedAt,
                  stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
-                 maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, version: version ?? self.version)
+                 maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, shieldedBy: shieldedBy,
+                 version: version ?? self.version)
     }
 
     /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,

@@ -7,6 +7,9 @@ enum LoopItem {
     /// A job of a task (or a small continuation job), with its enqueue time and, for jobs
     /// enqueued by a step of the loop, the task that ran then (a new task's parent).
     case job(UnownedJob, enqueuedAt: Nanos, spawner: TaskID)
+    /// A job of an actor isolated to the loop (``LoopActor``, ``MainLoopActor``): run
+    /// isolated to the loop's serial executor, and tracked as `job` is.
+    case isolatedJob(UnownedJob, enqueuedAt: Nanos, spawner: TaskID)
     /// The first job of a task spawned from another thread, with its storage, which holds
     /// the record to file.
     case spawned(UnownedJob, enqueuedAt: Nanos, box: TaskBox)
@@ -37,7 +40,11 @@ extension EventLoop {
     /// Takes a job from the Swift runtime. Called on any thread; on the loop's own thread
     /// it takes no lock.
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        enqueue(UnownedJob(job), isolated: false)
+    }
+
+    /// Queues a job: a task's (`isolated` false) or an actor's isolated to the loop.
+    func enqueue(_ job: UnownedJob, isolated: Bool) {
         let box = takeSpawnSlot(for: job)
         if isOnLoopThread {
             if instrumented {
@@ -50,14 +57,17 @@ extension EventLoop {
                 }
                 // Only task jobs need the time (for their scheduling latency).
                 let now = RuntimeInternals.isTask(job) ? timeBase.now() : 0
-                ready.append(.job(job, enqueuedAt: now, spawner: currentID))
+                ready.append(isolated ? .isolatedJob(job, enqueuedAt: now, spawner: currentID)
+                                      : .job(job, enqueuedAt: now, spawner: currentID))
             } else {
-                ready.append(.job(job, enqueuedAt: 0, spawner: 0))
+                ready.append(isolated ? .isolatedJob(job, enqueuedAt: 0, spawner: 0) : .job(job, enqueuedAt: 0, spawner: 0))
             }
         } else {
             let now = instrumented ? timeBase.now() : 0
             let item: LoopItem = if let box, box.pendingRecord != nil {
                 .spawned(job, enqueuedAt: now, box: box)
+            } else if isolated {
+                .isolatedJob(job, enqueuedAt: now, spawner: 0)
             } else {
                 .job(job, enqueuedAt: now, spawner: 0)
             }
@@ -162,6 +172,13 @@ extension EventLoop {
                 return start
             }
             return runTracked(job, enqueuedAt: enqueuedAt, spawner: spawner, start: start)
+        case .isolatedJob(let job, let enqueuedAt, let spawner):
+            guard instrumented else {
+                job.runSynchronously(isolatedTo: isolation.reference, taskExecutor: executorRef)
+                stats.steps &+= 1
+                return start
+            }
+            return runTracked(job, enqueuedAt: enqueuedAt, spawner: spawner, start: start, isolated: true)
         case .spawned(let job, let enqueuedAt, let box):
             if var record = box.pendingRecord {
                 box.pendingRecord = nil
@@ -180,12 +197,13 @@ extension EventLoop {
     }
 
     /// Runs a job with the registry's bookkeeping around it.
-    private func runTracked(_ job: UnownedJob, enqueuedAt: Nanos, spawner: TaskID, start: Nanos) -> Nanos {
+    private func runTracked(_ job: UnownedJob, enqueuedAt: Nanos, spawner: TaskID, start: Nanos,
+                            isolated: Bool = false) -> Nanos {
         let id = RuntimeInternals.taskID(of: job)
         guard id != 0, RuntimeInternals.isTask(job) else {
             // A small continuation job (`Task.yield` makes one): not a task of its own, and
             // too short to be worth a clock read.
-            job.runSynchronously(on: executorRef)
+            runJob(job, isolated: isolated)
             return start
         }
         let slot = registry.slot(of: id) ?? registry.insert(
@@ -201,7 +219,7 @@ extension EventLoop {
         let native = registry[slot].box == nil
         currentUnnamedNative = native && registry[slot].name == nil
         if native && readsTaskStatus { RuntimeInternals.retain(task: job) }
-        job.runSynchronously(on: executorRef)
+        runJob(job, isolated: isolated)
         let end = timeBase.now()
         let duration = end &- start
         // A native task that ended in this step finished, rather than suspended.
@@ -224,6 +242,15 @@ extension EventLoop {
         stats.windowBusy &+= duration
         if debug, duration > slowStepThreshold.asNanos { reportSlowStep(id, duration: duration) }
         return end
+    }
+
+    @inline(__always)
+    private func runJob(_ job: UnownedJob, isolated: Bool) {
+        if isolated {
+            job.runSynchronously(isolatedTo: isolation.reference, taskExecutor: executorRef)
+        } else {
+            job.runSynchronously(on: executorRef)
+        }
     }
 
     func reportCallbackError(_ error: any Error) {

@@ -112,7 +112,7 @@ extension EventLoop {
         var queue: [QueuedItem] = []
         for (index, item) in ready.prefix(200).enumerated() {
             switch item {
-            case .job(let job, let enqueuedAt, _):
+            case .job(let job, let enqueuedAt, _), .isolatedJob(let job, let enqueuedAt, _):
                 let id = RuntimeInternals.taskID(of: job)
                 queue.append(QueuedItem(item: UInt64(index), task: id == 0 ? nil : id, enqueuedAt: enqueuedAt, label: "step"))
             case .spawned(_, let enqueuedAt, let box):

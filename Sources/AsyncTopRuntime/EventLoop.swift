@@ -81,6 +81,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var currentUnnamedNative = false
     var stats = LoopCounters()
     var executorRef: UnownedTaskExecutor!
+    /// The loop as the serial executor of the actors isolated to it (see ``LoopActor``).
+    let isolation = LoopIsolation()
     var thread: Thread?
 
     // MARK: Published for other threads, written by the loop thread.
@@ -118,6 +120,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         self.instrumentationWarning = instrumented ? internals.warning : nil
         self.registry = TaskRegistry(retention: retention)
         self.executorRef = UnownedTaskExecutor(ordinary: self)
+        isolation.loop = self
         let started = DispatchSemaphore(value: 0)
         let identity = UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
         let owner = LoopReference(self)
@@ -211,13 +214,30 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     ) async throws -> T {
         guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
         let loop = EventLoop(name: name, debug: debug, instrumented: instrumented, retention: retention)
+        defer { try? loop.close() }
+        return try await run(on: loop, monitor: monitor, reportLeftovers: reportLeftovers, main: main)
+    }
+
+    /// Runs `main` on `loop` until it completes, then cancels the tasks it left pending,
+    /// waits for them and reports them, as ``run(name:debug:instrumented:retention:monitor:reportLeftovers:main:)``
+    /// does, but leaves the loop open: for ``EventLoop/main``, whose actor
+    /// (``MainLoopActor``) outlives one run, or a loop the caller made.
+    ///
+    /// - Throws: `LoopError.runningInsideLoop`, `.alreadyRunning` or `.closed` for misuse;
+    ///   otherwise whatever `main` throws.
+    public static func run<T: Sendable>(
+        on loop: EventLoop,
+        monitor: MonitorConfiguration? = .fromEnvironment(),
+        reportLeftovers: @Sendable ([TaskInfo]) -> Void = EventLoop.printLeftovers,
+        main: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard EventLoop.current == nil else { throw LoopError.runningInsideLoop }
         let server = try loop.startMonitorIfAsked(monitor)
         defer { server?.stop() }
         let result: Result<T, any Error>
         do { result = .success(try await loop.runUntilComplete(main)) } catch { result = .failure(error) }
         let leftovers = await loop.cancelAllTasks()
         if !leftovers.isEmpty { reportLeftovers(leftovers) }
-        try? loop.close()
         return try result.get()
     }
 

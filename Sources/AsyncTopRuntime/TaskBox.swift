@@ -68,6 +68,13 @@ final class TaskBox: @unchecked Sendable {
         return result
     }
 
+    /// Records on the task that `awaiter` awaits it through `shield`.
+    func noteShielded(by awaiter: TaskID) {
+        guard let loop, loop.instrumented, !loop.isClosedFlag else { return }
+        let id = self.id
+        loop.onLoop { loop in loop.registry.noteShielded(id, by: awaiter) }
+    }
+
     /// A short description of the result of a task that finished normally (nil for Void).
     var resultDescription: String? {
         guard case .success(let value)? = result, !(value is Void) else { return nil }

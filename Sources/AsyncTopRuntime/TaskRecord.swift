@@ -67,7 +67,12 @@ struct TaskRecord {
         /// Once the history is full: the ring's oldest entry, counted from `historyHead`.
         var ringOldest = 0
         var retrievedAt: Nanos?
+        /// The tasks that awaited it through `shield`, first first (at most `shieldersLimit`).
+        var shieldedBy: [TaskID] = []
     }
+
+    /// How many shielding awaiters a record names.
+    static let shieldersLimit = 8
 
     /// One earlier state, as the loop keeps it: a suspension with what it waited on, or a
     /// step. Described only when a snapshot shows it.
@@ -194,6 +199,6 @@ struct TaskRecord {
             finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),
             executor: executor, retrievedAt: extras?.retrievedAt,
-            version: version)
+            shieldedBy: (extras?.shieldedBy).flatMap { $0.isEmpty ? nil : $0 }, version: version)
     }
 }

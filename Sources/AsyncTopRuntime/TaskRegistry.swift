@@ -224,6 +224,15 @@ final class TaskRegistry {
         touch(slot)
     }
 
+    /// The task `id` is awaited through `shield` by `awaiter`.
+    func noteShielded(_ id: TaskID, by awaiter: TaskID) {
+        guard let slot = table.find(id) else { return }
+        let extras = slots[Int(slot)].ensureExtras
+        guard !extras.shieldedBy.contains(awaiter), extras.shieldedBy.count < TaskRecord.shieldersLimit else { return }
+        extras.shieldedBy.append(awaiter)
+        touch(slot)
+    }
+
     /// An await of the task threw `CancellationError`.
     func noteCancelDelivered(_ slot: Slot, in place: String, at now: Nanos) {
         let record = slots + Int(slot)

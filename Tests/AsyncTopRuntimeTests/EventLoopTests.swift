@@ -5,6 +5,7 @@ import Testing
 @testable import AsyncTopRuntime
 
 /// Runs `main` on a fresh loop that stays silent about leftovers.
+@discardableResult
 func onLoop<T: Sendable>(_ main: @escaping @Sendable () async throws -> T) async throws -> T {
     try await EventLoop.run(name: "test-loop", reportLeftovers: { _ in }, main: main)
 }

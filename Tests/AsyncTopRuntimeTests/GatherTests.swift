@@ -26,7 +26,7 @@ import Testing
                 try spawn(name: name) { () async throws -> String in try await sleep(delay); return name }
             }
             var names: [String] = []
-            for try await task in try asCompleted(tasks) { names.append(try await task.value) }
+            for try await task in asCompleted(tasks) { names.append(try await task.value) }
             return names
         }
         #expect(names == ["b", "a", "c"])
@@ -37,12 +37,13 @@ import Testing
             let never = Event()
             let quick = try spawn(name: "quick") { () async throws -> Int in 1 }
             let stuck = try spawn(name: "stuck") { () async throws -> Int in try await never.wait(); return 2 }
-            var iterator = try asCompleted([stuck, quick], timeout: 0.01).makeAsyncIterator()
+            var iterator = asCompleted([stuck, quick], timeout: 0.01).makeAsyncIterator()
             #expect(try await iterator.next() == quick)
             await #expect(throws: TimeoutError.self) { _ = try await iterator.next() }
             #expect(!stuck.done)
             stuck.cancel()
-            #expect(throws: ToolkitError.negativeTimeout(-1)) { _ = try asCompleted([quick], timeout: -1) }
+            var bad = asCompleted([quick], timeout: -1).makeAsyncIterator()
+            await #expect(throws: ToolkitError.negativeTimeout(-1)) { _ = try await bad.next() }
         }
     }
 

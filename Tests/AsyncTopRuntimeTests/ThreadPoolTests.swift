@@ -21,7 +21,7 @@ final class Gate: @unchecked Sendable {
             let loop = EventLoop.current!
             let start = loop.time()
             let blocking = try spawn(name: "blocking") { () async throws -> Void in
-                try await toThread(label: "usleep") { usleep(UInt32(2 * unit * 1e6)) }
+                try await toThread(label: "usleep") { _ = usleep(UInt32(2 * unit * 1e6)) }
                 order.withLock { $0.append("blocking") }
             }
             let sleeper = try spawn(name: "sleeper") { () async throws -> Void in

@@ -3,18 +3,36 @@ import AsyncTopModel
 /// The tasks in the order they end: asyncio's `as_completed`. Each element is a task that
 /// has finished; `try await task.value` does not suspend.
 ///
-/// - Parameter timeout: seconds for the whole iteration; past it, `next()` throws
-///   ``TimeoutError`` (the tasks are not cancelled).
-/// - Throws: `ToolkitError.negativeTimeout`; `LoopError.notOnLoop` for a time-out off a loop.
-public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>], timeout: Double? = nil) throws -> AsCompletedSequence<T> {
-    let seconds = try checkedTimeout(timeout)
+/// It throws only while iterating, as asyncio's iterator does: a negative time-out, or a
+/// time-out off a loop, is thrown by the first `next()`.
+///
+/// - Parameter timeout: seconds for the whole iteration, counted from this call; past it,
+///   `next()` throws ``TimeoutError`` (the tasks are not cancelled).
+public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>], timeout: Double? = nil) -> AsCompletedSequence<T> {
     let waiter = TaskSetWaiter(label: "as_completed of \(tasks.count)", count: tasks.count, keepsOrder: true)
     waiter.watch(tasks.map(\.box))
-    if let seconds {
-        guard let loop = EventLoop.current else { throw LoopError.notOnLoop("asCompleted with a time-out") }
-        try waiter.startTimer(seconds, on: loop) { $0.expire(wake: true) }
+    var problem: (any Error)?
+    do {
+        if let seconds = try checkedTimeout(timeout) {
+            guard let loop = EventLoop.current else { throw LoopError.notOnLoop("asCompleted with a time-out") }
+            try waiter.startTimer(seconds, on: loop) { $0.expire(wake: true) }
+        }
+    } catch {
+        problem = error
     }
-    return AsCompletedSequence(tasks: tasks, waiter: waiter, timeout: seconds)
+    return AsCompletedSequence(tasks: tasks, waiter: waiter, timeout: timeout, problem: problem)
+}
+
+/// Runs each closure as a task of the current loop and yields the tasks in the order they
+/// end: ``asCompleted(_:timeout:)`` for closures. The tasks are named "asCompleted[i]" after
+/// the call site unless `name` is given.
+///
+/// - Throws: `LoopError.notOnLoop` off a loop; `LoopError.closed`.
+public func asCompleted<T: Sendable>(
+    name: String? = nil, timeout: Double? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ bodies: [@Sendable () async throws -> T]
+) throws -> AsCompletedSequence<T> {
+    asCompleted(try spawnAll(bodies, combinator: "asCompleted", name: name, file: file, line: line), timeout: timeout)
 }
 
 /// The sequence ``asCompleted(_:timeout:)`` returns.
@@ -23,6 +41,8 @@ public struct AsCompletedSequence<T: Sendable>: AsyncSequence, Sendable {
     let tasks: [TaskHandle<T>]
     let waiter: TaskSetWaiter
     let timeout: Double?
+    /// What the first `next()` throws: a bad time-out.
+    let problem: (any Error)?
 
     public func makeAsyncIterator() -> Iterator { Iterator(sequence: self) }
 
@@ -33,8 +53,10 @@ public struct AsCompletedSequence<T: Sendable>: AsyncSequence, Sendable {
 
         /// The next task to end, or nil after the last.
         ///
-        /// - Throws: ``TimeoutError`` past the time-out; `CancellationError`.
+        /// - Throws: ``TimeoutError`` past the time-out; `CancellationError`;
+        ///   `ToolkitError.negativeTimeout`, `LoopError.notOnLoop` for a time-out off a loop.
         public mutating func next() async throws -> TaskHandle<T>? {
+            if let problem = sequence.problem { throw problem }
             guard yielded < sequence.tasks.count else {
                 sequence.waiter.cancelTimer()
                 return nil

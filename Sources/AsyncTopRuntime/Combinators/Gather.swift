@@ -4,14 +4,18 @@ import AsyncTopModel
 ///
 /// The first task to fail (or to be cancelled) makes the gather throw its error at once;
 /// the others keep running. Cancelling the awaiting task cancels every task, recording
-/// "cancel of gather in task N" as their provenance.
+/// "cancel of gather in task N" as their provenance, and the gather throws
+/// `CancellationError` once every task has ended, as asyncio's does: whatever the tasks do
+/// on their way out (and the tasks they gather in turn) has been done by then.
 ///
 /// - Throws: the first error of a task, in completion order; `CancellationError`.
+@discardableResult
 public func gather<T: Sendable>(_ tasks: [TaskHandle<T>]) async throws -> [T] {
     try await gatherResults(tasks, returnExceptions: false).map { try $0.get() }
 }
 
 /// Waits for every task: asyncio's `gather`. The variadic form of ``gather(_:)-([TaskHandle<T>])``.
+@discardableResult
 public func gather<T: Sendable>(_ tasks: TaskHandle<T>...) async throws -> [T] {
     try await gather(tasks)
 }
@@ -24,30 +28,123 @@ public func gather<T: Sendable>(_ tasks: TaskHandle<T>...) async throws -> [T] {
 /// once, the others keep running.
 ///
 /// - Throws: with `returnExceptions: false`, the first error; `CancellationError` when the
-///   awaiting task is cancelled (every task is then cancelled too).
+///   awaiting task is cancelled (every task is then cancelled too, and it is thrown once
+///   they all ended).
+@discardableResult
 public func gather<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool) async throws -> [Result<T, any Error>] {
     try await gatherResults(tasks, returnExceptions: returnExceptions)
 }
 
+/// Runs each closure as a task of the current loop and waits for them all: asyncio's
+/// `gather(coro(), coro())`. The results come as a tuple in argument order, each with its
+/// own type:
+///
+/// ```swift
+/// let (user, orders) = try await gather({ try await fetchUser(id) }, { try await fetchOrders(id) })
+/// ```
+///
+/// The tasks are named "gather[i]" after the call site ("gather[0]@Main.swift:12") unless
+/// `name` is given ("name[0]"), and behave as ``gather(_:)-([TaskHandle<T>])`` says. Two to
+/// five closures; more, of one type, go in an array.
+///
+/// - Throws: the first error of a task, in completion order; `CancellationError`;
+///   `LoopError.notOnLoop` off a loop.
+@discardableResult
+public func gather<A: Sendable, B: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ a: @escaping @Sendable () async throws -> A,
+    _ b: @escaping @Sendable () async throws -> B
+) async throws -> (A, B) {
+    var namer = ChildNamer(combinator: "gather", name: name, file: file, line: line)
+    let aTask = try spawn(name: namer.next(), file: file, line: line, a)
+    let bTask = try spawn(name: namer.next(), file: file, line: line, b)
+    try await gatherBoxes([aTask.box, bTask.box], returnExceptions: false)
+    return (try aTask.typedResult.get(), try bTask.typedResult.get())
+}
+
+/// ``gather(name:file:line:_:_:)`` for 3 closures.
+@discardableResult
+public func gather<A: Sendable, B: Sendable, C: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ a: @escaping @Sendable () async throws -> A,
+    _ b: @escaping @Sendable () async throws -> B,
+    _ c: @escaping @Sendable () async throws -> C
+) async throws -> (A, B, C) {
+    var namer = ChildNamer(combinator: "gather", name: name, file: file, line: line)
+    let aTask = try spawn(name: namer.next(), file: file, line: line, a)
+    let bTask = try spawn(name: namer.next(), file: file, line: line, b)
+    let cTask = try spawn(name: namer.next(), file: file, line: line, c)
+    try await gatherBoxes([aTask.box, bTask.box, cTask.box], returnExceptions: false)
+    return (try aTask.typedResult.get(), try bTask.typedResult.get(), try cTask.typedResult.get())
+}
+
+/// ``gather(name:file:line:_:_:)`` for 4 closures.
+@discardableResult
+public func gather<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ a: @escaping @Sendable () async throws -> A,
+    _ b: @escaping @Sendable () async throws -> B,
+    _ c: @escaping @Sendable () async throws -> C,
+    _ d: @escaping @Sendable () async throws -> D
+) async throws -> (A, B, C, D) {
+    var namer = ChildNamer(combinator: "gather", name: name, file: file, line: line)
+    let aTask = try spawn(name: namer.next(), file: file, line: line, a)
+    let bTask = try spawn(name: namer.next(), file: file, line: line, b)
+    let cTask = try spawn(name: namer.next(), file: file, line: line, c)
+    let dTask = try spawn(name: namer.next(), file: file, line: line, d)
+    try await gatherBoxes([aTask.box, bTask.box, cTask.box, dTask.box], returnExceptions: false)
+    return (try aTask.typedResult.get(), try bTask.typedResult.get(), try cTask.typedResult.get(), try dTask.typedResult.get())
+}
+
+/// ``gather(name:file:line:_:_:)`` for 5 closures.
+@discardableResult
+public func gather<A: Sendable, B: Sendable, C: Sendable, D: Sendable, E: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ a: @escaping @Sendable () async throws -> A,
+    _ b: @escaping @Sendable () async throws -> B,
+    _ c: @escaping @Sendable () async throws -> C,
+    _ d: @escaping @Sendable () async throws -> D,
+    _ e: @escaping @Sendable () async throws -> E
+) async throws -> (A, B, C, D, E) {
+    var namer = ChildNamer(combinator: "gather", name: name, file: file, line: line)
+    let aTask = try spawn(name: namer.next(), file: file, line: line, a)
+    let bTask = try spawn(name: namer.next(), file: file, line: line, b)
+    let cTask = try spawn(name: namer.next(), file: file, line: line, c)
+    let dTask = try spawn(name: namer.next(), file: file, line: line, d)
+    let eTask = try spawn(name: namer.next(), file: file, line: line, e)
+    try await gatherBoxes([aTask.box, bTask.box, cTask.box, dTask.box, eTask.box], returnExceptions: false)
+    return (try aTask.typedResult.get(), try bTask.typedResult.get(), try cTask.typedResult.get(), try dTask.typedResult.get(), try eTask.typedResult.get())
+}
+
+/// Runs each closure as a task of the current loop and waits for them all: asyncio's
+/// `gather(*coros)`. Results in argument order; the tasks are named as
+/// ``gather(name:file:line:_:_:)`` names them.
+///
+/// - Throws: the first error of a task, in completion order; `CancellationError`;
+///   `LoopError.notOnLoop` off a loop.
+@discardableResult
+public func gather<T: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ bodies: [@Sendable () async throws -> T]
+) async throws -> [T] {
+    try await gather(spawnAll(bodies, combinator: "gather", name: name, file: file, line: line))
+}
+
+/// Runs each closure as a task of the current loop and waits for them all, returning
+/// their outcomes: asyncio's `gather(*coros, return_exceptions=...)`.
+///
+/// - Throws: as ``gather(_:returnExceptions:)``; `LoopError.notOnLoop` off a loop.
+@discardableResult
+public func gather<T: Sendable>(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ bodies: [@Sendable () async throws -> T], returnExceptions: Bool
+) async throws -> [Result<T, any Error>] {
+    try await gather(spawnAll(bodies, combinator: "gather", name: name, file: file, line: line),
+                     returnExceptions: returnExceptions)
+}
+
 func gatherResults<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool) async throws -> [Result<T, any Error>] {
-    if !tasks.allSatisfy(\.done) {
-        let waiter = TaskSetWaiter(label: "gather of \(tasks.count)", count: tasks.count)
-        waiter.watch(tasks.map(\.box))
-        let loop = EventLoop.current
-        let me = loop?.noteWait(.subject(waiter))
-        defer { loop?.clearWait() }
-        do {
-            try await waiter.wait(for: returnExceptions ? .all : .allOrError)
-        } catch {
-            let requester = CancelRequester.combinator("cancel of gather", task: me)
-            for task in tasks { _ = task.box.cancel(message: nil, requester: requester) }
-            loop?.noteCancelDelivered(in: waiter.label)
-            throw error
-        }
-        if !returnExceptions, let first = waiter.state.withLock({ $0.firstError }) {
-            if case .failure(let error) = tasks[first].typedResult { throw error }
-        }
-    }
+    try await gatherBoxes(tasks.map(\.box), returnExceptions: returnExceptions)
     var results: [Result<T, any Error>] = []
     results.reserveCapacity(tasks.count)
     for task in tasks {
@@ -56,4 +153,61 @@ func gatherResults<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool
         results.append(result)
     }
     return results
+}
+
+/// Waits as gather does; without `returnExceptions`, throws the first error in completion
+/// order. The callers take the results once it returned.
+func gatherBoxes(_ boxes: [TaskBox], returnExceptions: Bool) async throws {
+    guard !boxes.allSatisfy({ $0.result != nil }) else { return }
+    let waiter = TaskSetWaiter(label: "gather of \(boxes.count)", count: boxes.count)
+    waiter.watch(boxes)
+    let loop = EventLoop.current
+    let me = loop?.noteWait(.subject(waiter))
+    defer { loop?.clearWait() }
+    do {
+        try await waiter.wait(for: returnExceptions ? .all : .allOrError)
+    } catch {
+        let requester = CancelRequester.combinator("cancel of gather", task: me)
+        for box in boxes { _ = box.cancel(message: nil, requester: requester) }
+        loop?.noteCancelDelivered(in: waiter.label)
+        // asyncio's gathering future completes only when its last child did.
+        await waiter.waitUninterruptibly(for: .all)
+        throw error
+    }
+    if !returnExceptions, let first = waiter.state.withLock({ $0.firstError }),
+       case .failure(let error)? = boxes[first].retrieve() {
+        throw error
+    }
+}
+
+/// Names the tasks a combinator spawns from closures: "gather[0]@Main.swift:12", or
+/// "name[0]" when the caller named them.
+struct ChildNamer {
+    let prefix: String
+    let suffix: String
+    var index = 0
+
+    init(combinator: String, name: String?, file: StaticString, line: UInt) {
+        if let name {
+            prefix = name
+            suffix = ""
+        } else {
+            prefix = combinator
+            let path = "\(file)"
+            suffix = "@" + (path.split(separator: "/").last.map(String.init) ?? path) + ":\(line)"
+        }
+    }
+
+    mutating func next() -> String {
+        defer { index += 1 }
+        return "\(prefix)[\(index)]\(suffix)"
+    }
+}
+
+/// Spawns each closure as a task of the current loop, named by ``ChildNamer``.
+func spawnAll<T: Sendable>(
+    _ bodies: [@Sendable () async throws -> T], combinator: String, name: String?, file: StaticString, line: UInt
+) throws -> [TaskHandle<T>] {
+    var namer = ChildNamer(combinator: combinator, name: name, file: file, line: line)
+    return try bodies.map { try spawn(name: namer.next(), file: file, line: line, $0) }
 }

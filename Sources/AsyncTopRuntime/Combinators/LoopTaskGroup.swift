@@ -9,6 +9,29 @@ public struct TaskGroupError: Error, CustomStringConvertible {
     public var description: String {
         "\(errors.count) error(s) in a task group: " + errors.map { String(describing: $0) }.joined(separator: "; ")
     }
+
+    /// Splits the errors as `except*` does: those that `matches` accepts, and a group of the
+    /// rest (nil when none is left), each in order.
+    ///
+    /// ```swift
+    /// } catch let group as TaskGroupError {
+    ///     let (timeouts, rest) = group.split { $0 is TimeoutError }
+    ///     if let rest { throw rest }
+    /// }
+    /// ```
+    public func split(_ matches: (any Error) -> Bool) -> (matching: [any Error], rest: TaskGroupError?) {
+        var matching: [any Error] = [], rest: [any Error] = []
+        for error in errors {
+            if matches(error) { matching.append(error) } else { rest.append(error) }
+        }
+        return (matching, rest.isEmpty ? nil : TaskGroupError(errors: rest))
+    }
+
+    /// Splits out the errors of type `E` (`except* E`), typed, and a group of the rest.
+    public func split<E: Error>(_ type: E.Type) -> (matching: [E], rest: TaskGroupError?) {
+        let (matching, rest) = split { $0 is E }
+        return (matching.map { $0 as! E }, rest)
+    }
 }
 
 /// A group of tasks on the loop: asyncio's `TaskGroup`, made by ``withLoopTaskGroup(name:_:)``.

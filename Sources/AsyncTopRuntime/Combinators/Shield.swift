@@ -3,7 +3,8 @@ import AsyncTopModel
 /// Awaits a task without passing on the awaiting task's cancellation: asyncio's `shield`.
 ///
 /// When the awaiting task is cancelled, this throws `CancellationError` at once and the
-/// task runs on; the awaiting task's record says "shield: outer N cancelled, inner M runs on".
+/// task runs on; the awaiting task's record says "shield: outer N cancelled, inner M runs on",
+/// and the task's record names the tasks that shielded it (``TaskInfo/shieldedBy``).
 ///
 /// - Throws: the task's error; `CancellationError` when the awaiting task is cancelled.
 public func shield<T: Sendable>(_ task: TaskHandle<T>) async throws -> T {
@@ -13,6 +14,7 @@ public func shield<T: Sendable>(_ task: TaskHandle<T>) async throws -> T {
     let loop = EventLoop.current
     let me = loop?.noteWait(.task(task.id))
     defer { loop?.clearWait() }
+    if let me { task.box.noteShielded(by: me) }
     do {
         try await waiter.wait(for: .all)
     } catch {

@@ -16,6 +16,7 @@ public enum ReturnWhen: Sendable, Hashable {
 /// - Returns: the tasks that ended and those still pending.
 /// - Throws: `ToolkitError.emptyWait` for no task; `ToolkitError.negativeTimeout`;
 ///   `CancellationError` when the awaiting task is cancelled.
+@discardableResult
 public func wait<T: Sendable>(
     _ tasks: [TaskHandle<T>], returnWhen: ReturnWhen = .allCompleted, timeout: Double? = nil
 ) async throws -> (done: Set<TaskHandle<T>>, pending: Set<TaskHandle<T>>) {
@@ -46,4 +47,20 @@ public func wait<T: Sendable>(
         if task.done { done.insert(task) } else { pending.insert(task) }
     }
     return (done, pending)
+}
+
+/// Runs each closure as a task of the current loop and waits for them as `returnWhen`
+/// says: ``wait(_:returnWhen:timeout:)`` for closures. The tasks are named "wait[i]" after
+/// the call site ("wait[0]@Main.swift:12") unless `name` is given; the pending ones run on.
+///
+/// - Throws: as ``wait(_:returnWhen:timeout:)``; `LoopError.notOnLoop` off a loop.
+@discardableResult
+public func wait<T: Sendable>(
+    name: String? = nil, returnWhen: ReturnWhen = .allCompleted, timeout: Double? = nil,
+    file: StaticString = #fileID, line: UInt = #line, _ bodies: [@Sendable () async throws -> T]
+) async throws -> (done: Set<TaskHandle<T>>, pending: Set<TaskHandle<T>>) {
+    guard !bodies.isEmpty else { throw ToolkitError.emptyWait }
+    _ = try checkedTimeout(timeout)
+    return try await wait(spawnAll(bodies, combinator: "wait", name: name, file: file, line: line),
+                          returnWhen: returnWhen, timeout: timeout)
 }

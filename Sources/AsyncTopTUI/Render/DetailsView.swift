@@ -78,9 +78,12 @@ struct DetailsView {
 
     private func cancellation(_ task: TaskInfo) -> [[Span]] {
         let theme = context.theme
-        guard let cancel = task.cancel else { return [[Span("Cancellation ", theme.label), Span("not requested", theme.dim)]] }
         func field(_ name: String, _ value: String) -> [Span] {
             [Span("  " + name.padded(to: 14, ellipsis: context.glyphs.ellipsis), theme.label), Span(value)]
+        }
+        let shielded = task.shieldedBy.map { ids in [field("shielded by", ids.map { "task \($0)" }.joined(separator: ", "))] } ?? []
+        guard let cancel = task.cancel else {
+            return [[Span("Cancellation ", theme.label), Span("not requested", theme.dim)]] + shielded
         }
         let delivered = cancel.deliveredAt.map { "at \(formatSeconds($0))" + (cancel.deliveredIn.map { " in \($0)" } ?? "") }
         return [
@@ -90,7 +93,7 @@ struct DetailsView {
             field("message", cancel.message.map { "\"\($0)\"" } ?? "none"),
             field("delivered", delivered ?? "not yet"),
             field("outcome", cancel.outcome.rawValue),
-        ]
+        ] + shielded
     }
 
     private func history(_ task: TaskInfo) -> [[Span]] {
