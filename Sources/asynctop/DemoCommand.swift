@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncTopDemos
 import AsyncTopRuntime
+import AsyncTopTracing
 import Foundation
 import Synchronization
 
