@@ -45,10 +45,13 @@ let package = Package(
         .target(name: "CAsyncTopTerminalSupport"),
         // Demo workloads, written against the public runtime API like any user's code.
         .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopSync"], path: "demos"),
+        // Runs a demo headless on a fresh loop and traces its tasks and lints (`asynctop demo --headless`).
+        .target(name: "AsyncTopTracing", dependencies: ["AsyncTopRuntime", "AsyncTopModel", "AsyncTopDemos", "AsyncTopSync"]),
         .executableTarget(
             name: "asynctop",
             dependencies: [
-                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient", "AsyncTopSync",
+                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTracing", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient",
+                "AsyncTopSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +72,10 @@ let package = Package(
         .testTarget(
             name: "AsyncTopRuntimeTests",
             // asynctop: the process-pool demo's workers (the test bundle cannot be one).
-            dependencies: ["AsyncTopRuntime", "AsyncTopDemos", "AsyncTopSync", "asynctop", "asynctop-worker-fixture", "TmuxTestSupport"]
+            dependencies: [
+                "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTracing", "AsyncTopSync", "asynctop", "asynctop-worker-fixture",
+                "TmuxTestSupport",
+            ]
         ),
         .testTarget(name: "AsyncTopTUITests", dependencies: ["AsyncTopTUI", "AsyncTopModel"]),
         // tmux sessions and the location of built binaries, for the tests of real programs.

@@ -36,8 +36,21 @@ struct DashboardCommand: ParsableCommand {
         }
     }
 
-    /// Runs on the main thread: the dashboard owns it, and the loop has a thread of its own.
     func run() throws {
+        try Self.open(demos: demos, duration: duration, display: display, lints: lints, record: record, monitor: monitor)
+    }
+
+    /// Starts a loop of our own, launches `demos` on it and runs the dashboard until it quits.
+    /// Runs on the main thread: the dashboard owns it, and the loop has a thread of its own.
+    ///
+    /// - Parameters:
+    ///   - duration: how long demos that run until stopped run, in seconds; nil: their default.
+    ///   - record: a file to record the run to; nil: no recording.
+    ///   - monitor: a socket path to also serve the loop on; nil: no monitor.
+    /// - Throws: the monitor's or the recorder's error when the socket or the file cannot be
+    ///   opened; ``ExitCode`` 2 when there is no terminal that can draw.
+    static func open(demos: [String], duration: Double?, display: DisplayFlags, lints: LintOptions, record: String?,
+                     monitor: String?) throws {
         let loop = EventLoop(name: "asynctop")
         let running = Task.detached { try await loop.runForever() }
         let source = LoopSource(loop: loop, demoDuration: duration)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncTopDemos
 import AsyncTopRuntime
+import AsyncTopTracing
 import Foundation
 import Synchronization
 
@@ -48,11 +49,8 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let demo = try catalogueDemo(named: name)
         guard headless else {
-            let dashboard = try DashboardCommand.parse(["--demo", demo.name] + lints.arguments + display.arguments
-                                                       + (duration.map { ["--duration", "\($0)"] } ?? [])
-                                                       + (record.map { ["--record", $0] } ?? []))
-            try dashboard.validate()
-            return try dashboard.run()
+            return try DashboardCommand.open(demos: [demo.name], duration: duration, display: display, lints: lints,
+                                             record: record, monitor: nil)
         }
         let json = self.json
         let outcome = Mutex<DemoRun?>(nil)

@@ -35,11 +35,6 @@ struct LintOptions: ParsableArguments {
         LintThresholds(longStep: Nanos(slowStepMs) * 1_000_000, cancelAcknowledge: Nanos(cancelAckMs) * 1_000_000,
                        errorRetrieve: Nanos(unretrievedMs) * 1_000_000)
     }
-
-    /// The options as arguments, to hand them to another command.
-    var arguments: [String] {
-        ["--slow-step-ms", "\(slowStepMs)", "--cancel-ack-ms", "\(cancelAckMs)", "--unretrieved-ms", "\(unretrievedMs)"]
-    }
 }
 
 /// How the dashboard draws, shared by every command that opens it.
@@ -49,9 +44,6 @@ struct DisplayFlags: ParsableArguments {
 
     @Flag(name: .customLong("no-color"), help: "Draw without colours (as NO_COLOR does).")
     var noColor = false
-
-    /// The options as arguments, to hand them to another command.
-    var arguments: [String] { (ascii ? ["--ascii"] : []) + (noColor ? ["--no-color"] : []) }
 }
 
 /// The limits of the options that take a number of seconds or a speed: a value outside

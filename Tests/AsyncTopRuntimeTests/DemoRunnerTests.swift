@@ -1,5 +1,6 @@
 import AsyncTopDemos
 import AsyncTopModel
+import AsyncTopTracing
 import Synchronization
 import Testing
 

@@ -1,3 +1,4 @@
+import AsyncTopDemos
 import AsyncTopModel
 import AsyncTopRuntime
 import Foundation

@@ -1,0 +1,23 @@
+import ArgumentParser
+import AsyncTopClient
+import Foundation
+
+/// What `ps` and `pstree` read and how they print it.
+struct TargetOptions: ParsableArguments {
+    @Argument(help: "A monitor socket (see ASYNCTOP_SOCKET) or a recording file.")
+    var target: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func load() throws -> TargetLoader.Loaded {
+        do {
+            let loaded = try TargetLoader.load(target)
+            if let note = loaded.note { FileHandle.standardError.write(Data("asynctop: \(note)\n".utf8)) }
+            return loaded
+        } catch {
+            FileHandle.standardError.write(Data("asynctop: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
