@@ -124,6 +124,21 @@ import Testing
         #expect(semaphore.value == 3 && semaphore.holders.isEmpty, "an unbounded semaphore grows")
     }
 
+    @Test func aReleaseOffTheLoopTakesAPermitHeldOffTheLoopFirst() throws {
+        var semaphore = SemaphoreStateMachine<String>(value: 3, bounded: false)
+        _ = semaphore.acquire(by: 1)
+        _ = semaphore.acquire(by: 0)
+        _ = semaphore.acquire(by: 2)
+        #expect(semaphore.holders == [1, 2] && semaphore.anonymousHolders == 1)
+        _ = try semaphore.release(by: 0, title: "Semaphore s")
+        #expect(semaphore.holders == [1, 2] && semaphore.anonymousHolders == 0, "the loop's holders stay shown")
+        #expect(semaphore.acquire(by: 0) == .proceed)
+        let waiter = try #require(token(semaphore.acquire(by: 0)))
+        _ = semaphore.park("thread", token: waiter, task: 0, cancelled: false)
+        guard case .resume("thread") = try semaphore.release(by: 2, title: "Semaphore s") else { Issue.record("not handed over"); return }
+        #expect(semaphore.holders == [1] && semaphore.anonymousHolders == 2)
+    }
+
     @Test func boundedSemaphoreRefusesOverReleaseAndWithdrawnWaitersGetNothing() throws {
         var semaphore = SemaphoreStateMachine<String>(value: 1, bounded: true)
         #expect(throws: ToolkitError.overReleased("BoundedSemaphore b")) {

@@ -8,9 +8,12 @@ struct SemaphoreStateMachine<Continuation> {
     let initial: Int
     let bounded: Bool
     private(set) var value: Int
-    /// Tasks of the loop holding a permit, as far as releases tell: a release takes out
-    /// the releasing task, or else the earliest holder.
+    /// Tasks of the loop holding a permit, for the resources view. A permit has no owner
+    /// (any task or thread may release it), so a release takes out the releasing task if it
+    /// holds one, else a holder off the loop, else the earliest holder.
     private(set) var holders: [TaskID] = []
+    /// Permits held off the loop (threads, other executors), who are not shown.
+    private(set) var anonymousHolders = 0
     private(set) var waiters = Waiters<Continuation>()
 
     init(value: Int, bounded: Bool) {
@@ -31,7 +34,7 @@ struct SemaphoreStateMachine<Continuation> {
     mutating func acquire(by task: TaskID) -> ArrivalAction {
         guard value > 0 else { return .suspend(token: waiters.makeToken()) }
         value -= 1
-        if task != 0 { holders.append(task) }
+        hold(task)
         return .proceed
     }
 
@@ -54,17 +57,23 @@ struct SemaphoreStateMachine<Continuation> {
     /// - Throws: `ToolkitError.overReleased(title)` when bounded and already at its initial value.
     mutating func release(by task: TaskID, title: String) throws(ToolkitError) -> ReleaseAction {
         if bounded && value >= initial { throw ToolkitError.overReleased(title) }
-        if let index = holders.lastIndex(of: task) {
+        if task != 0, let index = holders.lastIndex(of: task) {
             holders.swapAt(index, holders.count - 1)
             holders.removeLast()
+        } else if anonymousHolders > 0 {
+            anonymousHolders -= 1
         } else if !holders.isEmpty {
             holders.removeFirst()
         }
         if let next = waiters.popFirst() {
-            if next.task != 0 { holders.append(next.task) }
+            hold(next.task)
             return .resume(next.continuation)
         }
         value += 1
         return .returned
+    }
+
+    private mutating func hold(_ task: TaskID) {
+        if task != 0 { holders.append(task) } else { anonymousHolders += 1 }
     }
 }
