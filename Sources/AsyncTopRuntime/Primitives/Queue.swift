@@ -23,7 +23,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     let kind: String
 
     @usableFromInline typealias Order = QueueOrder<Element>
-    @usableFromInline let state: Locked<QueueStateMachine<Element, UnsafeContinuation<Void, any Error>>>
+    @usableFromInline typealias Machine = QueueStateMachine<Element, UnsafeContinuation<Void, any Error>>
+    @usableFromInline let state: Locked<Machine>
 
     /// Creates a FIFO queue holding at most `maxsize` items (0: unbounded).
     public init(maxsize: Int = 0, name: String? = nil) {
@@ -74,10 +75,13 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` after `shutdown()` (also for a putter waiting then);
     ///   `CancellationError` as soon as the waiting task is cancelled (the item is not put).
-    @inlinable
+    @inlinable @inline(__always)
     public final func put(_ item: Element) async throws {
+        // Inlined whole into the caller, as `get()`: a call of a separate async function
+        // costs an executor check per item, which halves a pipeline's rate.
         while true {
-            switch try state.withLock({ state throws(QueueShutDown) in try state.offer(item) }) {
+            let action = try state.withLock { state throws -> Machine.OfferAction in try state.offer(item) }
+            switch action {
             case .done(let getter):
                 getter?.resume()
                 return
@@ -117,10 +121,11 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` when the queue is shut down and empty; `CancellationError`
     ///   as soon as the waiting task is cancelled (no item is taken).
-    @inlinable
+    @inlinable @inline(__always)
     public final func get() async throws -> Element {
         while true {
-            switch try state.withLock({ state throws(QueueShutDown) in try state.take() }) {
+            let action = try state.withLock { state throws -> Machine.TakeAction in try state.take() }
+            switch action {
             case .item(let item, let putter):
                 putter?.resume()
                 return item

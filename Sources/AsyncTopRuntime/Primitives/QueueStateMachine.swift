@@ -64,7 +64,7 @@ struct QueueStateMachine<Element, Continuation> {
         var joiners: [Continuation] = []
     }
 
-    @usableFromInline var isFull: Bool { maxsize > 0 && items.count >= maxsize }
+    @inlinable var isFull: Bool { maxsize > 0 && items.count >= maxsize }
 
     // MARK: Putting
 
