@@ -15,7 +15,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// "Condition <name>", as waits and errors say it.
     let title: String
 
-    private let waiters = Locked(WaiterQueue())
+    let state = Locked(ConditionStateMachine<UnsafeContinuation<Void, any Error>>())
 
     /// Creates a condition over `lock`, or over a new lock named after the condition.
     public init(lock: Lock? = nil, name: String? = nil) {
@@ -31,7 +31,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     var resourceInfo: ResourceInfo {
         let held = lock.state.withLock { $0.locked && $0.holder != 0 ? [$0.holder] : [] }
         return ResourceInfo(id: id, kind: "Condition", name: name, holders: held,
-                            waiters: waiters.withLock { $0.tasks }, detail: "lock \(lock.title)")
+                            waiters: state.withLock { $0.waiters.tasks }, detail: "lock \(lock.title)")
     }
 
     /// True while the lock is held.
@@ -54,14 +54,14 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     public func wait() async throws {
         guard lock.locked else { throw ToolkitError.conditionLockNotHeld(title) }
         let me = runningTaskID()
-        let token = waiters.withLock { $0.makeToken() }
+        let token = state.withLock { $0.prepareWait() }
         let loop = EventLoop.current
         loop?.noteWait(.subject(self))
         var released = false
         var failure: (any Error)?
         do {
-            try await park(guardedBy: waiters) { continuation in
-                if let now = waiters.withLock({ $0.enqueue(continuation, token: token, task: me) }) {
+            try await park(guardedBy: state) { continuation in
+                if let now = state.withLock({ $0.park(continuation, token: token, task: me, cancelled: Task.isCancelled) }) {
                     return now  // Already cancelled: still holding the lock.
                 }
                 do {
@@ -72,10 +72,10 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
                     // Released behind our back: not waiting after all, unless a notify or
                     // cancellation already took the waiter out (it resumes the continuation).
                     failure = error
-                    return waiters.withLock { $0.remove(token) } == nil ? nil : .failure(error)
+                    return state.withLock { $0.withdraw(token) } == nil ? nil : .failure(error)
                 }
             } onCancel: { [self] in
-                waiters.withLock { $0.remove(token) }?.continuation.resume(throwing: CancellationError())
+                state.withLock { $0.withdraw(token) }?.resume(throwing: CancellationError())
             }
         } catch {
             failure = failure ?? error
@@ -116,12 +116,7 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// - Throws: `ToolkitError.conditionLockNotHeld` when the lock is not held.
     public func notify(_ n: Int = 1) throws {
         guard lock.locked else { throw ToolkitError.conditionLockNotHeld(title) }
-        let woken = waiters.withLock { waiters -> [Waiter] in
-            var woken: [Waiter] = []
-            while woken.count < n, let next = waiters.popFirst() { woken.append(next) }
-            return woken
-        }
-        for waiter in woken { waiter.continuation.resume() }
+        for continuation in state.withLock({ $0.notify(n) }) { continuation.resume() }
     }
 
     /// Wakes every waiting task.
@@ -129,6 +124,6 @@ public final class Condition: Sendable, WaitSubject, ResourceReporter {
     /// - Throws: `ToolkitError.conditionLockNotHeld` when the lock is not held.
     public func notifyAll() throws {
         guard lock.locked else { throw ToolkitError.conditionLockNotHeld(title) }
-        for waiter in waiters.withLock({ $0.removeAll() }) { waiter.continuation.resume() }
+        for continuation in state.withLock({ $0.notifyAll() }) { continuation.resume() }
     }
 }

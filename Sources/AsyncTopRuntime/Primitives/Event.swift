@@ -10,12 +10,7 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
     /// "Event <name>", as the cancellation's place says it.
     let title: String
 
-    struct State {
-        var isSet = false
-        var waiters: [UInt64: (task: TaskID, continuation: UnsafeContinuation<Void, any Error>)] = [:]
-        var nextToken: UInt64 = 0
-    }
-    let state = Locked(State())
+    let state = Locked(EventStateMachine<UnsafeContinuation<Void, any Error>>())
 
     public init(name: String? = nil) {
         self.name = name
@@ -34,56 +29,30 @@ public final class Event: Sendable, WaitSubject, ResourceReporter {
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in
-            // Tokens grow with time: sorted, they give the order the tasks began to wait.
-            ResourceInfo(id: id, kind: "Event", name: name, waiters: state.waiters.sorted { $0.key < $1.key }.map(\.value.task),
+            ResourceInfo(id: id, kind: "Event", name: name, waiters: state.waiters.tasks,
                          detail: state.isSet ? "set" : "clear")
         }
     }
 
     /// Sets the flag and wakes every waiting task, in the order they began to wait.
     public func set() {
-        let woken = state.withLock { state -> [UnsafeContinuation<Void, any Error>] in
-            state.isSet = true
-            defer { state.waiters = [:] }
-            return state.waiters.sorted { $0.key < $1.key }.map(\.value.continuation)
-        }
-        for continuation in woken { continuation.resume() }
+        for continuation in state.withLock({ $0.set() }) { continuation.resume() }
     }
 
     /// Clears the flag; later waits suspend again.
-    public func clear() { state.withLock { $0.isSet = false } }
+    public func clear() { state.withLock { $0.clear() } }
 
     /// Waits until the flag is set; returns at once when it is.
     ///
     /// - Throws: `CancellationError` as soon as the waiting task is cancelled.
     public func wait() async throws {
-        if isSet { return }
+        guard case .suspend(let token) = state.withLock({ $0.wait() }) else { return }
         let loop = EventLoop.current
         let me = loop?.currentID ?? 0
-        loop?.noteWait(.subject(self))
-        let token = state.withLock { state -> UInt64 in
-            state.nextToken &+= 1
-            return state.nextToken
-        }
-        defer { loop?.clearWait() }
-        defer { state.fence() }
-        do {
-            try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                    let resumeNow: Result<Void, any Error>? = state.withLock { state in
-                        if state.isSet { return .success(()) }
-                        if Task.isCancelled { return .failure(CancellationError()) }
-                        state.waiters[token] = (me, continuation)
-                        return nil
-                    }
-                    if let resumeNow { continuation.resume(with: resumeNow) }
-                }
-            } onCancel: {
-                state.withLock { $0.waiters.removeValue(forKey: token) }?.continuation.resume(throwing: CancellationError())
-            }
-        } catch {
-            loop?.noteCancelDelivered(in: title)
-            throw error
+        try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
+            state.withLock { $0.park(continuation, token: token, task: me, cancelled: Task.isCancelled) }
+        } onCancel: { [self] in
+            state.withLock { $0.withdraw(token) }?.resume(throwing: CancellationError())
         }
     }
 }

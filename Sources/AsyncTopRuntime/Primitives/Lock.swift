@@ -13,12 +13,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     /// "Lock <name>", as waits and errors say it.
     let title: String
 
-    struct State {
-        var locked = false
-        var holder: TaskID = 0
-        var waiters = WaiterQueue()
-    }
-    let state = Locked(State())
+    let state = Locked(LockStateMachine<UnsafeContinuation<Void, any Error>>())
 
     public init(name: String? = nil) {
         self.name = name
@@ -45,15 +40,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     ///   then not held by it.
     public func acquire() async throws {
         let me = runningTaskID()
-        let token: UInt64? = state.withLock { state in
-            if !state.locked {
-                state.locked = true
-                state.holder = me
-                return nil
-            }
-            return state.waiters.makeToken()
-        }
-        guard let token else { return }
+        guard case .suspend(let token) = state.withLock({ $0.acquire(by: me) }) else { return }
         try await acquireSlowly(me: me, token: token)
     }
 
@@ -61,16 +48,9 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
         let loop = EventLoop.current
         // Handed the lock as the cancellation came: pass it on (release).
         try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
-            state.withLock { state in
-                if !state.locked {
-                    state.locked = true
-                    state.holder = me
-                    return .success(())
-                }
-                return state.waiters.enqueue(continuation, token: token, task: me)
-            }
+            state.withLock { $0.park(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } withdraw: { [self] in
-            state.withLock { $0.waiters.remove(token) }
+            state.withLock { $0.withdraw(token) }
         } passOn: {
             try? release()
         }
@@ -79,29 +59,16 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     /// Acquires the lock ignoring cancellation: a condition taking its lock back.
     func acquireUninterruptibly() async {
         let me = runningTaskID()
-        let free = state.withLock { state -> Bool in
-            if state.locked { return false }
-            state.locked = true
-            state.holder = me
-            return true
-        }
-        if free { return }
+        guard case .suspend(let token) = state.withLock({ $0.acquire(by: me) }) else { return }
         let loop = EventLoop.current
         loop?.noteWait(.subject(self))
         defer { loop?.clearWait() }
         // No cancellation handler: nothing removes this waiter but `release()`, which
         // resumes it without an error.
         try? await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            let now = state.withLock { state -> Bool in
-                if !state.locked {
-                    state.locked = true
-                    state.holder = me
-                    return true
-                }
-                state.waiters.append(Waiter(token: state.waiters.makeToken(), task: me, continuation: continuation))
-                return false
+            if let now = state.withLock({ $0.park(continuation, token: token, task: me, cancelled: false) }) {
+                continuation.resume(with: now)
             }
-            if now { continuation.resume() }
         }
         state.fence()
     }
@@ -110,17 +77,7 @@ public final class Lock: Sendable, WaitSubject, ResourceReporter {
     ///
     /// - Throws: `ToolkitError.lockNotHeld` when the lock is not locked.
     public func release() throws {
-        let next: Waiter? = try state.withLock { state throws -> Waiter? in
-            guard state.locked else { throw ToolkitError.lockNotHeld(title) }
-            if let next = state.waiters.popFirst() {
-                state.holder = next.task
-                return next
-            }
-            state.locked = false
-            state.holder = 0
-            return nil
-        }
-        next?.continuation.resume()
+        if case .resume(let next) = try state.withLock({ try $0.release(title: title) }) { next.resume() }
     }
 
     /// Runs `body` holding the lock: `async with lock:`. Releases it on return, error and

@@ -17,54 +17,36 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// The capacity; 0 or less means unbounded.
     public let maxsize: Int
     let id = ResourceID.next()
-    @usableFromInline let order: Order
     /// "Queue <name>", as waits and errors say it.
     @usableFromInline let title: String
+    /// "Queue", "LifoQueue" or "PriorityQueue".
+    let kind: String
 
-    @usableFromInline
-    enum Order {
-        case fifo, lifo
-        case priority(@Sendable (Element, Element) -> Bool)
-    }
-
-    @usableFromInline
-    struct State {
-        @usableFromInline var items: Deque<Element> = []
-        @usableFromInline var getters = WaiterQueue()
-        @usableFromInline var putters = WaiterQueue()
-        @usableFromInline var joiners = WaiterQueue()
-        @usableFromInline var unfinished = 0
-        @usableFromInline var isShutDown = false
-        @usableFromInline init() {}
-    }
-    @usableFromInline let state = Locked(State())
+    @usableFromInline typealias Order = QueueOrder<Element>
+    @usableFromInline typealias Machine = QueueStateMachine<Element, UnsafeContinuation<Void, any Error>>
+    @usableFromInline let state: Locked<Machine>
 
     /// Creates a FIFO queue holding at most `maxsize` items (0: unbounded).
     public init(maxsize: Int = 0, name: String? = nil) {
         self.maxsize = maxsize
         self.name = name
-        self.order = .fifo
+        self.kind = "Queue"
         self.title = name.map { "Queue \($0)" } ?? "Queue #\(id)"
+        self.state = Locked(QueueStateMachine(maxsize: maxsize, order: .fifo, title: title))
         ResourceRegistry.shared.add(self)
     }
 
     init(maxsize: Int, name: String?, order: Order) {
         self.maxsize = maxsize
         self.name = name
-        self.order = order
         let kind = switch order { case .fifo: "Queue"; case .lifo: "LifoQueue"; case .priority: "PriorityQueue" }
+        self.kind = kind
         self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
+        self.state = Locked(QueueStateMachine(maxsize: maxsize, order: order, title: title))
         ResourceRegistry.shared.add(self)
     }
 
 
-    var kind: String {
-        switch order {
-        case .fifo: "Queue"
-        case .lifo: "LifoQueue"
-        case .priority: "PriorityQueue"
-        }
-    }
     var waitTarget: WaitTarget { .resource(kind: kind, id: id, name: name) }
 
     var resourceInfo: ResourceInfo {
@@ -83,7 +65,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// True when the queue holds no item.
     public final var isEmpty: Bool { state.withLock { $0.items.isEmpty } }
     /// True when `maxsize` items are in the queue.
-    public final var isFull: Bool { maxsize > 0 && state.withLock { $0.items.count >= maxsize } }
+    public final var isFull: Bool { maxsize > 0 && state.withLock { $0.isFull } }
     /// True once `shutdown()` was called.
     public final var isShutDown: Bool { state.withLock { $0.isShutDown } }
 
@@ -93,15 +75,17 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` after `shutdown()` (also for a putter waiting then);
     ///   `CancellationError` as soon as the waiting task is cancelled (the item is not put).
-    @inlinable
+    @inlinable @inline(__always)
     public final func put(_ item: Element) async throws {
+        // Inlined whole into the caller, as `get()`: a call of a separate async function
+        // costs an executor check per item, which halves a pipeline's rate.
         while true {
-            let outcome = try state.withLock { state throws -> Outcome in try offer(item, &state) }
-            switch outcome {
+            let action = try state.withLock { state throws -> Machine.OfferAction in try state.offer(item) }
+            switch action {
             case .done(let getter):
-                getter?.continuation.resume()
+                getter?.resume()
                 return
-            case .wait(let token):
+            case .suspend(let token):
                 try await parkPutter(token)
             }
         }
@@ -112,24 +96,9 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// - Throws: `QueueFull` when the queue is full; `QueueShutDown` after `shutdown()`.
     @inlinable
     public final func putNowait(_ item: Element) throws {
-        let outcome = try state.withLock { state throws -> Outcome in try offer(item, &state) }
-        guard case .done(let getter) = outcome else { throw QueueFull(queue: title) }
-        getter?.continuation.resume()
-    }
-
-    @usableFromInline
-    enum Outcome {
-        case done(Waiter?)
-        case wait(UInt64)
-    }
-
-    @inlinable
-    final func offer(_ item: Element, _ state: inout State) throws -> Outcome {
-        if state.isShutDown { throw QueueShutDown(queue: title) }
-        if maxsize > 0 && state.items.count >= maxsize { return .wait(state.putters.makeToken()) }
-        push(item, &state.items)
-        state.unfinished += 1
-        return .done(state.getters.popFirst())
+        let action = try state.withLock { state throws(QueueShutDown) in try state.offer(item) }
+        guard case .done(let getter) = action else { throw QueueFull(queue: title) }
+        getter?.resume()
     }
 
     @usableFromInline
@@ -138,15 +107,11 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let loop = EventLoop.current
         // Woken for a free slot as the cancellation came: pass the wake-up on.
         try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": put") { continuation in
-            state.withLock { state in
-                if state.isShutDown { return .failure(QueueShutDown(queue: title)) }
-                if state.items.count < maxsize { return .success(()) }
-                return state.putters.enqueue(continuation, token: token, task: me)
-            }
+            state.withLock { $0.parkPutter(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } withdraw: { [self] in
-            state.withLock { $0.putters.remove(token) }
+            state.withLock { $0.withdrawPutter(token) }
         } passOn: {
-            state.withLock { state in state.items.count < maxsize ? state.putters.popFirst() : nil }?.continuation.resume()
+            state.withLock { $0.passOnSlot() }?.resume()
         }
     }
 
@@ -156,15 +121,15 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `QueueShutDown` when the queue is shut down and empty; `CancellationError`
     ///   as soon as the waiting task is cancelled (no item is taken).
-    @inlinable
+    @inlinable @inline(__always)
     public final func get() async throws -> Element {
         while true {
-            let outcome = try state.withLock { state throws -> Taken in try take(&state) }
-            switch outcome {
+            let action = try state.withLock { state throws -> Machine.TakeAction in try state.take() }
+            switch action {
             case .item(let item, let putter):
-                putter?.continuation.resume()
+                putter?.resume()
                 return item
-            case .wait(let token):
+            case .suspend(let token):
                 try await parkGetter(token)
             }
         }
@@ -175,23 +140,10 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// - Throws: `QueueEmpty` when the queue is empty; `QueueShutDown` when it is also shut down.
     @inlinable
     public final func getNowait() throws -> Element {
-        let outcome = try state.withLock { state throws -> Taken in try take(&state) }
-        guard case .item(let item, let putter) = outcome else { throw QueueEmpty(queue: title) }
-        putter?.continuation.resume()
+        let action = try state.withLock { state throws(QueueShutDown) in try state.take() }
+        guard case .item(let item, let putter) = action else { throw QueueEmpty(queue: title) }
+        putter?.resume()
         return item
-    }
-
-    @usableFromInline
-    enum Taken {
-        case item(Element, Waiter?)
-        case wait(UInt64)
-    }
-
-    @inlinable
-    final func take(_ state: inout State) throws -> Taken {
-        if let item = pop(&state.items) { return .item(item, state.putters.popFirst()) }
-        if state.isShutDown { throw QueueShutDown(queue: title) }
-        return .wait(state.getters.makeToken())
     }
 
     @usableFromInline
@@ -200,14 +152,11 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
         let loop = EventLoop.current
         // Woken for an item as the cancellation came: leave it to the next getter.
         try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": get") { continuation in
-            state.withLock { state in
-                if !state.items.isEmpty || state.isShutDown { return .success(()) }
-                return state.getters.enqueue(continuation, token: token, task: me)
-            }
+            state.withLock { $0.parkGetter(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } withdraw: { [self] in
-            state.withLock { $0.getters.remove(token) }
+            state.withLock { $0.withdrawGetter(token) }
         } passOn: {
-            state.withLock { state in !state.items.isEmpty ? state.getters.popFirst() : nil }?.continuation.resume()
+            state.withLock { $0.passOnItem() }?.resume()
         }
     }
 
@@ -217,12 +166,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     ///
     /// - Throws: `ToolkitError.taskDoneTooManyTimes` when called more times than items were put.
     public final func taskDone() throws {
-        let joiners = try state.withLock { state throws -> [Waiter] in
-            guard state.unfinished > 0 else { throw ToolkitError.taskDoneTooManyTimes(title) }
-            state.unfinished -= 1
-            return state.unfinished == 0 ? state.joiners.removeAll() : []
-        }
-        for joiner in joiners { joiner.continuation.resume() }
+        for joiner in try state.withLock({ state throws(ToolkitError) in try state.taskDone() }) { joiner.resume() }
     }
 
     /// Waits until every item put was marked done with `taskDone`.
@@ -230,15 +174,12 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// - Throws: `CancellationError` as soon as the waiting task is cancelled.
     public final func join() async throws {
         let me = runningTaskID()
-        guard let token = state.withLock({ $0.unfinished == 0 ? nil : $0.joiners.makeToken() }) else { return }
+        guard case .suspend(let token) = state.withLock({ $0.join() }) else { return }
         let loop = EventLoop.current
         try await park(guardedBy: state, visibleAs: self, on: loop, delivered: title + ": join") { continuation in
-            state.withLock { state in
-                if state.unfinished == 0 { return .success(()) }
-                return state.joiners.enqueue(continuation, token: token, task: me)
-            }
+            state.withLock { $0.parkJoiner(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } onCancel: { [self] in
-            state.withLock { $0.joiners.remove(token) }?.continuation.resume(throwing: CancellationError())
+            state.withLock { $0.withdrawJoiner(token) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -246,58 +187,10 @@ public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, Resourc
     /// and `get` fails once the queue is empty. With `immediate`, the items left are dropped
     /// (and count as done for `join`), so waiting getters fail at once.
     public final func shutdown(immediate: Bool = false) {
-        let (getters, putters, joiners) = state.withLock { state in
-            state.isShutDown = true
-            var joiners: [Waiter] = []
-            if immediate {
-                state.unfinished = max(0, state.unfinished - state.items.count)
-                state.items.removeAll()
-                if state.unfinished == 0 { joiners = state.joiners.removeAll() }
-            }
-            return (state.getters.removeAll(), state.putters.removeAll(), joiners)
-        }
-        for getter in getters { getter.continuation.resume() }
-        for putter in putters { putter.continuation.resume(throwing: QueueShutDown(queue: title)) }
-        for joiner in joiners { joiner.continuation.resume() }
-    }
-
-    // MARK: Order
-
-    @inlinable
-    final func push(_ item: Element, _ items: inout Deque<Element>) {
-        items.append(item)
-        if case .priority(let less) = order {
-            var child = items.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard less(items[child], items[parent]) else { break }
-                items.swapAt(child, parent)
-                child = parent
-            }
-        }
-    }
-
-    @inlinable
-    final func pop(_ items: inout Deque<Element>) -> Element? {
-        switch order {
-        case .fifo: return items.popFirst()
-        case .lifo: return items.popLast()
-        case .priority(let less):
-            guard !items.isEmpty else { return nil }
-            items.swapAt(0, items.count - 1)
-            let top = items.removeLast()
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < items.count && less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && less(items[right], items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-            return top
-        }
+        let action = state.withLock { $0.shutdown(immediate: immediate) }
+        for getter in action.getters { getter.resume() }
+        for putter in action.putters { putter.resume(throwing: QueueShutDown(queue: title)) }
+        for joiner in action.joiners { joiner.resume() }
     }
 }
 

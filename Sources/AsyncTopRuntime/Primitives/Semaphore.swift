@@ -10,18 +10,13 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
-    /// The initial value, for the bounded kind and the resources view.
+    /// The initial value, for the resources view.
     let initial: Int
     let bounded: Bool
     /// "Semaphore <name>", as waits and errors say it.
     let title: String
 
-    struct State {
-        var value: Int
-        var holders: [TaskID] = []
-        var waiters = WaiterQueue()
-    }
-    let state: Locked<State>
+    let state: Locked<SemaphoreStateMachine<UnsafeContinuation<Void, any Error>>>
 
     /// Creates a semaphore with `value` permits.
     ///
@@ -37,7 +32,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
         self.bounded = bounded
         let kind = bounded ? "BoundedSemaphore" : "Semaphore"
         self.title = name.map { "\(kind) \($0)" } ?? "\(kind) #\(id)"
-        self.state = Locked(State(value: value))
+        self.state = Locked(SemaphoreStateMachine(value: value, bounded: bounded))
         ResourceRegistry.shared.add(self)
     }
 
@@ -63,28 +58,13 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
     /// - Throws: `CancellationError` as soon as the waiting task is cancelled; it then holds no permit.
     public final func acquire() async throws {
         let me = runningTaskID()
-        let token: UInt64? = state.withLock { state in
-            if state.value > 0 {
-                state.value -= 1
-                if me != 0 { state.holders.append(me) }
-                return nil
-            }
-            return state.waiters.makeToken()
-        }
-        guard let token else { return }
+        guard case .suspend(let token) = state.withLock({ $0.acquire(by: me) }) else { return }
         let loop = EventLoop.current
         // Handed a permit as the cancellation came: give it back (release).
         try await parkForHandOff(guardedBy: state, visibleAs: self, on: loop, delivered: title) { continuation in
-            state.withLock { state in
-                if state.value > 0 {
-                    state.value -= 1
-                    if me != 0 { state.holders.append(me) }
-                    return .success(())
-                }
-                return state.waiters.enqueue(continuation, token: token, task: me)
-            }
+            state.withLock { $0.park(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } withdraw: { [self] in
-            state.withLock { $0.waiters.remove(token) }
+            state.withLock { $0.withdraw(token) }
         } passOn: {
             try? release()
         }
@@ -95,22 +75,7 @@ public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
     /// - Throws: `ToolkitError.overReleased` for a ``BoundedSemaphore`` already at its initial value.
     public final func release() throws {
         let me = runningTaskID()
-        let next: Waiter? = try state.withLock { state throws -> Waiter? in
-            if bounded && state.value >= initial { throw ToolkitError.overReleased(title) }
-            if let index = state.holders.lastIndex(of: me) {
-                state.holders.swapAt(index, state.holders.count - 1)
-                state.holders.removeLast()
-            } else if !state.holders.isEmpty {
-                state.holders.removeFirst()
-            }
-            if let next = state.waiters.popFirst() {
-                if next.task != 0 { state.holders.append(next.task) }
-                return next
-            }
-            state.value += 1
-            return nil
-        }
-        next?.continuation.resume()
+        if case .resume(let next) = try state.withLock({ try $0.release(by: me, title: title) }) { next.resume() }
     }
 
     /// Runs `body` holding a permit: `async with semaphore:`. Releases it on return, error

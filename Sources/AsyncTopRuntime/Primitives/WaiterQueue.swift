@@ -2,66 +2,123 @@ import AsyncTopModel
 import DequeModule
 
 /// A task parked on a primitive: its token (to find it again on cancellation), its id (for
-/// the resources view) and its continuation.
+/// the resources view) and what resumes it (a continuation; any value in the state machines'
+/// unit tests).
 @usableFromInline
-struct Waiter {
+struct ParkedWaiter<Continuation> {
     @usableFromInline let token: UInt64
     @usableFromInline let task: TaskID
-    @usableFromInline let continuation: UnsafeContinuation<Void, any Error>
+    @usableFromInline let continuation: Continuation
 
     @usableFromInline
-    init(token: UInt64, task: TaskID, continuation: UnsafeContinuation<Void, any Error>) {
+    init(token: UInt64, task: TaskID, continuation: Continuation) {
         self.token = token
         self.task = task
         self.continuation = continuation
     }
 }
 
-/// The FIFO of tasks parked on a primitive. Kept inside the primitive's lock (`Locked`).
+/// The waiter of every primitive: a parked task's continuation.
 @usableFromInline
-struct WaiterQueue {
-    @usableFromInline var items: Deque<Waiter> = []
+typealias Waiter = ParkedWaiter<UnsafeContinuation<Void, any Error>>
+
+/// What a state machine says to a task that asks for something (a lock, a permit, an item,
+/// a set event): go on now, or suspend as the waiter `token`.
+@usableFromInline
+enum ArrivalAction: Equatable {
+    case proceed
+    case suspend(token: UInt64)
+}
+
+/// The FIFO of tasks parked on a primitive, the one waiting mechanism of every primitive.
+/// Kept inside the primitive's state machine, under its lock (`Locked`).
+///
+/// Tokens come in arrival order; the waiters are found by token, so taking out a cancelled
+/// waiter costs O(1): its token stays behind in `arrivals` until `popFirst` passes it or the
+/// withdrawn tokens outnumber the parked ones (then `arrivals` is compacted: amortised O(1)).
+@usableFromInline
+struct Waiters<Continuation> {
+    /// Tokens of parked waiters, longest waiting first, with some withdrawn ones among them.
+    @usableFromInline var arrivals: Deque<UInt64> = []
+    @usableFromInline var parked: [UInt64: ParkedWaiter<Continuation>] = [:]
     @usableFromInline var lastToken: UInt64 = 0
 
     @usableFromInline init() {}
 
-    @inlinable var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var tasks: [TaskID] { items.map(\.task) }
+    @inlinable var isEmpty: Bool { parked.isEmpty }
+    var count: Int { parked.count }
+    /// The parked tasks, longest waiting first.
+    var tasks: [TaskID] { arrivals.compactMap { parked[$0]?.task } }
 
     @inlinable mutating func makeToken() -> UInt64 {
         lastToken &+= 1
         return lastToken
     }
 
-    mutating func append(_ waiter: Waiter) { items.append(waiter) }
+    @inlinable mutating func append(_ waiter: ParkedWaiter<Continuation>) {
+        arrivals.append(waiter.token)
+        parked[waiter.token] = waiter
+    }
 
-    /// The end of an `install` closure of ``park(guardedBy:install:onCancel:)``: parks `continuation`
-    /// as `task` under `token`, unless the task is already cancelled.
-    mutating func enqueue(_ continuation: UnsafeContinuation<Void, any Error>, token: UInt64,
-                          task: TaskID) -> Result<Void, any Error>? {
-        if Task.isCancelled { return .failure(CancellationError()) }
-        items.append(Waiter(token: token, task: task, continuation: continuation))
+    /// The end of an `install` closure of ``park(guardedBy:install:onCancel:)``: parks
+    /// `continuation` as `task` under `token` (nil: parked), unless the task is `cancelled`.
+    /// Read `Task.isCancelled` under the lock: a cancellation handler that ran before would
+    /// not find the waiter, and one that runs after takes it out.
+    @inlinable mutating func enqueue(_ continuation: Continuation, token: UInt64, task: TaskID,
+                                     cancelled: Bool) -> Result<Void, any Error>? {
+        if cancelled { return .failure(CancellationError()) }
+        append(ParkedWaiter(token: token, task: task, continuation: continuation))
         return nil
     }
 
-    @inlinable mutating func popFirst() -> Waiter? { items.popFirst() }
+    /// ``enqueue(_:token:task:cancelled:)`` for the current task.
+    @inlinable mutating func enqueue(_ continuation: Continuation, token: UInt64,
+                                     task: TaskID) -> Result<Void, any Error>? {
+        enqueue(continuation, token: token, task: task, cancelled: Task.isCancelled)
+    }
+
+    /// Takes out the longest waiting waiter.
+    @inlinable mutating func popFirst() -> ParkedWaiter<Continuation>? {
+        while let token = arrivals.popFirst() {
+            if let waiter = parked.removeValue(forKey: token) { return waiter }
+        }
+        return nil
+    }
 
     /// Removes the waiter with `token`, if it is still parked (a cancelled waiter).
-    mutating func remove(_ token: UInt64) -> Waiter? {
-        guard let index = items.firstIndex(where: { $0.token == token }) else { return nil }
-        return items.remove(at: index)
+    @inlinable mutating func remove(_ token: UInt64) -> ParkedWaiter<Continuation>? {
+        guard let waiter = parked.removeValue(forKey: token) else { return nil }
+        if parked.isEmpty {
+            arrivals.removeAll(keepingCapacity: true)
+        } else if arrivals.count > 16 && arrivals.count > 2 * parked.count {
+            arrivals.removeAll { parked[$0] == nil }
+        }
+        return waiter
     }
 
     /// Takes every waiter out, longest waiting first.
-    mutating func removeAll() -> [Waiter] {
-        // An empty Deque copied to an Array writes its count into the shared empty-array
-        // storage, which ThreadSanitizer reports as a race between two queues' locks.
-        if items.isEmpty { return [] }
-        defer { items = [] }
-        return Array(items)
+    @inlinable mutating func removeAll() -> [ParkedWaiter<Continuation>] {
+        if parked.isEmpty { return [] }
+        var all: [ParkedWaiter<Continuation>] = []
+        all.reserveCapacity(parked.count)
+        while let waiter = popFirst() { all.append(waiter) }
+        return all
+    }
+
+    /// Takes out up to `n` waiters, longest waiting first.
+    @inlinable mutating func popFirst(_ n: Int) -> [ParkedWaiter<Continuation>] {
+        var taken: [ParkedWaiter<Continuation>] = []
+        while taken.count < n, let next = popFirst() { taken.append(next) }
+        return taken
     }
 }
+
+extension ParkedWaiter: Sendable where Continuation: Sendable {}
+extension Waiters: Sendable where Continuation: Sendable {}
+
+/// The waiters of a primitive as its code keeps them.
+@usableFromInline
+typealias WaiterQueue = Waiters<UnsafeContinuation<Void, any Error>>
 
 /// Parks the current task: `install` runs under the primitive's lock with the continuation
 /// and either answers at once (ready, or already cancelled) or parks it and returns nil;
@@ -121,10 +178,10 @@ func parkForHandOff(
     guardedBy lock: some WakeFence, visibleAs subject: some WaitSubject, on loop: EventLoop?,
     delivered place: @autoclosure () -> String,
     install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
-    withdraw: @Sendable () -> Waiter?, passOn: () -> Void
+    withdraw: @Sendable () -> UnsafeContinuation<Void, any Error>?, passOn: () -> Void
 ) async throws {
     try await park(guardedBy: lock, visibleAs: subject, on: loop, delivered: place(), install: install) {
-        withdraw()?.continuation.resume(throwing: CancellationError())
+        withdraw()?.resume(throwing: CancellationError())
     }
     if Task.isCancelled {
         passOn()
