@@ -1,0 +1,171 @@
+import AsyncTopRuntime
+import AsyncTopSync
+import Foundation
+
+/// The time unit of every scenario, in seconds; the Python side gets it in `DIFF_TICK`.
+/// Events that must be ordered are at least a tick apart.
+let tick = 0.04
+
+/// The lines a Swift twin logs, in order, from any task or thread.
+final class EventLog: Sendable {
+    private let lines = Locked<[String]>([])
+
+    func callAsFunction(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var all: [String] { lines.withLock { $0 } }
+}
+
+/// Sleeps `n` ticks on the loop.
+func ticks(_ n: Int) async throws {
+    try await sleep(Double(n) * tick)
+}
+
+/// Waits `n` ticks even in a cancelled task: a cleanup that waits.
+///
+/// asyncio delivers a cancellation once, as one `CancelledError`, so a cleanup can still
+/// `await asyncio.sleep`. Swift's cancellation stays set, so every cancellable wait of a
+/// cancelled task throws at once: the twins wait on a timer callback instead.
+func cleanupTicks(_ n: Int) async {
+    guard let loop = EventLoop.current else { return }
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        do {
+            try loop.callLater(Double(n) * tick) { continuation.resume() }
+        } catch {
+            continuation.resume()
+        }
+    }
+}
+
+/// The error the scenarios raise on purpose: `Boom` of difflog.py.
+struct Boom: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+// MARK: - asyncio's spellings
+//
+// The one place where the twins' values become the lines CPython prints. Swift's types
+// differ from Python's: errors are other types (`CancellationError` for `CancelledError`,
+// `LoopError.timedOut` for concurrent.futures' `TimeoutError`, `ToolkitError` for
+// `ValueError` and `RuntimeError`, `TaskGroupError` for `ExceptionGroup`), booleans print
+// in lower case, and sets have no order to print in.
+
+/// An error as difflog.py's `err` spells it: Boom with its message, a group with its
+/// members, anything else by asyncio's class name.
+func spelling(of error: any Error) -> String {
+    switch error {
+    case let boom as Boom: "Boom(\(boom.message))"
+    case is CancellationError: "CancelledError"
+    case is TimeoutError: "TimeoutError"
+    // concurrent.futures.Future.result(timeout) raises the builtin TimeoutError since 3.11.
+    case LoopError.timedOut: "TimeoutError"
+    case let group as TaskGroupError: "ExceptionGroup[" + group.errors.map(spelling(of:)).joined(separator: ", ") + "]"
+    case is QueueFull: "QueueFull"
+    case is QueueEmpty: "QueueEmpty"
+    case is QueueShutDown: "QueueShutDown"
+    case ToolkitError.overReleased, ToolkitError.taskDoneTooManyTimes: "ValueError"
+    case ToolkitError.lockNotHeld, ToolkitError.conditionLockNotHeld: "RuntimeError"
+    default: "unmapped \(type(of: error)): \(error)"
+    }
+}
+
+/// A result of `gather(returnExceptions: true)` as difflog.py's `outcome` spells it.
+func spelling<T>(of result: Result<T, any Error>) -> String {
+    switch result {
+    case .success(let value): "\(value)"
+    case .failure(let error): spelling(of: error)
+    }
+}
+
+/// A boolean as Python prints it.
+func spelling(of flag: Bool) -> String { flag ? "True" : "False" }
+
+/// A set of tasks as difflog.py's `names`: the sorted names in braces.
+func spelling<T>(of tasks: Set<TaskHandle<T>>) -> String {
+    "{" + tasks.map(\.name).sorted().joined(separator: ", ") + "}"
+}
+
+// MARK: - CPython
+
+/// Runs the scenarios' Python programs.
+enum CPython {
+    /// The folder of the Python programs, beside this file.
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python")
+
+    /// A program that did not exit with status 0.
+    struct Failed: Error, CustomStringConvertible {
+        let program: String
+        let status: Int32
+        let standardError: String
+        var description: String { "python3 \(program) exited with status \(status):\n\(standardError)" }
+    }
+
+    /// Runs `python/<scenario>.py` and returns the lines it printed.
+    ///
+    /// - Throws: ``Failed`` with its standard error when it does not exit with status 0;
+    ///   what `Process.run` throws when there is no `python3`.
+    static func lines(of scenario: String) throws -> [String] {
+        let program = folder.appendingPathComponent("\(scenario).py").path
+        let (status, output, errors) = try run(["-B", program])
+        guard status == 0 else { throw Failed(program: program, status: status, standardError: errors) }
+        return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    /// True when this Python's asyncio has `Queue.shutdown` (3.13 and later).
+    static var hasQueueShutdown: Bool {
+        (try? run(["-c", "import asyncio, sys; sys.exit(0 if hasattr(asyncio.Queue, 'shutdown') else 1)"]).status) == 0
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DIFF_TICK"] = "\(tick)"
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Standard error is read on another thread, so that neither pipe fills up and blocks
+        // the program while the other is read.
+        let errorText = Locked("")
+        let readerDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            readerDone.signal()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        readerDone.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorText.withLock { $0 })
+    }
+}
+
+// MARK: - Diff
+
+/// The two lists of lines as a diff: "  " for a line in both, "- " for a line only CPython
+/// printed, "+ " for one only asynctop logged.
+func lineDiff(cpython: [String], asynctop: [String]) -> String {
+    let a = cpython, b = asynctop
+    // lengths[i][j]: the longest common subsequence of a[i...] and b[j...].
+    var lengths = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in stride(from: a.count - 1, through: 0, by: -1) {
+        for j in stride(from: b.count - 1, through: 0, by: -1) {
+            lengths[i][j] = a[i] == b[j] ? lengths[i + 1][j + 1] + 1 : max(lengths[i + 1][j], lengths[i][j + 1])
+        }
+    }
+    var lines: [String] = ["--- CPython", "+++ asynctop"]
+    var i = 0, j = 0
+    while i < a.count || j < b.count {
+        if i < a.count, j < b.count, a[i] == b[j] {
+            lines.append("  " + a[i]); i += 1; j += 1
+        } else if j < b.count, i == a.count || lengths[i][j + 1] >= lengths[i + 1][j] {
+            lines.append("+ " + b[j]); j += 1
+        } else {
+            lines.append("- " + a[i]); i += 1
+        }
+    }
+    return lines.joined(separator: "\n")
+}
