@@ -87,7 +87,8 @@ func spelling<T>(of tasks: Set<TaskHandle<T>>) -> String {
 
 // MARK: - CPython
 
-/// Runs the scenarios' Python programs.
+/// Runs the scenarios' Python programs with `python3`, or the interpreter `ASYNCTOP_PYTHON`
+/// names (a newer CPython, say).
 enum CPython {
     /// The folder of the Python programs, beside this file.
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python")
@@ -97,7 +98,7 @@ enum CPython {
         let program: String
         let status: Int32
         let standardError: String
-        var description: String { "python3 \(program) exited with status \(status):\n\(standardError)" }
+        var description: String { "\(program) exited with status \(status):\n\(standardError)" }
     }
 
     /// Runs `python/<scenario>.py` and returns the lines it printed.
@@ -118,9 +119,9 @@ enum CPython {
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
         var environment = ProcessInfo.processInfo.environment
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [environment["ASYNCTOP_PYTHON"] ?? "python3"] + arguments
         environment["DIFF_TICK"] = "\(tick)"
         process.environment = environment
         let output = Pipe(), errors = Pipe()
