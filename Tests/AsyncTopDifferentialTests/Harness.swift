@@ -4,7 +4,7 @@ import Foundation
 
 /// The time unit of every scenario, in seconds; the Python side gets it in `DIFF_TICK`.
 /// Events that must be ordered are at least a tick apart.
-let tick = 0.04
+let tick = 0.05
 
 /// The lines a Swift twin logs, in order, from any task or thread.
 final class EventLog: Sendable {
@@ -101,46 +101,64 @@ enum CPython {
         var description: String { "\(program) exited with status \(status):\n\(standardError)" }
     }
 
-    /// Runs `python/<scenario>.py` and returns the lines it printed.
+    /// Starts `python/<scenario>.py`; ``Started/lines()`` waits for it.
     ///
-    /// - Throws: ``Failed`` with its standard error when it does not exit with status 0;
-    ///   what `Process.run` throws when there is no `python3`.
-    static func lines(of scenario: String) throws -> [String] {
-        let program = folder.appendingPathComponent("\(scenario).py").path
-        let (status, output, errors) = try run(["-B", program])
-        guard status == 0 else { throw Failed(program: program, status: status, standardError: errors) }
-        return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    /// - Throws: what `Process.run` throws when there is no interpreter.
+    static func start(_ scenario: String) throws -> Started {
+        try Started(["-B", folder.appendingPathComponent("\(scenario).py").path])
     }
 
     /// True when this Python's asyncio has `Queue.shutdown` (3.13 and later).
     static var hasQueueShutdown: Bool {
-        (try? run(["-c", "import asyncio, sys; sys.exit(0 if hasattr(asyncio.Queue, 'shutdown') else 1)"]).status) == 0
+        let check = "import asyncio, sys; sys.exit(0 if hasattr(asyncio.Queue, 'shutdown') else 1)"
+        return (try? Started(["-c", check]).wait().status) == 0
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        var environment = ProcessInfo.processInfo.environment
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [environment["ASYNCTOP_PYTHON"] ?? "python3"] + arguments
-        environment["DIFF_TICK"] = "\(tick)"
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Standard error is read on another thread, so that neither pipe fills up and blocks
-        // the program while the other is read.
-        let errorText = Locked("")
-        let readerDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
-            readerDone.signal()
+    /// A Python program running, its output read as it comes.
+    final class Started {
+        let arguments: [String]
+        private let process = Process()
+        private let output = Locked(Data()), errors = Locked(Data())
+        private let readers = DispatchGroup()
+
+        init(_ arguments: [String]) throws {
+            self.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [environment["ASYNCTOP_PYTHON"] ?? "python3"] + arguments
+            environment["DIFF_TICK"] = "\(tick)"
+            process.environment = environment
+            let outputPipe = Pipe(), errorPipe = Pipe()
+            process.standardOutput = outputPipe
+            process.standardError = errorPipe
+            try process.run()
+            // Both pipes are read as the program writes, so that neither fills up and blocks it.
+            for (file, data) in [(outputPipe.fileHandleForReading, output), (errorPipe.fileHandleForReading, errors)] {
+                readers.enter()
+                DispatchQueue.global().async { [readers] in
+                    let bytes = file.readDataToEndOfFile()
+                    data.withLock { $0 = bytes }
+                    readers.leave()
+                }
+            }
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        readerDone.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorText.withLock { $0 })
+
+        /// Waits for the program to exit.
+        func wait() -> (status: Int32, output: String, errors: String) {
+            readers.wait()
+            process.waitUntilExit()
+            let text = { (data: Locked<Data>) in data.withLock { String(decoding: $0, as: UTF8.self) } }
+            return (process.terminationStatus, text(output), text(errors))
+        }
+
+        /// Waits for the program to exit and returns the lines it printed.
+        ///
+        /// - Throws: ``Failed`` with its standard error when it did not exit with status 0.
+        func lines() throws -> [String] {
+            let (status, output, errors) = wait()
+            guard status == 0 else { throw Failed(program: arguments.joined(separator: " "), status: status, standardError: errors) }
+            return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        }
     }
 }
 

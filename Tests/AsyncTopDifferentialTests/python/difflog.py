@@ -8,7 +8,7 @@ import os
 
 # The time unit of every scenario, in seconds: the Swift test passes its own in
 # DIFF_TICK so both sides wait alike. Events that must be ordered are a tick apart.
-TICK = float(os.environ.get("DIFF_TICK", "0.04"))
+TICK = float(os.environ.get("DIFF_TICK", "0.05"))
 
 
 def log(line):
