@@ -178,6 +178,12 @@ enum CombinatorTwins {
         log("FIRST_EXCEPTION done \(spelling(of: done)) pending \(spelling(of: pending))")
         _ = try await wait(Array(pending))
 
+        let cancelled = try start([("k", 3, false), ("l", 5, false)])
+        try await ticks(1)
+        cancelled[0].cancel()
+        (done, pending) = try await wait(cancelled, returnWhen: .firstException)
+        log("FIRST_EXCEPTION with a cancelled task done \(spelling(of: done)) pending \(spelling(of: pending))")
+
         let tasks = try start([("h", 1, false), ("i", 2, false), ("j", 4, false)])
         (done, pending) = try await wait(tasks, timeout: 3 * tick)
         log("timeout done \(spelling(of: done)) pending \(spelling(of: pending))")
@@ -276,6 +282,39 @@ enum CombinatorTwins {
         log("inner done \(spelling(of: task.done))")
         log("inner returned \(try await task.value)")
         log("inner cancelled \(spelling(of: task.cancelled))")
+
+        do {
+            _ = try await AsyncTopRuntime.shield(try spawn { () async throws -> String in
+                try await ticks(1)
+                log("failing raises")
+                throw Boom("inner")
+            })
+        } catch {
+            log("shield of a failing task raised \(spelling(of: error))")
+        }
+    }
+
+    static func taskGroupCancelsBody(_ log: EventLog) async throws {
+        do {
+            try await withLoopTaskGroup { group in
+                try group.spawn {
+                    log("child started")
+                    try await ticks(1)
+                    log("child raises")
+                    throw Boom("child")
+                }
+                do {
+                    try await ticks(3)
+                    log("body finished")
+                } catch let error as CancellationError {
+                    log("body caught \(spelling(of: error))")
+                    throw error
+                }
+            }
+        } catch {
+            log("group raised \(spelling(of: error))")
+        }
+        log("end")
     }
 
     static func taskGroup(_ log: EventLog) async throws {
@@ -309,6 +348,18 @@ enum CombinatorTwins {
                 log("body done")
             }
             log("group returned")
+        } catch {
+            log("group raised \(spelling(of: error))")
+        }
+
+        do {
+            try await withLoopTaskGroup { group in
+                try group.spawn { try await child("g", 5, cleanup: 1, failOnCancel: true) }
+                try group.spawn { try await child("h", 5, cleanup: 2) }
+                try await ticks(1)
+                log("body raises")
+                throw Boom("body")
+            }
         } catch {
             log("group raised \(spelling(of: error))")
         }

@@ -1,8 +1,40 @@
 import AsyncTopRuntime
 import AsyncTopSync
 
-/// The twins of lock.py, semaphore.py, condition.py and event.py.
+/// The twins of task_cancel.py, lock.py, semaphore.py, condition.py, event.py and
+/// waiter_cancellation.py.
 enum PrimitiveTwins {
+    static func taskCancel(_ log: EventLog) async throws {
+        @Sendable func body(_ name: String, _ n: Int, swallow: Bool = false) async throws -> String {
+            log("\(name) started")
+            do {
+                try await ticks(n)
+            } catch let error as CancellationError {
+                log("\(name) caught CancelledError")
+                if swallow { return "\(name) swallowed" }
+                throw error
+            }
+            log("\(name) finished")
+            return "\(name) value"
+        }
+        let early = try spawn { try await body("early", 1) }
+        log("cancel before it ran returned \(spelling(of: early.cancel()))")
+        do {
+            _ = try await early.value
+        } catch let error as CancellationError {
+            log("awaiting early raised \(spelling(of: error)), cancelled \(spelling(of: early.cancelled))")
+        }
+
+        let done = try spawn { try await body("done", 1) }
+        _ = try await done.value
+        log("cancel of a finished task returned \(spelling(of: done.cancel())), cancelled \(spelling(of: done.cancelled))")
+
+        let stubborn = try spawn { try await body("stubborn", 5, swallow: true) }
+        try await ticks(1)
+        log("cancel returned \(spelling(of: stubborn.cancel()))")
+        log("awaiting stubborn gave \(try await stubborn.value), cancelled \(spelling(of: stubborn.cancelled))")
+    }
+
     static func lock(_ log: EventLog) async throws {
         let lock = Lock()
         try await lock.acquire()
@@ -132,5 +164,59 @@ enum PrimitiveTwins {
         } catch {
             log("waiting on the cleared event raised \(spelling(of: error))")
         }
+    }
+
+    static func waiterCancellation(_ log: EventLog) async throws {
+        /// Three waiters in order; the second is cancelled. `wait` returns what was got, if
+        /// anything more than the thing itself.
+        func lineUp(_ what: String, _ wait: @escaping @Sendable () async throws -> String?) async throws -> [TaskHandle<Void>] {
+            var tasks: [TaskHandle<Void>] = []
+            for name in ["w1", "w2", "w3"] {
+                tasks.append(try spawn {
+                    do {
+                        let got = try await wait()
+                        log("\(name) got \(what)\(got.map { " \($0)" } ?? "")")
+                    } catch let error as CancellationError {
+                        log("\(name) raised \(spelling(of: error))")
+                        throw error
+                    }
+                })
+                try await ticks(1)
+            }
+            tasks[1].cancel()
+            try await ticks(1)
+            return tasks
+        }
+        let lock = Lock()
+        try await lock.acquire()
+        var waiters = try await lineUp("the lock") { try await lock.acquire(); return nil }
+        for _ in 0..<2 {
+            try lock.release()
+            try await ticks(1)
+        }
+        try lock.release()
+        log("lock locked \(spelling(of: lock.locked))")
+        _ = try await gather(waiters, returnExceptions: true)
+
+        let semaphore = try Semaphore(0)
+        waiters = try await lineUp("a permit") { try await semaphore.acquire(); return nil }
+        try semaphore.release()
+        try await ticks(1)
+        try semaphore.release()
+        _ = try await gather(waiters, returnExceptions: true)
+        log("permits left locked \(spelling(of: semaphore.locked))")
+
+        let queue = Queue<String>()
+        waiters = try await lineUp("an item") { try await queue.get() }
+        try queue.putNowait("first")
+        try await ticks(1)
+        try queue.putNowait("second")
+        _ = try await gather(waiters, returnExceptions: true)
+        log("queue empty \(spelling(of: queue.isEmpty))")
+
+        let event = Event()
+        waiters = try await lineUp("the event") { try await event.wait(); return nil }
+        event.set()
+        _ = try await gather(waiters, returnExceptions: true)
     }
 }

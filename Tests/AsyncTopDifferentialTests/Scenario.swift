@@ -12,6 +12,9 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
     case timeout
     case shield
     case taskGroup = "taskgroup"
+    case taskGroupCancelsBody = "taskgroup_cancels_body"
+    case taskCancel = "task_cancel"
+    case waiterCancellation = "waiter_cancellation"
     case lock
     case semaphore
     case condition
@@ -40,6 +43,9 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case .timeout: try await CombinatorTwins.timeout(log)
         case .shield: try await CombinatorTwins.shield(log)
         case .taskGroup: try await CombinatorTwins.taskGroup(log)
+        case .taskGroupCancelsBody: try await CombinatorTwins.taskGroupCancelsBody(log)
+        case .taskCancel: try await PrimitiveTwins.taskCancel(log)
+        case .waiterCancellation: try await PrimitiveTwins.waiterCancellation(log)
         case .lock: try await PrimitiveTwins.lock(log)
         case .semaphore: try await PrimitiveTwins.semaphore(log)
         case .condition: try await PrimitiveTwins.condition(log)

@@ -1,7 +1,8 @@
 """shield: cancelling the awaiting task raises CancelledError in it at once; the
-shielded task runs on and its value stays available."""
+shielded task runs on and its value stays available; its error reaches the awaiting
+task."""
 import asyncio
-from difflog import err, log, run, ticks
+from difflog import Boom, err, log, run, ticks
 
 
 async def inner():
@@ -32,6 +33,16 @@ async def main():
     log(f"inner done {task.done()}")
     log(f"inner returned {await task}")
     log(f"inner cancelled {task.cancelled()}")
+
+    async def failing():
+        await ticks(1)
+        log("failing raises")
+        raise Boom("inner")
+
+    try:
+        await asyncio.shield(asyncio.create_task(failing()))
+    except Exception as error:
+        log(f"shield of a failing task raised {err(error)}")
 
 
 run(main)

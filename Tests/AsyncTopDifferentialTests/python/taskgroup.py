@@ -1,7 +1,7 @@
 """TaskGroup: the first child to fail cancels its siblings; the group waits for every
 child and raises the errors collected, in the order the children failed, as an
-ExceptionGroup. Cancelling the task in the group cancels the children, waits for
-their cleanup, and raises CancelledError."""
+ExceptionGroup, the body's own error last. Cancelling the task in the group cancels
+the children, waits for their cleanup, and raises CancelledError."""
 import asyncio
 from difflog import Boom, err, log, run, ticks
 
@@ -49,8 +49,21 @@ async def cancelled_group():
         log(f"group raised {err(error)}")
         raise
 
+async def failing_body():
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(child("g", 5, cleanup=1, fail_on_cancel=True))
+            group.create_task(child("h", 5, cleanup=2))
+            await ticks(1)
+            log("body raises")
+            raise Boom("body")
+    except BaseException as error:
+        log(f"group raised {err(error)}")
+
+
 async def main():
     await failing_group()
+    await failing_body()
     task = asyncio.create_task(cancelled_group())
     await ticks(1)
     log("cancelling the group's task")

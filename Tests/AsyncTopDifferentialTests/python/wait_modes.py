@@ -1,5 +1,6 @@
-"""wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION and a time-out; it returns the
-done and pending sets and never cancels a task."""
+"""wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION (for which a cancelled task is
+no exception) and a time-out; it returns the done and pending sets and never cancels a
+task."""
 import asyncio
 from difflog import TICK, Boom, log, names, run, ticks
 
@@ -29,6 +30,12 @@ async def main():
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     log(f"FIRST_EXCEPTION done {names(done)} pending {names(pending)}")
     await asyncio.wait(pending)
+
+    tasks = start([("k", 3), ("l", 5)])
+    await ticks(1)
+    tasks[0].cancel()
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    log(f"FIRST_EXCEPTION with a cancelled task done {names(done)} pending {names(pending)}")
 
     tasks = start([("h", 1), ("i", 2), ("j", 4)])
     done, pending = await asyncio.wait(tasks, timeout=3 * TICK)
