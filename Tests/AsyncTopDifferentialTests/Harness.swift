@@ -47,7 +47,8 @@ struct Boom: Error {
 // The one place where the twins' values become the lines CPython prints. Swift's types
 // differ from Python's: errors are other types (`CancellationError` for `CancelledError`,
 // `LoopError.timedOut` for concurrent.futures' `TimeoutError`, `ToolkitError` for
-// `ValueError` and `RuntimeError`, `TaskGroupError` for `ExceptionGroup`), booleans print
+// `ValueError`, `RuntimeError` and `InvalidStateError`, `TaskGroupError` for
+// `ExceptionGroup`), booleans print
 // in lower case, and sets have no order to print in.
 
 /// An error as difflog.py's `err` spells it: Boom with its message, a group with its
@@ -65,6 +66,7 @@ func spelling(of error: any Error) -> String {
     case is QueueShutDown: "QueueShutDown"
     case ToolkitError.overReleased, ToolkitError.taskDoneTooManyTimes: "ValueError"
     case ToolkitError.lockNotHeld, ToolkitError.conditionLockNotHeld: "RuntimeError"
+    case ToolkitError.futureAlreadyDone, LoopError.invalidState: "InvalidStateError"
     default: "unmapped \(type(of: error)): \(error)"
     }
 }

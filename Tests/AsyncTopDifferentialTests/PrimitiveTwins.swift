@@ -1,40 +1,8 @@
 import AsyncTopRuntime
 import AsyncTopSync
 
-/// The twins of task_cancel.py, lock.py, semaphore.py, condition.py, event.py and
-/// waiter_cancellation.py.
+/// The twins of lock.py, semaphore.py, condition.py, event.py and waiter_cancellation.py.
 enum PrimitiveTwins {
-    static func taskCancel(_ log: EventLog) async throws {
-        @Sendable func body(_ name: String, _ n: Int, swallow: Bool = false) async throws -> String {
-            log("\(name) started")
-            do {
-                try await ticks(n)
-            } catch let error as CancellationError {
-                log("\(name) caught CancelledError")
-                if swallow { return "\(name) swallowed" }
-                throw error
-            }
-            log("\(name) finished")
-            return "\(name) value"
-        }
-        let early = try spawn { try await body("early", 1) }
-        log("cancel before it ran returned \(spelling(of: early.cancel()))")
-        do {
-            _ = try await early.value
-        } catch let error as CancellationError {
-            log("awaiting early raised \(spelling(of: error)), cancelled \(spelling(of: early.cancelled))")
-        }
-
-        let done = try spawn { try await body("done", 1) }
-        _ = try await done.value
-        log("cancel of a finished task returned \(spelling(of: done.cancel())), cancelled \(spelling(of: done.cancelled))")
-
-        let stubborn = try spawn { try await body("stubborn", 5, swallow: true) }
-        try await ticks(1)
-        log("cancel returned \(spelling(of: stubborn.cancel()))")
-        log("awaiting stubborn gave \(try await stubborn.value), cancelled \(spelling(of: stubborn.cancelled))")
-    }
-
     static func lock(_ log: EventLog) async throws {
         let lock = Lock()
         try await lock.acquire()
