@@ -46,10 +46,10 @@ struct Boom: Error {
 //
 // The one place where the twins' values become the lines CPython prints. Swift's types
 // differ from Python's: errors are other types (`CancellationError` for `CancelledError`,
-// `LoopError.timedOut` for concurrent.futures' `TimeoutError`, `ToolkitError` for
-// `ValueError`, `RuntimeError` and `InvalidStateError`, `TaskGroupError` for
-// `ExceptionGroup`), booleans print
-// in lower case, and sets have no order to print in.
+// `LoopError.timedOut` for concurrent.futures' `TimeoutError`, `ToolkitError` and
+// `LoopError.invalidState` for `ValueError`, `RuntimeError` and `InvalidStateError`,
+// `TaskGroupError` for `ExceptionGroup`), booleans print in lower case, and sets have no
+// order to print in.
 
 /// An error as difflog.py's `err` spells it: Boom with its message, a group with its
 /// members, anything else by asyncio's class name.

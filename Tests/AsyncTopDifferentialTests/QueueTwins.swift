@@ -40,6 +40,22 @@ enum QueueTwins {
         } catch {
             log("task_done raised \(spelling(of: error))")
         }
+
+        let single = Queue<String>(maxsize: 1)
+        try single.putNowait("first")
+        var putters: [TaskHandle<Void>] = []
+        for name in ["p1", "p2", "p3"] {
+            putters.append(try spawn {
+                try await single.put(name)
+                log("\(name) put")
+            })
+            try await ticks(1)
+        }
+        for _ in 0..<4 {
+            log("got \(try await single.get())")
+            try await ticks(1)
+        }
+        _ = try await gather(putters)
     }
 
     static func shutdown(_ log: EventLog) async throws {

@@ -26,6 +26,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
     case queueShutdown = "queue_shutdown"
     case priorityLifoQueues = "priority_lifo_queues"
     case toThread = "to_thread"
+    case executor
     case runCoroutineThreadsafe = "run_coroutine_threadsafe"
 
     var testDescription: String { rawValue }
@@ -60,6 +61,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case .queueShutdown: try await QueueTwins.shutdown(log)
         case .priorityLifoQueues: try await QueueTwins.priorityAndLifo(log)
         case .toThread: try await ThreadTwins.toThread(log)
+        case .executor: try await ThreadTwins.executor(log)
         case .runCoroutineThreadsafe: try await ThreadTwins.runCoroutineThreadsafe(log)
         }
     }

@@ -1,6 +1,7 @@
-"""Queue: put waits while the queue is full (maxsize); join returns once every item was
-marked done; put_nowait of a full queue raises QueueFull, get_nowait of an empty one
-QueueEmpty, a task_done too many ValueError."""
+"""Queue: put waits while the queue is full (maxsize), and waiting putters go on in the
+order they came; join returns once every item was marked done; put_nowait of a full
+queue raises QueueFull, get_nowait of an empty one QueueEmpty, a task_done too many
+ValueError."""
 import asyncio
 from difflog import err, log, run, ticks
 
@@ -41,6 +42,22 @@ async def main():
         queue.task_done()
     except Exception as error:
         log(f"task_done raised {err(error)}")
+
+    single = asyncio.Queue(maxsize=1)
+    single.put_nowait("first")
+
+    async def putter(name):
+        await single.put(name)
+        log(f"{name} put")
+
+    putters = []
+    for name in ["p1", "p2", "p3"]:
+        putters.append(asyncio.create_task(putter(name)))
+        await ticks(1)
+    for _ in range(4):
+        log(f"got {await single.get()}")
+        await ticks(1)
+    await asyncio.gather(*putters)
 
 
 run(main)
