@@ -1,7 +1,10 @@
 import AsyncTopRuntime
 
-/// The twins of gather.py … taskgroup.py. Where Python passes a coroutine to `wait_for`
-/// or `as_completed`, which wrap it in a task, the twin spawns the task itself.
+/// The twins of gather*.py, as_completed_timeout.py, wait_modes.py, wait_for.py,
+/// timeout.py, shield.py and taskgroup*.py. Where Python hands `wait_for` a coroutine,
+/// which it wraps in a task, the twin spawns the task itself; `withTimeout` runs its body
+/// in a task of its own where `asyncio.timeout` runs it in the awaiting task, which logs
+/// the same lines.
 enum CombinatorTwins {
     static func gather(_ log: EventLog) async throws {
         @Sendable func work(_ name: String, _ n: Int, fail: Bool = false) async throws -> Int {
