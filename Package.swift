@@ -82,6 +82,13 @@ let package = Package(
         .target(name: "TmuxTestSupport", path: "Tests/TmuxTestSupport"),
         .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture", "TmuxTestSupport"]),
         .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
+        // Each asyncio behaviour as a Python program and its Swift twin, run under CPython
+        // and on the loop: the two logs must match.
+        .testTarget(
+            name: "AsyncTopDifferentialTests",
+            dependencies: ["AsyncTopRuntime", "AsyncTopSync", "TmuxTestSupport"],
+            exclude: ["python"]
+        ),
         .testTarget(
             name: "AsyncTopMonitorTests",
             dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "AsyncTopSync", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
