@@ -39,7 +39,13 @@ extension EventLoop {
         // when the body finishes.
         let task = Task(name: name, executorPreference: self) { [self] in
             let result: Result<any Sendable, any Error>
-            do { result = .success(try await body()) } catch { result = .failure(error) }
+            if Task.isCancelled {
+                // Cancelled before its first step: as in asyncio, the body never runs.
+                noteCancelDelivered(in: "its first step")
+                result = .failure(CancellationError())
+            } else {
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+            }
             self.finished(box, result)
         }
         asynctop_set_tls_spawn_slot(nil)

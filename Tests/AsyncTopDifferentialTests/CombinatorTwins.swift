@@ -145,7 +145,7 @@ enum CombinatorTwins {
             }
         }
         do {
-            for try await next in try asCompleted(tasks, timeout: 4 * tick) {
+            for try await next in asCompleted(tasks, timeout: 4 * tick) {
                 log("as_completed gave \(try await next.value)")
             }
         } catch {

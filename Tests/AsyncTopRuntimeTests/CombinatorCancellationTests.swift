@@ -164,6 +164,12 @@ private func leaf(_ name: String, _ log: Recorder<String>) -> @Sendable () async
             var order: [String] = []
             for try await task in try asCompleted([slow, quick]) { order.append(try await task.value) }
             #expect(order == ["quick", "slow"])
+            // Written out, as a user writes them.
+            order = []
+            for try await task in try asCompleted({ try await sleep(0.2); return "b" }, { "a" }) {
+                order.append(try await task.value)
+            }
+            #expect(order == ["a", "b"])
             #expect(try await waitFor(timeout: 1, quick) == "quick")
             await #expect(throws: TimeoutError.self) { try await waitFor(timeout: 0.01, slow) }
             for task in pending { task.cancel() }

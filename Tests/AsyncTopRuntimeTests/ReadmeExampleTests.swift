@@ -22,3 +22,45 @@ import Testing
         #expect(total == 61)
     }
 }
+
+/// The README's loop-isolated actor, as written there.
+actor Inventory: LoopActor {
+    let loop: EventLoop
+    var stock: [String: Int] = [:]
+    init(loop: EventLoop) { self.loop = loop }
+    func add(_ item: String) { stock[item, default: 0] += 1 }
+}
+
+@MainLoopActor var served = 0
+@MainLoopActor func serve() { served += 1 }
+
+@Suite struct ReadmeClosureAndIsolationExampleTests {
+    func fetchUser(_ id: Int) async throws -> String { try await sleep(0.01); return "user \(id)" }
+    func fetchOrders(_ id: Int) async throws -> [Int] { [id, id + 1] }
+    func ping(_ host: String) async throws -> String {
+        try await sleep(host == "a" ? 0.01 : 0.5)
+        return host
+    }
+
+    @Test func theClosureFormsRunAsTheReadmeShowsThem() async throws {
+        try await EventLoop.run(reportLeftovers: { _ in }) {
+            let (user, orders) = try await gather({ try await fetchUser(7) }, { try await fetchOrders(7) })
+            let first = try await waitFor(timeout: 2) { try await fetchUser(8) }
+            let (done, pending) = try await wait(returnWhen: .firstCompleted, { try await ping("a") }, { try await ping("b") })
+            #expect(user == "user 7" && orders == [7, 8] && first == "user 8")
+            #expect(try done.map { try $0.result() } == ["a"] && pending.count == 1)
+            #expect(EventLoop.current!.time() > 0)
+        }
+    }
+
+    @Test func theIsolationExampleRunsAsTheReadmeShowsIt() async throws {
+        let (stock, count) = try await EventLoop.run(on: .main, reportLeftovers: { _ in }) { () -> ([String: Int], Int) in
+            let inventory = Inventory(loop: EventLoop.current!)
+            let before = await served
+            try await gather({ await inventory.add("apple") }, { await inventory.add("pear") })
+            await serve()
+            return (await inventory.stock, await served - before)
+        }
+        #expect(stock == ["apple": 1, "pear": 1] && count == 1)
+    }
+}

@@ -35,6 +35,15 @@ public func asCompleted<T: Sendable>(
     asCompleted(try spawnAll(bodies, combinator: "asCompleted", name: name, file: file, line: line), timeout: timeout)
 }
 
+/// ``asCompleted(name:timeout:file:line:_:)-([@Sendable () async throws -> T])`` with the
+/// closures written out: `for try await task in try asCompleted({ … }, { … })`.
+public func asCompleted<T: Sendable>(
+    name: String? = nil, timeout: Double? = nil, file: StaticString = #fileID, line: UInt = #line,
+    _ bodies: (@Sendable () async throws -> T)...
+) throws -> AsCompletedSequence<T> {
+    try asCompleted(name: name, timeout: timeout, file: file, line: line, bodies)
+}
+
 /// The sequence ``asCompleted(_:timeout:)`` returns.
 public struct AsCompletedSequence<T: Sendable>: AsyncSequence, Sendable {
     public typealias Element = TaskHandle<T>

@@ -5,8 +5,8 @@ import AsyncTopModel
 /// The first task to fail (or to be cancelled) makes the gather throw its error at once;
 /// the others keep running. Cancelling the awaiting task cancels every task, recording
 /// "cancel of gather in task N" as their provenance, and the gather throws
-/// `CancellationError` once every task has ended, as asyncio's does: whatever the tasks do
-/// on their way out (and the tasks they gather in turn) has been done by then.
+/// `CancellationError` once the first of them ended cancelled, as asyncio's does: what that
+/// task (and the tasks it gathers in turn) did on its way out has been done by then.
 ///
 /// - Throws: the first error of a task, in completion order; `CancellationError`.
 @discardableResult
@@ -29,7 +29,7 @@ public func gather<T: Sendable>(_ tasks: TaskHandle<T>...) async throws -> [T] {
 ///
 /// - Throws: with `returnExceptions: false`, the first error; `CancellationError` when the
 ///   awaiting task is cancelled (every task is then cancelled too, and it is thrown once
-///   they all ended).
+///   they all ended; without `returnExceptions`, once the first one ended).
 @discardableResult
 public func gather<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool) async throws -> [Result<T, any Error>] {
     try await gatherResults(tasks, returnExceptions: returnExceptions)
@@ -170,8 +170,14 @@ func gatherBoxes(_ boxes: [TaskBox], returnExceptions: Bool) async throws {
         let requester = CancelRequester.combinator("cancel of gather", task: me)
         for box in boxes { _ = box.cancel(message: nil, requester: requester) }
         loop?.noteCancelDelivered(in: waiter.label)
-        // asyncio's gathering future completes only when its last child did.
-        await waiter.waitUninterruptibly(for: .all)
+        // As asyncio's gathering future: it completes when the first task ends cancelled or
+        // failed (with `returnExceptions`, when the last one ended), and then raises that
+        // task's error, `CancellationError` for a cancelled one.
+        await waiter.waitUninterruptibly(for: returnExceptions ? .all : .allOrError)
+        if !returnExceptions, let first = waiter.state.withLock({ $0.firstError }),
+           case .failure(let failure)? = boxes[first].retrieve(), !(failure is CancellationError) {
+            throw failure
+        }
         throw error
     }
     if !returnExceptions, let first = waiter.state.withLock({ $0.firstError }),

@@ -64,3 +64,13 @@ public func wait<T: Sendable>(
     return try await wait(spawnAll(bodies, combinator: "wait", name: name, file: file, line: line),
                           returnWhen: returnWhen, timeout: timeout)
 }
+
+/// ``wait(name:returnWhen:timeout:file:line:_:)-([@Sendable () async throws -> T])`` with
+/// the closures written out: `wait(returnWhen: .firstCompleted, { … }, { … })`.
+@discardableResult
+public func wait<T: Sendable>(
+    name: String? = nil, returnWhen: ReturnWhen = .allCompleted, timeout: Double? = nil,
+    file: StaticString = #fileID, line: UInt = #line, _ bodies: (@Sendable () async throws -> T)...
+) async throws -> (done: Set<TaskHandle<T>>, pending: Set<TaskHandle<T>>) {
+    try await wait(name: name, returnWhen: returnWhen, timeout: timeout, file: file, line: line, bodies)
+}

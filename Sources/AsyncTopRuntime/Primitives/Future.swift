@@ -18,7 +18,9 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
         var result: Result<Value, any Error>?
         var cancelMessage: String?
         var waiters = WaiterQueue()
-        var callbacks: [@Sendable (Future<Value>) -> Void] = []
+        /// Done callbacks, each with a token of the waiters' sequence: awaiting tasks and
+        /// callbacks are called back in the order they came, as asyncio's are.
+        var callbacks: [(token: UInt64, callback: @Sendable (Future<Value>) -> Void)] = []
     }
     let state = Locked(State())
 
@@ -82,19 +84,28 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
             defer { state.callbacks = [] }
             return (state.waiters.removeAll(), state.callbacks)
         }
-        for waiter in waiters { waiter.continuation.resume() }
-        for callback in callbacks { schedule(callback) }
+        // Both in the order they came (by token).
+        var next = 0
+        for waiter in waiters {
+            while next < callbacks.count, callbacks[next].token < waiter.token {
+                schedule(callbacks[next].callback)
+                next += 1
+            }
+            waiter.continuation.resume()
+        }
+        for (_, callback) in callbacks[next...] { schedule(callback) }
     }
 
     private func schedule(_ callback: @escaping @Sendable (Future<Value>) -> Void) {
         if let loop, !loop.isClosedFlag { loop.callSoonAnywhere { callback(self) } } else { callback(self) }
     }
 
-    /// Calls `callback` on the loop once the future is done (soon, when it already is).
+    /// Calls `callback` on the loop once the future is done (soon, when it already is), in
+    /// order with the other callbacks and the tasks awaiting the future.
     public func addDoneCallback(_ callback: @escaping @Sendable (Future<Value>) -> Void) {
         let done = state.withLock { state -> Bool in
             if state.result != nil { return true }
-            state.callbacks.append(callback)
+            state.callbacks.append((state.waiters.makeToken(), callback))
             return false
         }
         if done { schedule(callback) }
