@@ -4,11 +4,11 @@ import Foundation
 /// The result of a coroutine handed to a loop from another thread, for threads that block:
 /// Python's `concurrent.futures.Future` as `run_coroutine_threadsafe` returns it.
 public final class ConcurrentFuture<T: Sendable>: TaskCompletionObserver, @unchecked Sendable {
-    let box: TaskBox
+    let box: SpawnedTask
     private let lock = ConditionLock()
     private var finished = false
 
-    init(box: TaskBox) {
+    init(box: SpawnedTask) {
         self.box = box
         // Told on the finishing task's own thread: not a done callback (those run on the
         // loop, which may stop before it runs them), nor a task of the global pool (whose

@@ -12,7 +12,7 @@ extension EventLoop {
     public func cancel(task id: TaskID, message: String? = nil, requester: CancelRequester = .dashboard,
                        timeout: Double = 0.25) -> CancelRequestResult {
         if isOnLoopThread { return cancelOnLoop(id, message: message, requester: requester) }
-        let box = ResultBox<CancelRequestResult>()
+        let box = LoopReply<CancelRequestResult>()
         handOver(.callback(LoopCallback { [unowned self] in
             box.fill(self.cancelOnLoop(id, message: message, requester: requester))
         }))

@@ -12,7 +12,7 @@ enum LoopItem {
     case isolatedJob(UnownedJob, enqueuedAt: Nanos, spawner: TaskID)
     /// The first job of a task spawned from another thread, with its storage, which holds
     /// the record to file.
-    case spawned(UnownedJob, enqueuedAt: Nanos, box: TaskBox)
+    case spawned(UnownedJob, enqueuedAt: Nanos, box: SpawnedTask)
     /// A callback: `callSoon`, a fired `callLater`, work handed over by another thread.
     case callback(LoopCallback)
     /// A job the runtime asked to run later, now due: the wake-up of a `Task.sleep`. It is
@@ -79,10 +79,10 @@ extension EventLoop {
     /// runtime enqueues the new task's first job synchronously on that thread: this is
     /// where the task's id becomes known.
     @inline(__always)
-    private func takeSpawnSlot(for job: UnownedJob) -> TaskBox? {
+    private func takeSpawnSlot(for job: UnownedJob) -> SpawnedTask? {
         guard let slot = asynctop_tls_spawn_slot() else { return nil }
         asynctop_set_tls_spawn_slot(nil)
-        let box = Unmanaged<TaskBox>.fromOpaque(slot).takeUnretainedValue()
+        let box = Unmanaged<SpawnedTask>.fromOpaque(slot).takeUnretainedValue()
         let id = RuntimeInternals.taskID(of: job)
         box.id = id
         box.pendingRecord?.id = id

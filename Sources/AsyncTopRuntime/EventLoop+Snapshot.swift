@@ -38,7 +38,7 @@ extension EventLoop {
     /// loop between two steps. Nil when the running loop did not get to it in `timeout`.
     private func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
         while true {
-            let box = ResultBox<Value>()
+            let box = LoopReply<Value>()
             let built: Value? = lock.withLock {
                 if phase != .running { return make(self) }
                 inbox.append(.callback(LoopCallback { [unowned self] in box.fill(make(self)) }))
@@ -137,7 +137,7 @@ protocol StopWatcher: AnyObject, Sendable {
 }
 
 /// Carries a value from the loop thread to a thread that waits for it, for a while.
-final class ResultBox<Value: Sendable>: StopWatcher, @unchecked Sendable {
+final class LoopReply<Value: Sendable>: StopWatcher, @unchecked Sendable {
     enum Outcome {
         case value(Value)
         case loopStopped

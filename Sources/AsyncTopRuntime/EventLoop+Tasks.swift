@@ -19,8 +19,8 @@ extension EventLoop {
         name: String?, origin: TaskOrigin, file: StaticString, line: UInt,
         _ body: @escaping @Sendable () async throws -> T
     ) throws -> TaskHandle<T> {
-        guard !isClosedFlag else { throw LoopError.closed }
-        let box = TaskBox(name: name, loop: self)
+        guard !isClosedNow else { throw LoopError.closed }
+        let box = SpawnedTask(name: name, loop: self)
         if instrumented {
             let onLoop = isOnLoopThread
             var record = TaskRecord(id: 0, parentID: onLoop ? currentID : 0, name: name, origin: origin,
@@ -54,7 +54,7 @@ extension EventLoop {
     }
 
     /// The end of a spawned task: record its final state, then wake its awaiters.
-    func finished(_ box: TaskBox, _ result: Result<any Sendable, any Error>) {
+    func finished(_ box: SpawnedTask, _ result: Result<any Sendable, any Error>) {
         if instrumented {
             let state: TaskState
             switch result {
@@ -88,7 +88,7 @@ extension EventLoop {
 
     /// Notes what the running task is about to wait on; returns the running task's id.
     @discardableResult
-    func noteWait(_ target: RecordedWait) -> TaskID? {
+    func noteWait(_ target: PackedWait) -> TaskID? {
         guard isOnLoopThread, currentID != 0 else { return nil }
         pendingWait = target
         if currentUnnamedNative { nameCurrentNativeTask() }
@@ -136,7 +136,8 @@ public func spawn<T: Sendable>(
 }
 
 /// The task running now on this thread's loop, as a value: asyncio's `current_task()`.
-/// Nil outside a loop task (on other threads, in callbacks).
+/// Nil outside a loop task (on other threads, in callbacks): "no task" is an answer, as
+/// asyncio's `None` is, so it does not throw.
 public func currentTask() -> TaskInfo? {
     guard let loop = EventLoop.current, loop.currentSlot >= 0 else { return nil }
     return loop.registry[loop.currentSlot].snapshot(executor: loop.name, sites: loop.registry.sites)
@@ -144,7 +145,9 @@ public func currentTask() -> TaskInfo? {
 
 /// Every task of the current loop that has not finished: asyncio's `all_tasks()`.
 ///
-/// - Throws: `LoopError.notOnLoop` outside a loop's task or callback.
+/// - Throws: `LoopError.notOnLoop` outside a loop's task or callback, as `spawn` does and
+///   asyncio's `all_tasks()` raises without a running loop: an empty list would say "a loop
+///   with no tasks" where there is no loop at all.
 public func allTasks() throws -> [TaskInfo] {
     guard let loop = EventLoop.current else { throw LoopError.notOnLoop("allTasks") }
     return loop.registry.infos(executor: loop.name, includeFinished: false)

@@ -45,7 +45,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// `phase`, readable without the lock (by code that may run while it is held).
     var currentPhase: Phase { control.phaseNow }
-    var isClosedFlag: Bool { currentPhase == .closed }
+    var isClosedNow: Bool { currentPhase == .closed }
     /// Resumed when the loop goes back to idle.
     var stoppedWaiters: [UnsafeContinuation<Void, Never>] = []
     /// Threads waiting for something the running loop builds for them (a snapshot), told
@@ -74,7 +74,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var currentSlot: Slot = -1
     var currentID: TaskID = 0
     /// What the running step said it will wait on.
-    var pendingWait: RecordedWait?
+    var pendingWait: PackedWait?
     /// The running step is of a native task the registry has no name for: the first wait
     /// it notes from inside the task reads the name it was given (`Task(name:)`,
     /// `addTask(name:)`), which only the task itself can see.
@@ -148,7 +148,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             return true
         }
         guard wasOpen else { return }
-        var boxes: [TaskBox] = []
+        var boxes: [SpawnedTask] = []
         registry.forEachSlot { slot in
             if !registry[slot].isFinished, let box = registry[slot].box { boxes.append(box) }
         }
@@ -283,14 +283,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     ///
     /// - Throws: `LoopError.closeWhileRunning` when it runs.
     public func close() throws {
-        let abandoned: [TaskBox] = try lock.withLock {
+        let abandoned: [SpawnedTask] = try lock.withLock {
             if phase == .closed { return [] }
             guard phase == .idle else { throw LoopError.closeWhileRunning }
             phase = .closed
             lock.broadcast()
             // Idle, the loop's state belongs to the lock's holder: the loop thread no
             // longer touches it, and snapshots of a closed loop are built under this lock.
-            var boxes: [TaskBox] = []
+            var boxes: [SpawnedTask] = []
             registry.forEachSlot { slot in
                 if !registry[slot].isFinished, let box = registry[slot].box { boxes.append(box) }
             }
@@ -311,7 +311,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let leftovers = try? await runUntilComplete { [self] () -> [TaskInfo] in
             let own = self.currentID
             var infos: [TaskInfo] = []
-            var boxes: [TaskBox] = []
+            var boxes: [SpawnedTask] = []
             self.registry.forEachSlot { slot in
                 guard !self.registry[slot].isFinished, self.registry[slot].id != own else { return }
                 infos.append(self.registry[slot].snapshot(executor: self.name, sites: self.registry.sites))

@@ -12,9 +12,9 @@ import AsyncTopModel
 /// a task that had not finished when its loop closed never will: awaiting it throws
 /// `LoopError.closed`, and its done callbacks are never called.
 public struct TaskHandle<T: Sendable>: Sendable, Hashable {
-    let box: TaskBox
+    let box: SpawnedTask
 
-    init(box: TaskBox) { self.box = box }
+    init(box: SpawnedTask) { self.box = box }
 
     /// The runtime's task id (the same number the dashboard shows).
     public var id: TaskID { box.id }
@@ -93,7 +93,7 @@ public struct TaskHandle<T: Sendable>: Sendable, Hashable {
         case .added, .abandoned:
             return
         case .finished:
-            if let loop = box.loop, !loop.isClosedFlag {
+            if let loop = box.loop, !loop.isClosedNow {
                 loop.callSoonAnywhere { callback(handle) }
             } else {
                 callback(handle)

@@ -40,7 +40,7 @@ struct TaskRecord {
     var stateSince: Nanos
     var startedAt: Nanos = 0
     /// What the task waits on, or waited on before the step that runs now.
-    var wait: RecordedWait = .unknown
+    var wait: PackedWait = .unknown
     var createdAt: Nanos
     var parentID: TaskID
     var name: String?
@@ -50,7 +50,7 @@ struct TaskRecord {
     /// Rarely needed details, allocated on first use.
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
-    var box: TaskBox?
+    var box: SpawnedTask?
 
     /// Nanoseconds as ticks of 16 ns, saturating.
     @inline(__always)
@@ -79,7 +79,7 @@ struct TaskRecord {
     struct HistoryEntry {
         var at: Nanos
         var state: TaskStateKind
-        var wait: RecordedWait
+        var wait: PackedWait
     }
 
     /// The history keeps the first `historyHead` transitions (how the task began) and the
@@ -114,7 +114,7 @@ struct TaskRecord {
 
     /// Adds an earlier transition (they come in time order). Once the history is full, the
     /// latest overwrites the oldest of the ring after the head, and is counted as dropped.
-    mutating func remember(_ state: TaskStateKind, at: Nanos, wait: RecordedWait = .unknown) {
+    mutating func remember(_ state: TaskStateKind, at: Nanos, wait: PackedWait = .unknown) {
         let entry = HistoryEntry(at: at, state: state, wait: wait)
         if history.count < Self.historyLimit {
             if history.isEmpty { history.reserveCapacity(4) }

@@ -148,7 +148,7 @@ final class TaskRegistry {
     /// The step that began at `now - duration` returned. Unless the task finished in it,
     /// it is now suspended on what it said it waits on (or on something unknown).
     @inline(__always)
-    func endStep(_ slot: Slot, duration: Nanos, at now: Nanos, pendingWait: RecordedWait?) {
+    func endStep(_ slot: Slot, duration: Nanos, at now: Nanos, pendingWait: PackedWait?) {
         let record = slots + Int(slot)
         guard record.pointee.id != 0 else { return }  // it finished and was dropped during the step
         record.pointee.busy &+= duration

@@ -157,7 +157,7 @@ func gatherResults<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool
 
 /// Waits as gather does; without `returnExceptions`, throws the first error in completion
 /// order. The callers take the results once it returned.
-func gatherBoxes(_ boxes: [TaskBox], returnExceptions: Bool) async throws {
+func gatherBoxes(_ boxes: [SpawnedTask], returnExceptions: Bool) async throws {
     guard !boxes.allSatisfy({ $0.result != nil }) else { return }
     let waiter = TaskSetWaiter(label: "gather of \(boxes.count)", count: boxes.count)
     waiter.watch(boxes)

@@ -45,7 +45,7 @@ public final class LoopTaskGroup: TaskCompletionObserver, @unchecked Sendable {
     public let name: String?
 
     struct State {
-        var children: [TaskBox] = []
+        var children: [SpawnedTask] = []
         var remaining = 0
         var errors: [any Error] = []
         var aborting = false
@@ -81,10 +81,10 @@ public final class LoopTaskGroup: TaskCompletionObserver, @unchecked Sendable {
     }
 
     func taskFinished(_ index: Int, _ outcome: TaskOutcome) {
-        let (siblings, failed, continuation) = state.withLock { state -> ([TaskBox], TaskBox?, UnsafeContinuation<Void, any Error>?) in
+        let (siblings, failed, continuation) = state.withLock { state -> ([SpawnedTask], SpawnedTask?, UnsafeContinuation<Void, any Error>?) in
             state.remaining -= 1
-            var siblings: [TaskBox] = []
-            var failed: TaskBox?
+            var siblings: [SpawnedTask] = []
+            var failed: SpawnedTask?
             if outcome == .failed, case .failure(let error)? = state.children[index].retrieve() {
                 state.errors.append(error)
                 if !state.aborting {

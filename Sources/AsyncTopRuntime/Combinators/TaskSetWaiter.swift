@@ -3,7 +3,7 @@ import Synchronization
 
 /// The engine of the combinators: watches a set of tasks and wakes one awaiting task when
 /// enough of them ended, or at a deadline.
-final class TaskSetWaiter: TaskCompletionObserver, WaitSubject, @unchecked Sendable {
+final class TaskSetWaiter: TaskCompletionObserver, DescribesWait, @unchecked Sendable {
     enum Need {
         /// Every task ended.
         case all
@@ -52,7 +52,7 @@ final class TaskSetWaiter: TaskCompletionObserver, WaitSubject, @unchecked Senda
     var waitTarget: WaitTarget { .other(label) }
 
     /// Starts watching; tasks that already ended count at once, in argument order.
-    func watch(_ boxes: [TaskBox]) {
+    func watch(_ boxes: [SpawnedTask]) {
         for (index, box) in boxes.enumerated() where !box.observe(self, index: index) {
             taskFinished(index, TaskOutcome(box.result!))
         }

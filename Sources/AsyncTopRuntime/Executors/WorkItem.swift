@@ -7,7 +7,7 @@ import Synchronization
 /// task is cancelled while it waits; or running → orphaned when that happens while it runs
 /// (a thread or a worker process cannot be stopped: the work runs on and its result is
 /// dropped).
-final class WorkItem: @unchecked Sendable, WaitSubject {
+final class WorkItem: @unchecked Sendable, DescribesWait {
     let id: UInt64
     let executorName: String
     let label: String?

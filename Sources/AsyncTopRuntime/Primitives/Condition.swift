@@ -6,7 +6,7 @@ import AsyncTopModel
 ///
 /// `wait()` releases the lock, waits for `notify`, and takes the lock back before returning
 /// or throwing, cancellation included, as asyncio does.
-public final class Condition: Sendable, WaitSubject, ResourceReporter {
+public final class Condition: Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     /// The underlying lock.

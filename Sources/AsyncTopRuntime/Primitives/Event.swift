@@ -3,7 +3,7 @@ import AsyncTopModel
 
 /// A flag tasks can wait for: asyncio's `Event`. Every wait is cancellable and shows in the
 /// dashboard as "Event <name>".
-public final class Event: Sendable, WaitSubject, ResourceReporter {
+public final class Event: Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()

@@ -5,7 +5,7 @@ import AsyncTopModel
 ///
 /// Unlike asyncio, cancelling a task that awaits the future does not cancel the future:
 /// other tasks may await it too. Only ``cancel(message:)`` does.
-public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceReporter {
+public final class Future<Value: Sendable>: Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()
@@ -97,7 +97,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
     }
 
     private func schedule(_ callback: @escaping @Sendable (Future<Value>) -> Void) {
-        if let loop, !loop.isClosedFlag { loop.callSoonAnywhere { callback(self) } } else { callback(self) }
+        if let loop, !loop.isClosedNow { loop.callSoonAnywhere { callback(self) } } else { callback(self) }
     }
 
     /// Calls `callback` on the loop once the future is done (soon, when it already is), in
@@ -140,7 +140,7 @@ public final class Future<Value: Sendable>: Sendable, WaitSubject, ResourceRepor
             let me = runningTaskID()
             let token: UInt64? = try state.withLock { state throws in
                 if state.result != nil { return nil }
-                if let loop, loop.isClosedFlag { throw LoopError.closed }
+                if let loop, loop.isClosedNow { throw LoopError.closed }
                 return state.waiters.makeToken()
             }
             if let token {

@@ -6,7 +6,7 @@ import AsyncTopModel
 ///
 /// Acquiring a free lock does not suspend. A waiting task shows as "Lock <name>"; a waiter
 /// cancelled while it waits never ends up holding the lock.
-public final class Lock: Sendable, WaitSubject, ResourceReporter {
+public final class Lock: Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()

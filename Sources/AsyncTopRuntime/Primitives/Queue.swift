@@ -11,7 +11,7 @@ import AsyncTopSync
 ///
 /// Every wait is cancellable at once: a cancelled getter loses no item, a cancelled putter
 /// adds none.
-public class Queue<Element: Sendable>: @unchecked Sendable, WaitSubject, ResourceReporter {
+public class Queue<Element: Sendable>: @unchecked Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     /// The capacity; 0 or less means unbounded.

@@ -6,7 +6,7 @@ import AsyncTopModel
 /// `acquire()` does not suspend while permits are left and nobody waits; waiters get the
 /// released permits in FIFO order. A waiter cancelled while it waits never keeps a permit.
 /// ``BoundedSemaphore`` refuses to be released beyond its initial value.
-public class Semaphore: @unchecked Sendable, WaitSubject, ResourceReporter {
+public class Semaphore: @unchecked Sendable, DescribesWait, ResourceReporter {
     /// The name shown for tasks waiting on it.
     public let name: String?
     let id = ResourceID.next()

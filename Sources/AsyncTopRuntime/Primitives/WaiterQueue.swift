@@ -154,7 +154,7 @@ func park(
 /// in `place`.
 @inline(__always)
 func park(
-    guardedBy lock: some WakeFence, visibleAs subject: some WaitSubject, on loop: EventLoop?,
+    guardedBy lock: some WakeFence, visibleAs subject: some DescribesWait, on loop: EventLoop?,
     delivered place: @autoclosure () -> String,
     install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
     onCancel: @Sendable () -> Void
@@ -175,7 +175,7 @@ func park(
 /// cancellation came, the task gives it on with `passOn` and throws, as asyncio does.
 @inline(__always)
 func parkForHandOff(
-    guardedBy lock: some WakeFence, visibleAs subject: some WaitSubject, on loop: EventLoop?,
+    guardedBy lock: some WakeFence, visibleAs subject: some DescribesWait, on loop: EventLoop?,
     delivered place: @autoclosure () -> String,
     install: (UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>?,
     withdraw: @Sendable () -> UnsafeContinuation<Void, any Error>?, passOn: () -> Void

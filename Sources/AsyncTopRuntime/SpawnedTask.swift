@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Not generic: the result is kept as `any Sendable` and `TaskHandle<T>` casts it back. A
 /// generic box made every spawn from another module look up generic metadata at run time.
-final class TaskBox: @unchecked Sendable {
+final class SpawnedTask: @unchecked Sendable {
     /// The runtime's task id; set by the loop's `enqueue` while `Task.init` runs.
     var id: TaskID = 0
     let name: String?
@@ -56,7 +56,7 @@ final class TaskBox: @unchecked Sendable {
             state.retrieved = true
             return (state.result, true)
         }
-        if first, let loop, loop.instrumented, !loop.isClosedFlag {
+        if first, let loop, loop.instrumented, !loop.isClosedNow {
             let at = loop.timeBase.now()
             let id = self.id
             if loop.isOnLoopThread {
@@ -70,7 +70,7 @@ final class TaskBox: @unchecked Sendable {
 
     /// Records on the task that `awaiter` awaits it through `shield`.
     func noteShielded(by awaiter: TaskID) {
-        guard let loop, loop.instrumented, !loop.isClosedFlag else { return }
+        guard let loop, loop.instrumented, !loop.isClosedNow else { return }
         let id = self.id
         loop.onLoop { loop in loop.registry.noteShielded(id, by: awaiter) }
     }
@@ -85,7 +85,7 @@ final class TaskBox: @unchecked Sendable {
     /// Requests cancellation, recording who asked. Returns false when the task already
     /// finished, or its loop is closed (or gone): nothing of it runs any more.
     func cancel(message: String?, requester: CancelRequester) -> Bool {
-        guard let loop, !loop.isClosedFlag else { return false }
+        guard let loop, !loop.isClosedNow else { return false }
         let task: Task<Void, Never>? = state.withLock { state in
             state.result == nil && !state.abandoned ? state.task : nil
         }

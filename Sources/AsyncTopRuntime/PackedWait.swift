@@ -1,14 +1,15 @@
 import AsyncTopModel
 
-/// Something a task can wait on that describes itself when a snapshot is taken: a
-/// primitive, a queue, a future, a work item. Its description may change (waiter counts).
-protocol WaitSubject: AnyObject, Sendable {
+/// Something a task can wait on that describes itself, as a `WaitTarget`, when a snapshot
+/// is taken: a primitive, a queue, a future, a work item. Its description may change
+/// (waiter counts).
+protocol DescribesWait: AnyObject, Sendable {
     var waitTarget: WaitTarget { get }
 }
 
-/// What a task waits on, as the registry keeps it: 16 bytes where a `WaitTarget` takes 48,
-/// and nothing to allocate or copy on the hot path.
-enum RecordedWait: Equatable {
+/// What a task waits on, packed as the registry keeps it: 16 bytes where the `WaitTarget`
+/// it describes takes 48, and nothing to allocate or copy on the hot path.
+enum PackedWait: Equatable {
     case unknown
     case ready
     case sleep(until: Nanos)
@@ -35,7 +36,7 @@ enum RecordedWait: Equatable {
         case .sleep(let until): .sleep(until: until)
         case .task(let id): .task(id)
         case .children(let count): .children(count: count)
-        case .subject(let subject): (subject as? any WaitSubject)?.waitTarget ?? .unknown
+        case .subject(let subject): (subject as? any DescribesWait)?.waitTarget ?? .unknown
         }
     }
 }
