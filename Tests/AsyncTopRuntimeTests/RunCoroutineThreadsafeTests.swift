@@ -50,6 +50,34 @@ import Testing
         caller.shutdown()
     }
 
+    /// Cancelled from a thread, the coroutine's `result()` throws once the task has ended:
+    /// what it did on its way out is done by then.
+    @Test func aCancelledCoroutinesResultComesAfterItsCleanUp() async throws {
+        let caller = try ThreadPoolExecutor(maxWorkers: 1, name: "caller3")
+        let cleaned = Recorder<String>()
+        let seen = try await onLoop { () -> [String] in
+            let loop = EventLoop.current!
+            return try await runInExecutor(caller) { () throws -> [String] in
+                let future = try loop.runCoroutineThreadsafe(name: "cleaning") { () async throws -> Int in
+                    do {
+                        try await sleep(10)
+                    } catch {
+                        for _ in 0..<5 { await Task.yield() }
+                        cleaned.add("cleaned up")
+                        throw error
+                    }
+                    return 1
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+                future.cancel()
+                #expect(throws: CancellationError.self) { try future.result(timeout: 5) }
+                return cleaned.items
+            }
+        }
+        caller.shutdown()
+        #expect(seen == ["cleaned up"])
+    }
+
     @Test func blockingOnTheLoopThreadIsRefused() async throws {
         try await onLoop {
             let loop = EventLoop.current!

@@ -45,7 +45,7 @@ struct FixtureInTmuxTests {
         session.type("bye")
         #expect(session.waitFor("Message (optional): bye_"))
         session.send("Enter")
-        #expect(session.waitFor("[cancel: bye]"))
+        #expect(session.waitFor("[cancel: bye]"), "\(session.capture())")
         #expect(session.waitFor("cancel requested for task 3"))
         #expect(session.capture().contains("      3 ⊘ cancelled"))
     }
