@@ -83,10 +83,10 @@ let package = Package(
         .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture", "TmuxTestSupport"]),
         .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
         // Each asyncio behaviour as a Python program and its Swift twin, run under CPython
-        // and on the loop: the two logs must match.
+        // and on the loop: the two logs must match. The demos too, run headless.
         .testTarget(
             name: "AsyncTopDifferentialTests",
-            dependencies: ["AsyncTopRuntime", "AsyncTopSync", "TmuxTestSupport"],
+            dependencies: ["AsyncTopRuntime", "AsyncTopSync", "AsyncTopDemos", "AsyncTopTracing", "AsyncTopModel", "TmuxTestSupport"],
             exclude: ["python"]
         ),
         .testTarget(

@@ -87,6 +87,17 @@ func spelling<T>(of tasks: Set<TaskHandle<T>>) -> String {
     "{" + tasks.map(\.name).sorted().joined(separator: ", ") + "}"
 }
 
+/// A task's end in a demo's trace as demos/demolog.py spells it: asynctop's "done" is
+/// asyncio's finished task, neither cancelled nor failed.
+func spelling(ofEnd event: String) -> String { event == "done" ? "finished" : event }
+
+/// True for a task name that demos/demolog.py leaves out of its log: an unnamed task, which
+/// asyncio and asynctop both call `Task-<number>`, or a native task that asynctop shows by
+/// its kind, as asyncio has no such tasks.
+func isUnnamedTask(_ name: String) -> Bool {
+    name == "async let" || name == "group child" || name.wholeMatch(of: /Task-[0-9]+/) != nil
+}
+
 // MARK: - CPython
 
 /// Runs the scenarios' Python programs with `python3`, or the interpreter `ASYNCTOP_PYTHON`
@@ -110,6 +121,14 @@ enum CPython {
         try Started(["-B", folder.appendingPathComponent("\(scenario).py").path])
     }
 
+    /// Starts `python/demos/<file>.py` with the demo's speed in `DEMO_SPEED`.
+    ///
+    /// - Throws: what `Process.run` throws when there is no interpreter.
+    static func startDemo(_ file: String, speed: Double) throws -> Started {
+        let path = folder.appendingPathComponent("demos").appendingPathComponent("\(file).py").path
+        return try Started(["-B", path], environment: ["DEMO_SPEED": "\(speed)"])
+    }
+
     /// True when this Python's asyncio has `Queue.shutdown` (3.13 and later).
     static var hasQueueShutdown: Bool {
         let check = "import asyncio, sys; sys.exit(0 if hasattr(asyncio.Queue, 'shutdown') else 1)"
@@ -123,9 +142,10 @@ enum CPython {
         private let output = Locked(Data()), errors = Locked(Data())
         private let readers = DispatchGroup()
 
-        init(_ arguments: [String]) throws {
+        /// Starts the interpreter with `arguments`, and `environment` added to this process's.
+        init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
             self.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [environment["ASYNCTOP_PYTHON"] ?? "python3"] + arguments
             environment["DIFF_TICK"] = "\(tick)"
