@@ -49,6 +49,9 @@ extension EventLoop {
         if isOnLoopThread {
             if instrumented {
                 if let box, box.slot >= 0 { registry.activate(box.slot, id: box.id) }
+                // A native task that spawns (a group child, an `async let`) runs its step here:
+                // its name can be read now, even when it never reaches an await the loop sees.
+                if currentUnnamedNative { nameCurrentNativeTask() }
                 // The running task queued itself again (`Task.yield` enqueues a small job of
                 // its own, or the task's): it is ready, not waiting on something unknown.
                 if pendingWait == nil, currentSlot >= 0, box == nil,

@@ -96,7 +96,7 @@ extension EventLoop {
     }
 
     /// Reads the running native task's own name, once per step until it has one.
-    private func nameCurrentNativeTask() {
+    func nameCurrentNativeTask() {
         currentUnnamedNative = false
         if instrumented, currentSlot >= 0, let name = Task.name { registry.noteName(currentSlot, name) }
     }
