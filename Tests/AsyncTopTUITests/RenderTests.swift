@@ -210,3 +210,19 @@ import AsyncTopModel
         #expect(lines[24].contains("└─ n200"))
     }
 }
+
+@Suite struct ShieldedDetailsTests {
+    @Test func detailsNameTheTasksThatShieldedIt() {
+        var snapshot = Fixtures.small()
+        let index = snapshot.tasks.firstIndex { $0.id == 3 }!
+        let task = snapshot.tasks[index]
+        snapshot.tasks[index] = TaskInfo(id: task.id, parentID: task.parentID, name: task.name, origin: task.origin,
+                                         state: task.state, createdAt: task.createdAt, shieldedBy: [2, 5])
+        var state = ViewState(demos: Fixtures.demos)
+        state.pane = .details(3)
+        let lines = render(snapshot: snapshot, state: state, size: (rows: 40, cols: 100)).lines
+        #expect(lines.contains("   shielded by   task 2, task 5"), "\(lines.joined(separator: "\n"))")
+        state.pane = .details(2)
+        #expect(!render(snapshot: snapshot, state: state, size: (rows: 40, cols: 100)).lines.contains { $0.contains("shielded by") })
+    }
+}
