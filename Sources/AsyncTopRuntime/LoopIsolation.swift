@@ -11,7 +11,9 @@ final class LoopIsolation: SerialExecutor, @unchecked Sendable {
     /// each of which holds the loop).
     unowned(unsafe) var loop: EventLoop!
 
-    lazy var reference = UnownedSerialExecutor(ordinary: self)
+    /// Made anew at each use (it only wraps the pointer): a lazy property would be
+    /// initialized by whichever thread came first, racing the others.
+    var reference: UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
 
     func enqueue(_ job: consuming ExecutorJob) {
         loop.enqueue(UnownedJob(job), isolated: true)

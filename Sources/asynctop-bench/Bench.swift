@@ -25,6 +25,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case cancelStorm = "cancel_storm"
     case monitorStream = "monitor_stream"
     case replaySeek = "replay_seek"
+    case actorCalls = "actor_calls"
 }
 
 @main
@@ -35,6 +36,8 @@ struct Bench: AsyncParsableCommand {
         discussion: """
         Workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).
         yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
+        actor_calls: a loop task calls a loop-isolated actor (LoopActor) N times; its extras
+        time the same through a Mutex and through a plain actor of the global executor.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 

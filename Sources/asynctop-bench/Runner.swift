@@ -99,6 +99,7 @@ struct Runner: Sendable {
         case .queuePipeline: return try await ToolkitWorkloads.queuePipeline(n: n)
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanout(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
+        case .actorCalls: return try await ToolkitWorkloads.actorCalls(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
@@ -152,6 +153,7 @@ struct Runner: Sendable {
         case .queuePipeline: return try await ToolkitWorkloads.queuePipelineGlobal(n: n)
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
+        case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
         case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
             fatalError("validated away")
         }

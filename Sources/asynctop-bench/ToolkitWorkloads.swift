@@ -11,6 +11,31 @@ enum ToolkitWorkloads {
 
     // MARK: On the loop
 
+    /// A loop task calls a loop-isolated actor `n` times (each call goes to the actor's
+    /// executor, the loop's, and back to the task's, the loop too); extras: the same count
+    /// kept behind a `Mutex` (no await), and in a plain actor of the global executor.
+    static func actorCalls(n: Int) async throws -> Measured {
+        let loop = EventLoop.current!
+        let counter = LoopCounter(loop: loop)
+        let start = now()
+        for _ in 0..<n { await counter.add() }
+        let seconds = now() - start
+        let counted = await counter.count
+        precondition(counted == n, "actor_calls: bad count")
+        let mutex = Mutex(0)
+        let mutexStart = now()
+        for _ in 0..<n { mutex.withLock { $0 += 1 } }
+        let mutexSeconds = now() - mutexStart
+        let plain = PlainCounter()
+        let plainStart = now()
+        for _ in 0..<n { await plain.add() }
+        let plainSeconds = now() - plainStart
+        return Measured(seconds: seconds, ops: n, extras: [
+            "ns_per_call": seconds / Double(n) * 1e9, "mutex_ns_per_call": mutexSeconds / Double(n) * 1e9,
+            "global_actor_from_loop_ns_per_call": plainSeconds / Double(n) * 1e9,
+        ])
+    }
+
     static func queuePipeline(n: Int) async throws -> Measured {
         let queue = Queue<Int?>(maxsize: 1024, name: "pipeline")
         let start = now()
@@ -69,6 +94,17 @@ enum ToolkitWorkloads {
     }
 
     // MARK: On the global executor
+
+    /// A task of the global executor calls a plain actor `n` times.
+    static func actorCallsGlobal(n: Int) async -> Measured {
+        let plain = PlainCounter()
+        let start = now()
+        await Task {
+            for _ in 0..<n { await plain.add() }
+        }.value
+        let seconds = now() - start
+        return Measured(seconds: seconds, ops: n, extras: ["ns_per_call": seconds / Double(n) * 1e9])
+    }
 
     static func queuePipelineGlobal(n: Int) async throws -> Measured {
         let queue = Queue<Int?>(maxsize: 1024, name: "pipeline")
@@ -147,4 +183,18 @@ final class ActiveCount: Sendable {
     func leave() { counts.withLock { $0.active -= 1 } }
 
     var maxActive: Int { counts.withLock { $0.max } }
+}
+
+/// actor_calls' counter, isolated to the loop.
+actor LoopCounter: LoopActor {
+    let loop: EventLoop
+    var count = 0
+    init(loop: EventLoop) { self.loop = loop }
+    func add() { count += 1 }
+}
+
+/// actor_calls' counter on the global executor.
+actor PlainCounter {
+    var count = 0
+    func add() { count += 1 }
 }
