@@ -3,7 +3,7 @@ import AsyncTopModel
 /// The state of a ``Semaphore``: the permits left, the tasks holding one (for the resources
 /// view) and the waiters, in FIFO order. Pure: its methods say what to resume, and
 /// ``Semaphore`` resumes it once its mutex is released.
-struct SemaphoreStateMachine<Continuation> {
+struct SemaphoreStateMachine<Continuation>: HandOffStateMachine {
     /// The initial value: a bounded semaphore never goes beyond it.
     let initial: Int
     let bounded: Bool
@@ -14,7 +14,7 @@ struct SemaphoreStateMachine<Continuation> {
     private(set) var holders: [TaskID] = []
     /// Permits held off the loop (threads, other executors), who are not shown.
     private(set) var anonymousHolders = 0
-    private(set) var waiters = Waiters<Continuation>()
+    var waiters = Waiters<Continuation>()
 
     init(value: Int, bounded: Bool) {
         self.initial = value
@@ -30,26 +30,12 @@ struct SemaphoreStateMachine<Continuation> {
         case returned
     }
 
-    /// `task` asks for a permit: it takes one if any is left, or is to park.
-    mutating func acquire(by task: TaskID) -> ArrivalAction {
-        guard value > 0 else { return .suspend(token: waiters.makeToken()) }
+    /// `task` takes a permit if any is left.
+    mutating func take(by task: TaskID) -> Bool {
+        guard value > 0 else { return false }
         value -= 1
         hold(task)
-        return .proceed
-    }
-
-    /// Parks `continuation` as the waiter `token` of `task`, unless a permit came free since
-    /// `acquire(by:)` (success: it holds it now) or the task is `cancelled` (failure);
-    /// nil when parked.
-    mutating func park(_ continuation: Continuation, token: UInt64, task: TaskID,
-                       cancelled: Bool) -> Result<Void, any Error>? {
-        if case .proceed = acquire(by: task) { return .success(()) }
-        return waiters.enqueue(continuation, token: token, task: task, cancelled: cancelled)
-    }
-
-    /// Takes the cancelled waiter `token` out; nil when a permit was handed to it already.
-    mutating func withdraw(_ token: UInt64) -> Continuation? {
-        waiters.remove(token)?.continuation
+        return true
     }
 
     /// `task` returns a permit, which goes to the longest waiter if any.
