@@ -59,11 +59,7 @@ final class SpawnedTask: @unchecked Sendable {
         if first, let loop, loop.instrumented, !loop.isClosedNow {
             let at = loop.timeBase.now()
             let id = self.id
-            if loop.isOnLoopThread {
-                loop.registry.noteRetrieved(id, at: at)
-            } else {
-                loop.onLoop { loop in loop.registry.noteRetrieved(id, at: at) }
-            }
+            loop.onLoop { loop in loop.registry.noteRetrieved(id, at: at) }
         }
         return result
     }
