@@ -77,13 +77,18 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     /// The tasks that awaited this one through `shield`, so that their cancellation did not
     /// reach it, first first; nil when none did (and in values recorded before it existed).
     public let shieldedBy: [TaskID]?
+    /// Where the task waits (its async stack), when someone asked for it while the task was
+    /// suspended, and only for the suspension that is still going on (nil otherwise, and in
+    /// values recorded before it existed).
+    public let stack: TaskStack?
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
                 history: [Transition] = [], historyDropped: Int = 0, historyDroppedAfter: Int? = nil, createdAt: Nanos = 0,
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
-                executor: String = "loop", retrievedAt: Nanos? = nil, shieldedBy: [TaskID]? = nil, version: UInt64 = 0) {
+                executor: String = "loop", retrievedAt: Nanos? = nil, shieldedBy: [TaskID]? = nil,
+                stack: TaskStack? = nil, version: UInt64 = 0) {
         self.id = id
         self.version = version
         self.parentID = parentID
@@ -108,12 +113,13 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.executor = executor
         self.retrievedAt = retrievedAt
         self.shieldedBy = shieldedBy
+        self.stack = stack
     }
 
     /// A copy with some fields replaced (the value itself never changes).
     public func with(name: String?? = nil, state: TaskState? = nil, cancel: CancelInfo?? = nil,
                      steps: UInt64? = nil, busy: Nanos? = nil, stateSince: Nanos? = nil,
-                     version: UInt64? = nil) -> TaskInfo {
+                     stack: TaskStack?? = nil, version: UInt64? = nil) -> TaskInfo {
         TaskInfo(id: id, parentID: parentID, name: name ?? self.name, origin: origin, site: site,
                  state: state ?? self.state, cancel: cancel ?? self.cancel, history: history,
                  historyDropped: historyDropped, historyDroppedAfter: historyDroppedAfter, createdAt: createdAt,
@@ -121,7 +127,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                  stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
                  maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, shieldedBy: shieldedBy,
-                 version: version ?? self.version)
+                 stack: stack ?? self.stack, version: version ?? self.version)
     }
 
     /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,
@@ -161,7 +167,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
             && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
             && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
             && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor
-            && a.retrievedAt == b.retrievedAt)
+            && a.retrievedAt == b.retrievedAt && a.shieldedBy == b.shieldedBy && a.stack == b.stack)
     }
 
     public func hash(into hasher: inout Hasher) {
