@@ -338,3 +338,154 @@ final class InternalsProbe: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+// MARK: Async stacks
+
+extension RuntimeInternals {
+    /// `Job::ResumeTask`: the function the task resumes in (an async funclet's entry).
+    static let resumeTaskOffset = 56
+    /// `AsyncTask::ResumeContext`: the innermost `AsyncContext` of a suspended task.
+    static let resumeContextOffset = 64
+    /// `AsyncContext::Parent` and `AsyncContext::ResumeParent`.
+    static let contextParentOffset = 0
+    static let contextResumeParentOffset = 8
+    /// `ActiveTaskStatus::IsRunning` (a bit of its own where priority escalation is off,
+    /// as on Linux) and `IsEnqueued`.
+    static let isRunningBit: UInt32 = 0x800
+    static let isEnqueuedBit: UInt32 = 0x1000
+    /// The longest chain walked; deeper stacks are cut (and say so).
+    static let stackFrameLimit = 128
+
+    /// The runtime's own description of its layout: the variables debuggers read.
+    struct LayoutGuards: Sendable {
+        var layoutVersion: UInt32?
+        var taskSize: Int?
+        var priorityEscalation: Bool?
+        var taskMetadata: UInt?
+
+        /// The values this file's offsets were checked against (Swift 6.3.1, x86_64).
+        static let expectedLayoutVersion: UInt32 = 1
+        static let expectedTaskSize = 208
+
+        /// Why stacks cannot be read with this runtime, or nil when they can.
+        var problem: String? {
+            guard let layoutVersion, let taskSize, let priorityEscalation, taskMetadata != nil else {
+                return "the Swift runtime does not describe its task layout"
+            }
+            if layoutVersion != Self.expectedLayoutVersion {
+                return "the Swift runtime's task layout is version \(layoutVersion), not \(Self.expectedLayoutVersion)"
+            }
+            if taskSize != Self.expectedTaskSize {
+                return "the Swift runtime's tasks are \(taskSize) bytes, not \(Self.expectedTaskSize)"
+            }
+            if priorityEscalation { return "the Swift runtime escalates priorities (its status word differs)" }
+            return nil
+        }
+    }
+
+    static let layoutGuards: LayoutGuards = {
+        var guards = LayoutGuards()
+        guard let library = dlopen("libswift_Concurrency.so", RTLD_NOW | RTLD_NOLOAD) else { return guards }
+        if let p = dlsym(library, "_swift_concurrency_debug_internal_layout_version") {
+            guards.layoutVersion = p.load(as: UInt32.self)
+        }
+        if let p = dlsym(library, "_swift_concurrency_debug_asyncTaskSize") { guards.taskSize = p.load(as: Int.self) }
+        if let p = dlsym(library, "_swift_concurrency_debug_supportsPriorityEscalation") {
+            guards.priorityEscalation = p.load(as: Bool.self)
+        }
+        if let p = dlsym(library, "_swift_concurrency_debug_asyncTaskMetadata") {
+            guards.taskMetadata = p.load(as: UInt.self)
+        }
+        return guards
+    }()
+
+    /// What a walk of a task's async contexts found: resume addresses, innermost first.
+    enum StackCapture: Equatable, Sendable {
+        case addresses([UInt], cut: Bool)
+        /// No stack, and why ("running", "finished", …).
+        case unavailable(String)
+    }
+
+    /// Walks the async context chain of a suspended task.
+    ///
+    /// Safe only where the task cannot run during the walk: on the loop's thread between
+    /// steps, for a task whose object the loop holds a retain on and that suspended on the
+    /// loop. For a task that may run elsewhere meanwhile, pass `safeReads`: every read then
+    /// goes through `process_vm_readv`, which fails instead of faulting on freed memory; the
+    /// status word read before and after the walk discards a walk the task ran during.
+    static func captureStack(ofTask task: UnsafeRawPointer, safeReads: Bool, code: inout CodeRanges) -> StackCapture {
+        if let problem = layoutGuards.problem { return .unavailable(problem) }
+        func word(_ address: UInt) -> UInt? {
+            guard address & 7 == 0, address != 0 else { return nil }
+            if !safeReads { return UnsafeRawPointer(bitPattern: address)!.load(as: UInt.self) }
+            var value: UInt = 0
+            return asynctop_safe_read(address, &value, MemoryLayout<UInt>.size) == 0 ? value : nil
+        }
+        let base = UInt(bitPattern: task)
+        func status() -> UInt32? { word(base &+ UInt(taskStatusFlagsOffset)).map { UInt32(truncatingIfNeeded: $0) } }
+        guard word(base) == layoutGuards.taskMetadata else { return .unavailable("not a task") }
+        guard let before = status() else { return .unavailable("unreadable") }
+        if before & isCompleteBit != 0 { return .unavailable("finished") }
+        if before & isRunningBit != 0 { return .unavailable("running") }
+        guard let resumeTask = word(base &+ UInt(resumeTaskOffset)),
+              var context = word(base &+ UInt(resumeContextOffset)) else { return .unavailable("unreadable") }
+        var addresses: [UInt] = []
+        // Suspended on a continuation, the resume context is the continuation's own, which
+        // resumes where the task does: keep that address once.
+        if word(context &+ UInt(contextResumeParentOffset)) != resumeTask {
+            guard code.contains(resumeTask) else { return .unavailable("unreadable") }
+            addresses.append(resumeTask)
+        }
+        var cut = false
+        while context != 0 {
+            guard addresses.count < stackFrameLimit else { cut = true; break }
+            guard context & 0xF == 0,
+                  let resume = word(context &+ UInt(contextResumeParentOffset)),
+                  let parent = word(context &+ UInt(contextParentOffset)) else { return .unavailable("unreadable") }
+            guard code.contains(resume) else { return .unavailable("unreadable") }
+            addresses.append(resume)
+            context = parent
+        }
+        guard let after = status(), after & (isRunningBit | isCompleteBit) == 0 else {
+            return .unavailable("it ran while its stack was read")
+        }
+        return .addresses(addresses, cut: cut)
+    }
+}
+
+/// The executable segments of the loaded images, to tell a code address from garbage.
+struct CodeRanges {
+    private var ranges: [(start: UInt, end: UInt)] = []
+    private var refreshed = false
+
+    init() { load() }
+
+    private mutating func load() {
+        var buffer = [UInt](repeating: 0, count: 512)
+        var count = Int(buffer.withUnsafeMutableBufferPointer { asynctop_code_ranges($0.baseAddress, 256) })
+        if count > 256 {
+            buffer = [UInt](repeating: 0, count: 2 * count)
+            count = Int(buffer.withUnsafeMutableBufferPointer { asynctop_code_ranges($0.baseAddress, Int32(count)) })
+        }
+        ranges = (0..<min(count, buffer.count / 2)).map { (buffer[2 * $0], buffer[2 * $0 + 1]) }.sorted { $0.start < $1.start }
+    }
+
+    /// Whether `address` lies in code; an address in none is looked for again once, after
+    /// reading the images anew (a library loaded since).
+    mutating func contains(_ address: UInt) -> Bool {
+        if find(address) { return true }
+        guard !refreshed else { return false }
+        refreshed = true
+        load()
+        return find(address)
+    }
+
+    private func find(_ address: UInt) -> Bool {
+        var low = 0, high = ranges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ranges[mid].start <= address { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && address < ranges[low - 1].end
+    }
+}

@@ -166,3 +166,39 @@ int asynctop_accept(int fd) {
     do { accepted = accept4(fd, NULL, NULL, SOCK_CLOEXEC); } while (accepted < 0 && errno == EINTR);
     return accepted < 0 ? -errno : accepted;
 }
+
+// MARK: Code ranges and fault-proof reads (for async stacks)
+
+#include <link.h>
+#include <sys/uio.h>
+
+struct code_ranges { uintptr_t *ranges; int capacity; int count; };
+
+static int note_code_ranges(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct code_ranges *out = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        if (out->count < out->capacity) {
+            out->ranges[2 * out->count] = info->dlpi_addr + ph->p_vaddr;
+            out->ranges[2 * out->count + 1] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        }
+        out->count++;
+    }
+    return 0;
+}
+
+int asynctop_code_ranges(uintptr_t *ranges, int capacity) {
+    struct code_ranges out = { ranges, capacity, 0 };
+    dl_iterate_phdr(note_code_ranges, &out);
+    return out.count;
+}
+
+int asynctop_safe_read(uintptr_t address, void *buffer, size_t size) {
+    struct iovec local = { buffer, size };
+    struct iovec remote = { (void *)address, size };
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (n == (ssize_t)size) return 0;
+    return n < 0 ? errno : EFAULT;
+}

@@ -1,6 +1,7 @@
 #ifndef CASYNCTOPSUPPORT_H
 #define CASYNCTOPSUPPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// Names the calling thread (at most 15 bytes are kept; longer names are cut). Returns 0 on success.
@@ -67,5 +68,14 @@ int asynctop_accept(int fd);
 /// The user and process ids of the peer of a connected Unix socket (SO_PEERCRED).
 /// Returns 0, or an errno.
 int asynctop_peer_credentials(int fd, uint32_t *uid, int32_t *pid);
+
+/// The address ranges of every loaded image's executable segments, as [start, end) pairs
+/// in `ranges` (2 * capacity entries). Returns how many there are, which may exceed
+/// `capacity` (then only the first `capacity` are written).
+int asynctop_code_ranges(uintptr_t *ranges, int capacity);
+
+/// Reads `size` bytes at `address` of this process into `buffer` without faulting on an
+/// unmapped address (process_vm_readv on itself). Returns 0, or an errno (EFAULT).
+int asynctop_safe_read(uintptr_t address, void *buffer, size_t size);
 
 #endif
