@@ -221,18 +221,34 @@ extension EventLoop {
 
         let native = registry[slot].box == nil
         currentUnnamedNative = native && registry[slot].name == nil
-        if native && readsTaskStatus { RuntimeInternals.retain(task: job) }
+        // The loop holds the task object from its first step here until its end is seen: to
+        // read its status after each step, and its async stack while it is suspended.
+        if readsTaskStatus && registry[slot].object == nil {
+            RuntimeInternals.retain(task: job)
+            registry[slot].object = RuntimeInternals.pointer(of: job)
+        }
         runJob(job, isolated: isolated)
         let end = timeBase.now()
         let duration = end &- start
-        // A native task that ended in this step finished, rather than suspended.
-        if native && readsTaskStatus {
+        if readsTaskStatus {
+            // Still alive: held by the record, or by `deferredReleases` if it was dropped.
             let flags = RuntimeInternals.statusFlags(ofTask: job)
             if flags & RuntimeInternals.isCompleteBit != 0 {
-                let cancelled = flags & RuntimeInternals.isCancelledBit != 0
-                registry.finish(slot, cancelled ? .cancelled(message: registry[slot].cancel?.message) : .done(result: nil), at: end)
+                // A native task that ended in this step finished, rather than suspended.
+                if native && registry[slot].id == id {
+                    let cancelled = flags & RuntimeInternals.isCancelledBit != 0
+                    registry.finish(slot, cancelled ? .cancelled(message: registry[slot].cancel?.message) : .done(result: nil), at: end)
+                }
+                if registry[slot].id == id, let object = registry[slot].object {
+                    registry[slot].object = nil
+                    RuntimeInternals.release(taskObject: object)
+                }
+            } else if registry[slot].id == id {
+                // Queued or running elsewhere without having queued itself here: it left the loop.
+                registry[slot].away = flags & (RuntimeInternals.isRunningBit | RuntimeInternals.isEnqueuedBit) != 0
+                    && pendingWait != .ready
             }
-            RuntimeInternals.release(task: job)
+            if !registry.deferredReleases.isEmpty { registry.releaseDeferred() }
         }
         registry.endStep(slot, duration: duration, at: end, pendingWait: pendingWait)
         currentSlot = -1

@@ -51,6 +51,12 @@ struct TaskRecord {
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
     var box: SpawnedTask?
+    /// The Swift task object, retained by the loop from the task's first step on the loop
+    /// until its end is seen (or the record goes): what its async stack is read from.
+    var object: UnsafeMutableRawPointer?
+    /// Its last step ended with the task queued or running somewhere other than this loop
+    /// (it hopped to another executor): its stack is read with fault-proof reads only.
+    var away = false
 
     /// Nanoseconds as ticks of 16 ns, saturating.
     @inline(__always)
@@ -69,6 +75,9 @@ struct TaskRecord {
         var retrievedAt: Nanos?
         /// The tasks that awaited it through `shield`, first first (at most `shieldersLimit`).
         var shieldedBy: [TaskID] = []
+        /// The async stack captured during a suspension (current while `capturedAt` is not
+        /// before the record's `stateSince` and the task is still suspended).
+        var stack: TaskStack?
     }
 
     /// How many shielding awaiters a record names.
@@ -180,6 +189,14 @@ struct TaskRecord {
         }
     }
 
+    /// The captured stack, while it still describes the suspension going on.
+    var currentStack: TaskStack? {
+        guard let stack = extras?.stack, state == .suspended || state == .pending, stack.capturedAt >= stateSince else {
+            return nil
+        }
+        return stack
+    }
+
     /// The record as a value; made anew only when the record changed since the last time.
     mutating func snapshot(executor: String, sites: SiteTable) -> TaskInfo {
         if let info, info.version == version { return info }
@@ -199,6 +216,7 @@ struct TaskRecord {
             finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),
             executor: executor, retrievedAt: extras?.retrievedAt,
-            shieldedBy: (extras?.shieldedBy).flatMap { $0.isEmpty ? nil : $0 }, version: version)
+            shieldedBy: (extras?.shieldedBy).flatMap { $0.isEmpty ? nil : $0 }, stack: currentStack,
+            version: version)
     }
 }

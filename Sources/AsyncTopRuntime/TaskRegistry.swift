@@ -52,6 +52,7 @@ final class TaskRegistry {
     }
 
     deinit {
+        releaseObjects()
         slots.deinitialize(count: used)
         slots.deallocate()
         table.deallocate()
@@ -200,6 +201,12 @@ final class TaskRegistry {
 
     /// Somebody asked the task to stop. The first request is kept; the timeline shows it
     /// from the `CancelInfo`, so nothing is formatted here.
+    /// A stack captured in the task's current suspension.
+    func noteStack(_ slot: Slot, _ stack: TaskStack) {
+        slots[Int(slot)].ensureExtras.stack = stack
+        touch(slot)
+    }
+
     /// A native task's own name, read from inside it.
     func noteName(_ slot: Slot, _ name: String) {
         guard slots[Int(slot)].name == nil else { return }
@@ -287,6 +294,11 @@ final class TaskRegistry {
         // Release what the record holds now; the slot keeps the rest until it is reused.
         record.pointee.id = 0
         record.pointee.box = nil
+        if let object = record.pointee.object {
+            // Possibly during the task's own step: released after it (`releaseDeferred`).
+            deferredReleases.append(object)
+            record.pointee.object = nil
+        }
         record.pointee.name = nil
         if !record.pointee.history.isEmpty { record.pointee.history = [] }
         record.pointee.extras = nil
@@ -299,6 +311,25 @@ final class TaskRegistry {
         if removedLog.count > Self.removedLogLimit {
             removedHorizon = removedLog.removeFirst().version
         }
+    }
+
+    /// Task objects of removed records, to release once the step that runs ends.
+    private(set) var deferredReleases: [UnsafeMutableRawPointer] = []
+
+    /// Releases the task objects of records removed during the last step.
+    func releaseDeferred() {
+        for object in deferredReleases { RuntimeInternals.release(taskObject: object) }
+        deferredReleases.removeAll(keepingCapacity: true)
+    }
+
+    private func releaseObjects() {
+        for index in 0..<used {
+            if let object = slots[index].object {
+                slots[index].object = nil
+                RuntimeInternals.release(taskObject: object)
+            }
+        }
+        releaseDeferred()
     }
 
     /// Every record still in the registry, in the order they were added.
@@ -342,8 +373,10 @@ final class TaskRegistry {
         return ids
     }
 
-    /// Forgets everything (the loop closed), releasing the handles the records hold.
+    /// Forgets everything (the loop closed), releasing the handles and task objects the
+    /// records hold.
     func removeAll() {
+        releaseObjects()
         slots.deinitialize(count: used)
         used = 0
         holes = 0
