@@ -14,6 +14,17 @@ public enum ProcessTable {
         public var executor: String
         /// Seconds since the task was created, at the snapshot's time.
         public var age: Double
+        /// Where it was spawned ("File.swift:12"), when known.
+        public var site: String?
+        /// With `--stacks`: where a suspended task waits, innermost first.
+        public var stack: [StackFrame]?
+        /// With `--stacks`: why a suspended task has no stack.
+        public var stackProblem: String?
+    }
+
+    /// What of the stacks to show: none, the program's frames, or every frame.
+    public enum Stacks: Sendable {
+        case none, own, all
     }
 
     /// A node of `pstree`.
@@ -22,51 +33,83 @@ public enum ProcessTable {
         public var name: String
         public var state: String
         public var waitingOn: String?
+        public var site: String?
+        public var stack: [StackFrame]?
+        public var stackProblem: String?
         public var children: [Node]
     }
 
     /// One row per task, in id order.
-    public static func rows(_ snapshot: Snapshot) -> [Row] {
+    public static func rows(_ snapshot: Snapshot, stacks: Stacks = .none) -> [Row] {
         snapshot.tasks.map { task in
             var waiting: String?
             if case .suspended(let target) = task.state { waiting = target.description }
-            return Row(id: task.id, name: task.displayName, state: task.state.kind.rawValue, waitingOn: waiting,
-                       parent: task.parentID, executor: task.executor,
-                       age: Double(snapshot.takenAt &- min(task.createdAt, snapshot.takenAt)) / 1e9)
+            var row = Row(id: task.id, name: task.displayName, state: task.state.kind.rawValue, waitingOn: waiting,
+                          parent: task.parentID, executor: task.executor,
+                          age: Double(snapshot.takenAt &- min(task.createdAt, snapshot.takenAt)) / 1e9, site: task.site)
+            if stacks != .none, task.state.kind == .suspended || task.state.kind == .pending {
+                if let stack = task.stack {
+                    row.stack = stack.frames(all: stacks == .all)
+                    row.stackProblem = stack.problem
+                } else {
+                    row.stackProblem = task.state.kind == .pending ? "not started yet" : "no stack captured"
+                }
+            }
+            return row
         }
     }
 
     /// The forest: tasks whose parent is not in the snapshot are roots.
-    public static func tree(_ snapshot: Snapshot) -> [Node] {
-        let rows = rows(snapshot)
+    public static func tree(_ snapshot: Snapshot, stacks: Stacks = .none) -> [Node] {
+        let rows = rows(snapshot, stacks: stacks)
         let ids = Set(rows.map(\.id))
         var children: [TaskID: [Row]] = [:]
         for row in rows { if let parent = row.parent, ids.contains(parent) { children[parent, default: []].append(row) } }
         func node(_ row: Row, depth: Int) -> Node {
-            Node(id: row.id, name: row.name, state: row.state, waitingOn: row.waitingOn,
-                 children: depth > 256 ? [] : (children[row.id] ?? []).map { node($0, depth: depth + 1) })
+            Node(id: row.id, name: row.name, state: row.state, waitingOn: row.waitingOn, site: row.site,
+                 stack: row.stack, stackProblem: row.stackProblem, children: depth > 256 ? [] : (children[row.id] ?? []).map { node($0, depth: depth + 1) })
         }
         return rows.filter { $0.parent.map { !ids.contains($0) } ?? true }.map { node($0, depth: 0) }
     }
 
     /// The `ps` table as text, columns padded.
-    public static func psText(_ snapshot: Snapshot) -> String {
+    public static func psText(_ snapshot: Snapshot, stacks: Stacks = .none) -> String {
         let header = ["ID", "NAME", "STATE", "WAITING ON", "PARENT", "EXECUTOR", "AGE"]
-        let body = rows(snapshot).map { row in
+        let rows = rows(snapshot, stacks: stacks)
+        let body = rows.map { row in
             [String(row.id), row.name, row.state, row.waitingOn ?? "-", row.parent.map(String.init) ?? "-", row.executor,
              String(format: "%.1fs", row.age)]
         }
         let all = [header] + body
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { cells in
+        let lines = all.map { cells in
             cells.enumerated().map { column, cell in
                 column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
+        }
+        guard stacks != .none else { return lines.joined(separator: "\n") + "\n" }
+        var out = lines[0] + "\n"
+        for (row, line) in zip(rows, lines.dropFirst()) {
+            out += line + "\n"
+            for frameLine in stackLines(row, indent: "    ") { out += frameLine + "\n" }
+        }
+        return out
+    }
+
+    /// `    at FUNCTION (File.swift:LINE)` per frame, innermost first, then the spawn site;
+    /// or why there is no stack. Nothing for tasks that are not waiting.
+    static func stackLines(_ row: Row, indent: String) -> [String] {
+        guard row.stack != nil || row.stackProblem != nil else { return [] }
+        var lines = (row.stack ?? []).map { frame in
+            "\(indent)at \(frame.function)" + (frame.location.map { " (\($0))" } ?? "")
+        }
+        if let problem = row.stackProblem { lines.append("\(indent)(\(problem))") }
+        if let site = row.site { lines.append("\(indent)spawned at \(site)") }
+        return lines
     }
 
     /// The `pstree` text: one task per line under its parent.
-    public static func treeText(_ snapshot: Snapshot) -> String {
+    public static func treeText(_ snapshot: Snapshot, stacks: Stacks = .none) -> String {
         var out = ""
         func line(_ node: Node) -> String {
             "\(node.name) (\(node.id)) \(node.state)" + (node.waitingOn.map { " on \($0)" } ?? "")
@@ -74,11 +117,15 @@ public enum ProcessTable {
         func walk(_ node: Node, prefix: String, last: Bool, root: Bool) {
             out += (root ? "" : prefix + (last ? "└── " : "├── ")) + line(node) + "\n"
             let childPrefix = root ? "" : prefix + (last ? "    " : "│   ")
+            let row = Row(id: node.id, name: node.name, state: node.state, parent: nil, executor: "", age: 0, site: node.site,
+                          stack: node.stack, stackProblem: node.stackProblem)
+            let under = childPrefix + (node.children.isEmpty ? "    " : "│   ")
+            for frameLine in stackLines(row, indent: under) { out += frameLine + "\n" }
             for (i, child) in node.children.enumerated() {
                 walk(child, prefix: childPrefix, last: i == node.children.count - 1, root: false)
             }
         }
-        let roots = tree(snapshot)
+        let roots = tree(snapshot, stacks: stacks)
         // An empty answer would look like a failure: say the loop has no tasks.
         if roots.isEmpty { return "no tasks on loop \(snapshot.loopName)\n" }
         for root in roots { walk(root, prefix: "", last: true, root: true) }

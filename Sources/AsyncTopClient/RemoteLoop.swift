@@ -22,6 +22,8 @@ public final class RemoteLoop: Sendable {
     public enum Answer: Equatable, Sendable {
         /// The server's `reply`, with its `result`.
         case reply(String)
+        /// The server's `stacks` reply.
+        case stacks([StackReply])
         /// The server's `error`, with its code and message.
         case error(code: String, message: String)
         /// Not connected: nothing was sent.
@@ -114,8 +116,16 @@ public final class RemoteLoop: Sendable {
         case .error("already-finished", _): .alreadyFinished
         case .error("not-cancellable", _): .notCancellable
         case .notConnected: .notConnected
-        case .reply, .error, .noAnswer: .noAnswer
+        case .reply, .error, .noAnswer, .stacks: .noAnswer
         }
+    }
+
+    /// Asks the server for the async stacks of `tasks` (every suspended task when nil); they
+    /// also come in later deltas as `TaskInfo.stack`. `answer` gets the reply, an error
+    /// (`loop-busy` when the loop did not answer in time), or `.notConnected`/`.noAnswer`.
+    public func requestStacks(of tasks: [TaskID]?, timeout: Double = 10,
+                              answer: @escaping @Sendable (Answer) -> Void = { _ in }) {
+        request({ .stacks(id: $0, tasks: tasks) }, timeout: timeout, answer: answer)
     }
 
     /// Stops reconnecting and closes the connection.
@@ -173,6 +183,9 @@ public final class RemoteLoop: Sendable {
                         case .reply(let id, let result):
                             state.lastReply = result
                             if let id, let pending = state.pending.removeValue(forKey: id) { answered = (pending, .reply(result)) }
+                        case .stacks(let id, let stacks):
+                            state.lastReply = "stacks"
+                            if let id, let pending = state.pending.removeValue(forKey: id) { answered = (pending, .stacks(stacks)) }
                         case .error(let id, let code, let text):
                             state.lastReply = "\(code): \(text)"
                             if let id, let pending = state.pending.removeValue(forKey: id) {

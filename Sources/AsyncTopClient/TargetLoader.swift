@@ -15,7 +15,10 @@ public enum TargetLoader {
 
     /// - Throws: ``MonitorConnection/Failure`` for a socket that does not answer, or a file
     ///   that cannot be read.
-    public static func load(_ target: String, timeout: Double = 5) throws -> Loaded {
+    ///
+    /// With `stacks`, a socket is also asked for the async stacks of every suspended task
+    /// (a recording has the ones it sampled).
+    public static func load(_ target: String, stacks: Bool = false, timeout: Double = 5) throws -> Loaded {
         var info = stat()
         guard stat(target, &info) == 0 else {
             let reason = errno == ENOENT ? "no such socket or file" : MonitorConnection.problem(connecting: target, errno: errno)
@@ -36,7 +39,10 @@ public enum TargetLoader {
                         throw MonitorConnection.Failure(description: "\(target): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
                     }
                     snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
-                case .delta(let update)?: return Loaded(snapshot: snapshot.applying(update.delta))
+                case .delta(let update)?:
+                    snapshot.apply(update.delta)
+                    guard stacks else { return Loaded(snapshot: snapshot) }
+                    return try withStacks(snapshot, from: connection, target: target, until: deadline.addingTimeInterval(10))
                 case .error(_, let code, let message)?:
                     throw MonitorConnection.Failure(description: "\(target): the server refused: \(code): \(message)")
                 default: continue
@@ -58,5 +64,35 @@ public enum TargetLoader {
             throw MonitorConnection.Failure(description: "\(target): no snapshot in the recording" + (recording.problem.map { " (line \(recording.stoppedAtLine ?? 0): \($0))" } ?? ""))
         }
         return Loaded(snapshot: recording.last, note: recording.stoppedAtLine.map { "recording stopped at line \($0): \(recording.problem ?? "")" })
+    }
+
+    /// Asks for the stacks of every suspended task and files each on its task in `snapshot`
+    /// (those that have not run since the snapshot was taken).
+    static func withStacks(_ snapshot: Snapshot, from connection: MonitorConnection, target: String,
+                           until deadline: Date) throws -> Loaded {
+        let requestID = 1
+        guard connection.send(.stacks(id: requestID, tasks: nil)) else {
+            throw MonitorConnection.Failure(description: "\(target): the connection ended before the stacks were asked for")
+        }
+        var snapshot = snapshot
+        while Date() < deadline {
+            switch try connection.next(timeout: deadline.timeIntervalSinceNow) {
+            case .delta(let update)?:
+                snapshot.apply(update.delta)
+            case .stacks(requestID, let replies)?:
+                let byTask = Dictionary(replies.compactMap { reply in reply.stack.map { (reply.task, $0) } },
+                                        uniquingKeysWith: { first, _ in first })
+                snapshot.tasks = snapshot.tasks.map { task in
+                    guard task.stack == nil, let stack = byTask[task.id], stack.capturedAt >= task.stateSince,
+                          task.state.kind == .suspended || task.state.kind == .pending else { return task }
+                    return task.with(stack: stack)
+                }
+                return Loaded(snapshot: snapshot)
+            case .error(requestID, let code, let message)?:
+                throw MonitorConnection.Failure(description: "\(target): no stacks: \(code): \(message)")
+            default: continue
+            }
+        }
+        throw MonitorConnection.Failure(description: "\(target): no stacks within the time-out")
     }
 }

@@ -28,6 +28,18 @@ extension EventLoop {
         onLoop { loop in loop.captureStacksOnLoop(ids, minimumAge: minimumAge, limit: limit, completion: completion) }
     }
 
+    /// How long a task must have been suspended for a recording to sample its stack.
+    public static let stackSampleAge = 0.1
+    /// The most stacks one sample walks (about 20–100 ns each on the loop's thread).
+    public static let stackSampleLimit = 1_000
+
+    /// Captures the stacks of tasks suspended for at least ``stackSampleAge`` that have none
+    /// yet, at most ``stackSampleLimit`` of them: what a recording does before each frame, so
+    /// that a replay shows where tasks waited. Never waits.
+    public func sampleStacks() {
+        captureStacks(minimumAge: Self.stackSampleAge, limit: Self.stackSampleLimit)
+    }
+
     /// The same, waiting for the answer.
     public func stacks(of ids: [TaskID]? = nil) async -> [TaskID: StackAnswer] {
         await withCheckedContinuation { continuation in

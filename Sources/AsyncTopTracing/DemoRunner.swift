@@ -207,6 +207,7 @@ private final class Tracer: Sendable {
                 state.lintsDue = now + took * Self.lintSpacing
             }
             if let (recorder, hello) = recording, final || now >= state.recordDue {
+                if !final { loop.sampleStacks() }
                 recorder.record(snapshot: state.snapshot, hello: hello)
                 state.recordDue = now + UInt64(Self.recordInterval * 1e9)
             }

@@ -17,6 +17,7 @@ final class LoopRecording: Sendable {
                                         interval: interval)
         let thread = Thread { [self] in
             while !stopped.withLock({ $0 }) && !loop.isClosed {
+                loop.sampleStacks()
                 recorder.record(snapshot: loop.snapshot(), hello: hello)
                 Thread.sleep(forTimeInterval: interval)
             }

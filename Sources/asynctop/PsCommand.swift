@@ -11,7 +11,7 @@ struct PsCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try target.load()
-        print(target.json ? ProcessTable.json(ProcessTable.rows(loaded.snapshot)) : ProcessTable.psText(loaded.snapshot),
+        print(target.json ? ProcessTable.json(ProcessTable.rows(loaded.snapshot, stacks: target.stackFrames)) : ProcessTable.psText(loaded.snapshot, stacks: target.stackFrames),
               terminator: "")
     }
 }

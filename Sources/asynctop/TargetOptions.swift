@@ -10,9 +10,18 @@ struct TargetOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Show where each suspended task waits: its async stack, innermost first, with file and line.")
+    var stacks = false
+
+    @Flag(help: "With --stacks, show every frame, the Swift runtime's and thunks too.")
+    var allFrames = false
+
+    /// What of the stacks to print.
+    var stackFrames: ProcessTable.Stacks { stacks || allFrames ? (allFrames ? .all : .own) : .none }
+
     func load() throws -> TargetLoader.Loaded {
         do {
-            let loaded = try TargetLoader.load(target)
+            let loaded = try TargetLoader.load(target, stacks: stackFrames != .none)
             if let note = loaded.note { FileHandle.standardError.write(Data("asynctop: \(note)\n".utf8)) }
             return loaded
         } catch {

@@ -12,11 +12,14 @@ public enum ClientMessage: Hashable, Sendable {
     case launch(id: Int?, demo: String)
     /// Answered with a `pong` reply: a liveness check.
     case ping(id: Int?)
+    /// Capture the async stacks of `tasks` (every suspended task when nil); answered with a
+    /// `stacks` reply.
+    case stacks(id: Int?, tasks: [TaskID]?)
 
     /// The request id the client chose, if any.
     public var id: Int? {
         switch self {
-        case .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id): id
+        case .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id), .stacks(let id, _): id
         }
     }
 
@@ -28,12 +31,16 @@ public enum ClientMessage: Hashable, Sendable {
         case .resume: "resume"
         case .launch: "launch"
         case .ping: "ping"
+        case .stacks: "stacks"
         }
     }
 }
 
 extension ClientMessage: Codable {
-    enum Keys: String, CodingKey { case type, id, task, message, demo }
+    enum Keys: String, CodingKey { case type, id, task, tasks, message, demo }
+
+    /// The most task ids one `stacks` request may name.
+    public static let stacksRequestLimit = 10_000
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -52,6 +59,18 @@ extension ClientMessage: Codable {
         case "resume": self = .resume(id: id)
         case "launch": self = .launch(id: id, demo: try c.decode(String.self, forKey: .demo))
         case "ping": self = .ping(id: id)
+        case "stacks":
+            guard c.contains(.tasks), !((try? c.decodeNil(forKey: .tasks)) ?? false) else {
+                self = .stacks(id: id, tasks: nil)
+                return
+            }
+            guard let tasks = try? c.decode([TaskID].self, forKey: .tasks) else {
+                throw BadField(field: "tasks", problem: "must be a list of task ids (integers from 0 to \(TaskID.max))")
+            }
+            guard tasks.count <= Self.stacksRequestLimit else {
+                throw BadField(field: "tasks", problem: "names \(tasks.count) tasks; at most \(Self.stacksRequestLimit) a request")
+            }
+            self = .stacks(id: id, tasks: tasks)
         default: throw UnknownType(type: type, id: id)
         }
     }
@@ -65,6 +84,7 @@ extension ClientMessage: Codable {
             try c.encode(task, forKey: .task)
             try c.encodeIfPresent(message, forKey: .message)
         case .launch(_, let demo): try c.encode(demo, forKey: .demo)
+        case .stacks(_, let tasks): try c.encodeIfPresent(tasks, forKey: .tasks)
         case .pause, .resume, .ping: break
         }
     }

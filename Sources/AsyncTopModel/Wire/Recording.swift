@@ -71,7 +71,7 @@ public struct Recording: Sendable {
                     if deltas.count % Self.keyFrameInterval == 0 { keyFrames.append(current) }
                     deltas.append(update.delta)
                     times.append(entry.t)
-                case .reply, .error:
+                case .reply, .error, .stacks:
                     continue
                 }
             }

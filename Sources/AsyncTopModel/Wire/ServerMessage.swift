@@ -6,6 +6,9 @@ public enum ServerMessage: Hashable, Sendable {
     case delta(Update)
     /// The answer to a client message that succeeded.
     case reply(id: Int?, result: String)
+    /// The answer to a `stacks` request: a `reply` whose result is "stacks", with each
+    /// task's stack or why it has none.
+    case stacks(id: Int?, stacks: [StackReply])
     /// The answer to a client message that failed or could not be read.
     case error(id: Int?, code: String, message: String)
 
@@ -54,8 +57,23 @@ public enum ServerMessage: Hashable, Sendable {
     }
 }
 
+/// One task's part of a `stacks` reply.
+public struct StackReply: Hashable, Codable, Sendable {
+    public var task: TaskID
+    /// The stack, innermost first; nil when there is none.
+    public var stack: TaskStack?
+    /// Why there is no stack ("running", "finished", "no such task", "not started yet", …).
+    public var unavailable: String?
+
+    public init(task: TaskID, stack: TaskStack?, unavailable: String? = nil) {
+        self.task = task
+        self.stack = stack
+        self.unavailable = unavailable
+    }
+}
+
 extension ServerMessage: Codable {
-    enum Keys: String, CodingKey { case type, hello, delta, dropped, id, result, code, message }
+    enum Keys: String, CodingKey { case type, hello, delta, dropped, id, result, code, message, stacks }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -65,7 +83,14 @@ extension ServerMessage: Codable {
         case "delta":
             self = .delta(Update(dropped: try c.decode(UInt64.self, forKey: .dropped),
                                  delta: try c.decode(SnapshotDelta.self, forKey: .delta)))
-        case "reply": self = .reply(id: try c.decodeIfPresent(Int.self, forKey: .id), result: try c.decode(String.self, forKey: .result))
+        case "reply":
+            let id = try c.decodeIfPresent(Int.self, forKey: .id)
+            let result = try c.decode(String.self, forKey: .result)
+            if result == "stacks", let stacks = try c.decodeIfPresent([StackReply].self, forKey: .stacks) {
+                self = .stacks(id: id, stacks: stacks)
+            } else {
+                self = .reply(id: id, result: result)
+            }
         case "error":
             self = .error(id: try c.decodeIfPresent(Int.self, forKey: .id), code: try c.decode(String.self, forKey: .code),
                           message: try c.decode(String.self, forKey: .message))
@@ -87,6 +112,11 @@ extension ServerMessage: Codable {
             try c.encode("reply", forKey: .type)
             try c.encodeIfPresent(id, forKey: .id)
             try c.encode(result, forKey: .result)
+        case .stacks(let id, let stacks):
+            try c.encode("reply", forKey: .type)
+            try c.encodeIfPresent(id, forKey: .id)
+            try c.encode("stacks", forKey: .result)
+            try c.encode(stacks, forKey: .stacks)
         case .error(let id, let code, let message):
             try c.encode("error", forKey: .type)
             try c.encodeIfPresent(id, forKey: .id)

@@ -47,6 +47,7 @@ enum EnvironmentRecording {
             loopName: loop.name, epoch: loop.snapshot(timeout: 0.05).epoch, interval: interval)
         let thread = Thread {
             while !loop.isClosed {
+                loop.sampleStacks()
                 recorder.record(snapshot: loop.snapshot(timeout: 0.25), hello: hello)
                 Thread.sleep(forTimeInterval: interval)
             }

@@ -164,6 +164,8 @@ public final class MonitorServer: Sendable {
             let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed } }
             if ContinuousClock.now >= nextTick && listening {
                 nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
+                // A recording keeps where long-suspended tasks waited (filed for a later frame).
+                if recorder != nil { loop.sampleStacks() }
                 let delta = loop.delta(since: version, timeout: 0.25)
                 version = delta.toVersion
                 current = current.applying(delta)
@@ -244,6 +246,9 @@ public final class MonitorServer: Sendable {
         peer.close()
     }
 
+    /// How long a `stacks` request waits for the loop (and the symbolication of new addresses).
+    static let stacksTimeout = 5.0
+
     func handle(_ message: ClientMessage, from peer: MonitorPeer) -> ServerMessage {
         switch message {
         case .ping(let id):
@@ -267,6 +272,21 @@ public final class MonitorServer: Sendable {
                 // Answers of a client's own, never of a loop.
                 return .error(id: id, code: "internal", message: "unexpected answer for task \(task)")
             }
+        case .stacks(let id, let tasks):
+            let answers = LoopReply<[TaskID: StackAnswer]>()
+            loop.captureStacks(of: tasks) { answers.fill($0) }
+            guard let found = answers.value(within: Self.stacksTimeout) else {
+                return .error(id: id, code: "loop-busy",
+                              message: "the loop did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)")
+            }
+            let order = tasks ?? found.keys.sorted()
+            return .stacks(id: id, stacks: order.map { task in
+                switch found[task] {
+                case .stack(let stack)?: StackReply(task: task, stack: stack)
+                case .unavailable(let why)?: StackReply(task: task, stack: nil, unavailable: why)
+                case nil: StackReply(task: task, stack: nil, unavailable: "no answer")
+                }
+            })
         case .launch(let id, let demo):
             guard let launch = configuration.launch else {
                 return .error(id: id, code: "not-allowed", message: "this program does not allow launching demos")
