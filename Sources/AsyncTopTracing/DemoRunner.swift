@@ -135,7 +135,11 @@ private final class Tracer: Sendable {
         var lintsDue: UInt64 = 0
         /// When the next snapshot is recorded (monotonic nanoseconds).
         var recordDue: UInt64 = 0
+        /// Lints waiting for their tasks' stacks, with when they were asked for.
+        var stacksAsked: [String: UInt64] = [:]
     }
+    /// How long a lint waits for its tasks' stacks before it is reported without them.
+    private static let stackWait: UInt64 = 500_000_000
     private let shared = Mutex(Shared())
     private let sampling = Mutex(Sampling())
     private let stopped = DispatchSemaphore(value: 0)
@@ -197,7 +201,24 @@ private final class Tracer: Sendable {
             if final || now >= state.lintsDue {
                 // Lints name only the snapshot's own tasks: work orphaned by a task of another
                 // loop (another test, say) on a shared pool is not the demo's.
-                for lint in Lints.evaluate(state.snapshot, thresholds) where state.lints.insert(lint.id).inserted {
+                for lint in Lints.evaluate(state.snapshot, thresholds) where !state.lints.contains(lint.id) {
+                    // Say where the lint's tasks wait: ask for their stacks, and report the
+                    // lint once they came (or half a second later, or at the end, without).
+                    let stackless = lint.tasks.filter { id in
+                        guard let task = state.snapshot.task(id) else { return false }
+                        return task.stack == nil && (task.state.kind == .suspended || task.state.kind == .pending)
+                    }
+                    if !final && !stackless.isEmpty {
+                        if let asked = state.stacksAsked[lint.id] {
+                            if now &- asked < Self.stackWait { continue }
+                        } else {
+                            state.stacksAsked[lint.id] = now
+                            loop.captureStacks(of: stackless)
+                            continue
+                        }
+                    }
+                    state.lints.insert(lint.id)
+                    state.stacksAsked[lint.id] = nil
                     lintKinds.append(lint.kind)
                     fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
                                             name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },

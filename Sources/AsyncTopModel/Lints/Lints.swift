@@ -78,6 +78,8 @@ public enum Lints {
         var lints: [Lint] = []
         let now = snapshot.takenAt
         func who(_ id: TaskID) -> String { snapshot.task(id).map { "\($0.displayName) (\(id))" } ?? "task \(id)" }
+        /// " at Bank.swift:41": where the task waits, when its stack was captured.
+        func whereAt(_ task: TaskInfo?) -> String { task?.stack?.innermost?.location.map { " at \($0)" } ?? "" }
         func asker(_ requester: CancelRequester) -> String {
             if case .task(let id) = requester { return who(id) }
             return requester.description
@@ -91,7 +93,8 @@ public enum Lints {
             var name: String { "\(task.displayName) (\(task.id))" }
             if task.maxStep > thresholds.longStep {
                 lints.append(Lint(kind: .longStep, tasks: [task.id],
-                                  message: "\(name) held the loop for \(formatDuration(task.maxStep)) in one step",
+                                  message: "\(name) held the loop for \(formatDuration(task.maxStep)) in one step"
+                                    + (task.stack?.innermost?.location.map { " (now waiting at \($0))" } ?? ""),
                                   since: task.startedAt))
             }
             if let cancel = task.cancel {
@@ -100,6 +103,7 @@ public enum Lints {
                 if waited > thresholds.cancelAcknowledge && waited < Nanos.max / 2 {
                     let text = acknowledged == nil
                         ? "\(name) has not acknowledged the cancel asked by \(asker(cancel.requestedBy)) \(formatDuration(waited)) ago"
+                            + (task.stack?.innermost?.location.map { "; it waits at \($0)" } ?? "")
                         : "\(name) acknowledged the cancel asked by \(asker(cancel.requestedBy)) only after \(formatDuration(waited))"
                     lints.append(Lint(kind: .cancelNotAcknowledged, tasks: [task.id], message: text, since: cancel.requestedAt))
                 }
@@ -136,7 +140,8 @@ public enum Lints {
             let tasks = cycle.compactMap { if case .task(let id) = $0 { id } else { nil } }
             guard !tasks.isEmpty else { continue }
             let resources = cycle.compactMap { if case .resource(let id) = $0 { id } else { nil } }
-            // "left (3) waits on Lock second, held by right (4), which waits on Lock first, held by left (3)"
+            // "left (3) waits on Lock second at Bank.swift:41, held by right (4), which waits on
+            // Lock first at Bank.swift:57, held by left (3)" (the places when stacks were captured)
             var text = ""
             for (index, node) in cycle.enumerated() {
                 let next = cycle[(index + 1) % cycle.count]
@@ -145,9 +150,14 @@ public enum Lints {
                     if index > 0 { text += ", which " } else { text += "\(who(id)) " }
                     if case .resource = next { text += "waits on " } else { text += "awaits " }
                 case .resource(let id):
-                    text += "\(resourcesByID[id]?.title ?? "resource #\(id)"), held by "
+                    let waiter = cycle[(index + cycle.count - 1) % cycle.count]
+                    let at = if case .task(let waiterID) = waiter { whereAt(snapshot.task(waiterID)) } else { "" }
+                    text += "\(resourcesByID[id]?.title ?? "resource #\(id)")\(at), held by "
                 }
-                if case .task(let id) = next { text += who(id) }
+                if case .task(let id) = next {
+                    text += who(id)
+                    if case .task(let awaiter) = node { text += whereAt(snapshot.task(awaiter)) }
+                }
             }
             lints.append(Lint(kind: .deadlock, tasks: tasks, resources: resources, message: text))
         }
