@@ -1,6 +1,7 @@
 // A program that opts in to the monitor with one line, as a user's program would.
 // Usage: asynctop-monitor-fixture (SOCKET | --from-environment | --plain-loop) [--record FILE] [--allow-launch]
 //        [--tasks N] [--deadlock]  (two tasks, left and right, take Locks first and second in opposite order)
+//        [--stacks]  (tasks parked at known places: see Nesting.swift)
 // --plain-loop: no monitor in the code at all; `EventLoop(name:)` and `runUntilComplete`, as
 // a program written without asynctop in mind (ASYNCTOP_SOCKET / ASYNCTOP_RECORD still apply).
 // Prints "ready" once its tasks exist; runs until killed.
@@ -44,6 +45,7 @@ if arguments.contains("--allow-launch") {
             _ = try spawn(name: name) { try await a.withLock { try await sleep(0.05); try await b.withLock {} } }
         }
     }
+    if arguments.contains("--stacks") { try await spawnParkedTasks() }
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await sleep(3600)
 }

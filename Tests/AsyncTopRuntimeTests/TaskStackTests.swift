@@ -39,7 +39,7 @@ func stackChildWaiter() async throws {
     try await child.value
 }
 
-let groupWaiterLine = #line + 3
+let groupWaiterLine = #line + 4
 func stackGroupWaiter() async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await sleep(30) }
@@ -115,7 +115,8 @@ func stackAsyncLetWaiter() async throws {
             let answers = await EventLoop.current!.stacks(of: tasks.map(\.2.id))
             for (function, line, task) in tasks {
                 let frames = ownFrames(answers[task.id], "\(function)")
-                let frame = frames.first { $0.function.hasPrefix(function) }
+                // The innermost frame of the function (a group's body is `closure #1 in` it).
+                let frame = frames.first { $0.function.contains(function) }
                 #expect(frame?.line == line, "\(function): \(describe(frames))")
             }
             for (_, _, task) in tasks { task.cancel() }
