@@ -107,7 +107,7 @@ struct MonitorFuzzTests {
                                 deltasAfterEnd += 1
                                 if stepsAtEnd == nil { stepsAtEnd = current.stats.totalSteps }
                             }
-                        case .reply, .error:
+                        case .reply, .error, .stacks:
                             guard next < expectations.count else {
                                 outcome.problems.append("connection \(index): an answer too many: \(message)")
                                 continue

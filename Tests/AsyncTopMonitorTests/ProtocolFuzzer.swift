@@ -25,6 +25,8 @@ struct ProtocolFuzzer {
             case error(Set<String>)
             /// A cancel's answer: `requested`/`queued`, or `not-found`/`already-finished`/`not-cancellable`.
             case cancel
+            /// A `stacks` reply (or the loop's `loop-busy`).
+            case stacks
             /// Exactly one answer of either kind (the parser may or may not accept the line).
             case any
         }
@@ -45,13 +47,20 @@ struct ProtocolFuzzer {
                 case .reply(let results): if !results.contains(result) { return false }
                 case .cancel: if !["requested", "queued"].contains(result) { return false }
                 case .any: break
-                case .error: return false
+                case .error, .stacks: return false
+                }
+            case .stacks(let id, _):
+                answerID = id
+                switch kind {
+                case .stacks, .any: break
+                default: return false
                 }
             case .error(let id, let code, _):
                 answerID = id
                 switch kind {
                 case .error(let codes): if !codes.isEmpty && !codes.contains(code) { return false }
                 case .cancel: if !["not-found", "already-finished", "not-cancellable"].contains(code) { return false }
+                case .stacks: if code != "loop-busy" { return false }
                 case .any: break
                 case .reply: return false
                 }
@@ -226,7 +235,7 @@ struct ProtocolFuzzer {
         default: id = nextID; nextID += 1; fields.append(("id", String(id!)))
         }
         let bad: Expectation.Kind = .error(["bad-field"])
-        let type = pick(["cancel", "cancel", "cancel", "ping", "ping", "pause", "resume", "launch", "launch", "unknown", "badtype", "notype"])
+        let type = pick(["cancel", "cancel", "cancel", "ping", "ping", "pause", "resume", "launch", "launch", "stacks", "unknown", "badtype", "notype"])
         switch type {
         case "unknown":
             fields.append(("type", chance(20) ? string(maxLength: 30) : pick(["\"explode\"", "\"\"", "\"PING\"", "\"пинг\"", "\"🚀\""])))
@@ -255,6 +264,19 @@ struct ProtocolFuzzer {
             case 1: fields.append(("message", "null"))
             case 2: fields.append(("message", pick(["5", "[]", "{}", "true"]))); expected = bad
             default: fields.append(("message", string()))
+            }
+        case "stacks":
+            fields.append(("type", "\"stacks\""))
+            switch Int.random(in: 0..<6, using: &random) {
+            case 0: expected = .stacks  // every suspended task
+            case 1: fields.append(("tasks", "null")); expected = .stacks
+            case 2: fields.append(("tasks", pick(["5", "\"all\"", "{}", "true", "[-1]", "[1.5]", "[\"1\"]", "[null]"]))); expected = bad
+            case 3: fields.append(("tasks", "[\(badNumber(unsigned: true))]")); expected = bad
+            default:
+                let ids = (0..<Int.random(in: 0...4, using: &random)).map { _ in
+                    pick(["0", "1", "18446744073709551615", String(UInt64.random(in: 1...5_000, using: &random))])
+                }
+                fields.append(("tasks", "[" + ids.joined(separator: ",") + "]")); expected = .stacks
             }
         case "launch":
             fields.append(("type", "\"launch\""))
@@ -287,7 +309,8 @@ struct ProtocolFuzzer {
         let id = nextID
         nextID += 1
         let text = pick([#"{"type":"ping","id":\#(id)}"#, #"{"type":"cancel","id":\#(id),"task":0,"message":"stop ü"}"#,
-                         #"{"type":"launch","id":\#(id),"demo":"nope"}"#, #"{"id":\#(id),"type":"resume"}"#])
+                         #"{"type":"launch","id":\#(id),"demo":"nope"}"#, #"{"id":\#(id),"type":"resume"}"#,
+                         #"{"type":"stacks","id":\#(id),"tasks":[1,0]}"#])
         let bytes = Array(text.utf8)
         return (bytes, expect(.any, id: nil, bytes))
     }

@@ -1,0 +1,149 @@
+import AsyncTopClient
+import AsyncTopModel
+import Foundation
+import Testing
+import TmuxTestSupport
+
+/// Async stacks read from another process: `asynctop ps --stacks` and `pstree --stacks`
+/// against the monitor fixture's tasks parked at known places (release binaries in CI).
+@Suite(.offCooperativePool, .serialized, .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+struct StackProcessTests {
+    func asynctop(_ arguments: String...) -> (status: Int32, output: String) {
+        TmuxSession.run([BuiltBinary.asynctop!] + arguments)
+    }
+
+    /// Where the fixture says each of its parked tasks waits: (task, function, line), in order.
+    func expectations(_ child: FixtureProcess) throws -> [(task: String, function: String, line: Int)] {
+        let output = try String(contentsOfFile: child.outputPath, encoding: .utf8)
+        return output.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 4, parts[0] == "expect", let number = Int(parts[3]) else { return nil }
+            return (String(parts[1]), String(parts[2]), number)
+        }
+    }
+
+    func describe(_ frames: [StackFrame]?) -> String {
+        (frames ?? []).map(\.description).joined(separator: " ← ")
+    }
+
+    @Test func psStacksJSONNamesEachPlaceWithItsLine() throws {
+        let child = try FixtureProcess(extra: ["--stacks"])
+        let expected = try expectations(child)
+        #expect(expected.count == 8, "the fixture said where its tasks wait")
+        let ps = asynctop("ps", child.socket, "--stacks", "--json")
+        #expect(ps.status == 0, "\(ps.output)")
+        let rows = try JSONDecoder().decode([ProcessTable.Row].self, from: Data(ps.output.utf8))
+        for (task, function, line) in expected {
+            let row = try #require(rows.first { $0.name == task }, "ps lists \(task)")
+            let frame = row.stack?.first { $0.function.contains(function) }
+            #expect(frame?.line == line, "\(task) waits in \(function) at line \(line): \(describe(row.stack)) \(row.stackProblem ?? "")")
+            #expect(frame?.file?.hasSuffix("Nesting.swift") == true, "\(task): \(describe(row.stack))")
+            #expect(row.stack?.contains { $0.isRuntime } == false, "runtime frames hidden by default: \(describe(row.stack))")
+        }
+        // Innermost first: level3, then level2, then level1.
+        let nested = try #require(rows.first { $0.name == "nested" }?.stack)
+        let order = ["level3", "level2", "level1"].map { name in nested.firstIndex { $0.function.hasPrefix(name) } }
+        #expect(order.allSatisfy { $0 != nil } && order == order.sorted { ($0 ?? 0) < ($1 ?? 0) }, "\(describe(nested))")
+        #expect(nested.first?.function.hasPrefix("level3") == true, "innermost first: \(describe(nested))")
+        // A running or finished task has none; ps without --stacks prints none.
+        #expect(rows.first { $0.name == "main" }?.stack == nil)
+        let plain = try JSONDecoder().decode([ProcessTable.Row].self, from: Data(asynctop("ps", child.socket, "--json").output.utf8))
+        #expect(plain.allSatisfy { $0.stack == nil && $0.stackProblem == nil })
+        // Every frame, the runtime's too.
+        let all = try JSONDecoder().decode([ProcessTable.Row].self,
+                                           from: Data(asynctop("ps", child.socket, "--stacks", "--all-frames", "--json").output.utf8))
+        let everything = try #require(all.first { $0.name == "nested" }?.stack)
+        #expect(everything.count > nested.count && everything.contains { $0.isRuntime }, "\(describe(everything))")
+    }
+
+    @Test func psAndPstreeStacksAsText() throws {
+        let child = try FixtureProcess(extra: ["--stacks"])
+        let expected = try expectations(child)
+        let level3 = try #require(expected.first { $0.function == "level3" })
+        let ps = asynctop("ps", child.socket, "--stacks")
+        #expect(ps.status == 0, "\(ps.output)")
+        let lines = ps.output.split(separator: "\n").map(String.init)
+        let row = try #require(lines.firstIndex { $0.contains(" nested ") }, "\(ps.output)")
+        #expect(lines[row + 1].hasPrefix("    at level3("), "\(ps.output)")
+        #expect(lines[row + 1].hasSuffix("(Nesting.swift:\(level3.line))"), "\(ps.output)")
+        #expect(lines.contains { $0.hasPrefix("    spawned at ") }, "the spawn site beside the stack")
+        let tree = asynctop("pstree", child.socket, "--stacks")
+        #expect(tree.status == 0)
+        #expect(tree.output.contains("at level3(") && tree.output.contains("Nesting.swift:\(level3.line)"), "\(tree.output)")
+    }
+
+    @Test func theStacksRequestOnTheWire() throws {
+        let child = try FixtureProcess(extra: ["--stacks"])
+        let connection = try MonitorConnection(path: child.socket)
+        defer { connection.close() }
+        var snapshot = Snapshot()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !snapshot.tasks.contains(where: { $0.name == "nested" }) {
+            if case .delta(let update)? = try connection.next(timeout: 0.5) { snapshot.apply(update.delta) }
+        }
+        let nested = try #require(snapshot.tasks.first { $0.name == "nested" })
+        let main = try #require(snapshot.tasks.first { $0.name == "main" })
+        func answer(to line: String) throws -> ServerMessage? {
+            #expect(connection.sendRaw(Array((line + "\n").utf8)))
+            let until = Date().addingTimeInterval(10)
+            while Date() < until {
+                switch try connection.next(timeout: 0.5) {
+                case .delta?, .hello?, nil: continue
+                case let other?: return other
+                }
+            }
+            return nil
+        }
+        guard case .stacks(5, let replies)? = try answer(to: #"{"type":"stacks","id":5,"tasks":[\#(nested.id),\#(main.id),0,99999999]}"#) else {
+            Issue.record("no stacks reply")
+            return
+        }
+        #expect(replies.map(\.task) == [nested.id, main.id, 0, 99_999_999], "in the order asked")
+        #expect(replies[0].stack?.frames.contains { $0.function.hasPrefix("level3") } == true)
+        #expect(replies[1].stack == nil && replies[1].unavailable != nil, "main: \(replies[1])")
+        #expect(replies[2].unavailable == "no such task" && replies[3].unavailable == "no such task")
+        // Filed on the task: the next deltas carry it.
+        var carried = false
+        let until = Date().addingTimeInterval(5)
+        while Date() < until, !carried {
+            if case .delta(let update)? = try connection.next(timeout: 0.5) {
+                snapshot.apply(update.delta)
+                carried = snapshot.task(nested.id)?.stack != nil
+            }
+        }
+        #expect(carried, "the stack came in a delta")
+        for bad in [#"{"type":"stacks","id":6,"tasks":"all"}"#, #"{"type":"stacks","id":7,"tasks":[-1]}"#,
+                    #"{"type":"stacks","id":8,"tasks":[1.5]}"#] {
+            guard case .error(_, let code, let message)? = try answer(to: bad) else {
+                Issue.record("no error for \(bad)")
+                continue
+            }
+            #expect(code == "bad-field" && message.contains("tasks"), "\(bad): \(code) \(message)")
+        }
+        // All suspended tasks.
+        guard case .stacks(9, let everyone)? = try answer(to: #"{"type":"stacks","id":9}"#) else {
+            Issue.record("no stacks reply for every task")
+            return
+        }
+        #expect(everyone.count >= 8 && everyone.allSatisfy { $0.stack != nil })
+    }
+
+    @Test func aRecordingKeepsTheStacksOfTasksThatWaitedLong() throws {
+        let child = try FixtureProcess(extra: ["--stacks", "--record", "{dir}/run.ndjson"])
+        let recording = child.directory + "/run.ndjson"
+        let expected = try expectations(child)
+        // Sampled once a task has waited 0.1 s; a few frames later they are in the file.
+        var rows: [ProcessTable.Row] = []
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.3)
+            let ps = asynctop("ps", recording, "--stacks", "--json")
+            rows = (try? JSONDecoder().decode([ProcessTable.Row].self, from: Data(ps.output.utf8))) ?? []
+            if rows.first(where: { $0.name == "nested" })?.stack != nil { break }
+        }
+        let level3 = try #require(expected.first { $0.function == "level3" })
+        let nested = rows.first { $0.name == "nested" }
+        #expect(nested?.stack?.first?.function.hasPrefix("level3") == true, "\(describe(nested?.stack))")
+        #expect(nested?.stack?.first?.line == level3.line)
+    }
+}
