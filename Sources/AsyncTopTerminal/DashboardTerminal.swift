@@ -52,6 +52,10 @@ public enum DashboardTerminal {
     /// What the source cannot do, with why: a replay neither cancels nor launches.
     static func unavailable(in source: any SnapshotSource) -> [Action: String] {
         var unavailable: [Action: String] = [:]
+        if !source.canShowStacks {
+            unavailable[.toggleWhere] = "this source cannot capture async stacks"
+            unavailable[.toggleAllFrames] = unavailable[.toggleWhere]
+        }
         if !source.canCancel { unavailable[.cancelSelected] = CancelAnswer.unsupported.message(task: 0) }
         if !source.canLaunchDemos {
             unavailable[.showDemos] = source.canCancel ? "this program offers no demos to launch" : "a replay cannot launch demos"

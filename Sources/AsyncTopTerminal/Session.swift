@@ -34,12 +34,12 @@ struct Session {
         }
     }
 
-    /// Takes a fresh snapshot from the source.
+    /// Takes a fresh snapshot from the source, and asks it for the stacks the views lack.
     mutating func pull() {
         list = list.updating(to: source.snapshot())
         lints = lints.updating(to: list.snapshot, thresholds: state.lintThresholds)
         output = source.output()
-        needsDraw = true
+        apply(.refreshed)
     }
 
     mutating func resize(to size: (rows: Int, cols: Int)) {
@@ -77,10 +77,14 @@ struct Session {
         case .launchDemo(let name):
             source.launchDemo(named: name)
             pull()
+        case .requestStacks(let ids):
+            // They come with a later snapshot.
+            source.requestStacks(of: ids)
         case .none, .quit:
-            if list.options != state.listOptions {
-                list = TaskList(snapshot: list.snapshot, options: state.listOptions)
-            }
+            break
+        }
+        if list.options != state.listOptions {
+            list = TaskList(snapshot: list.snapshot, options: state.listOptions)
         }
         return effect
     }

@@ -90,7 +90,10 @@ import AsyncTopModel
     }
 
     @Test func detailsShowEveryFieldAndCancellationProvenance() {
-        let lines = screen { $0.pane = .details(2) }.lines
+        var state = ViewState(demos: Fixtures.demos)
+        state.pane = .details(2)
+        // Tall enough for the children, below the stack and the history.
+        let lines = render(snapshot: Fixtures.small(), state: state, size: (rows: 40, cols: 100)).lines
         #expect(Array(lines[4...7]) == [
             " Task 2 fetch",
             "   state         ‖ suspended  suspended on sleep until 2.500s",

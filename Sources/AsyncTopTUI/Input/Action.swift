@@ -11,6 +11,10 @@ public enum Action: Hashable, Sendable {
     case startSearch, nextMatch, previousMatch, cycleFilter, nextSort, invertSort
     case cancelSelected, togglePause
     case showDemos, showExecutors, showLints, showHelp
+    /// The task table's WHERE column: where each suspended task waits.
+    case toggleWhere
+    /// Every frame of a stack in the details, the runtime's and thunks included.
+    case toggleAllFrames
     case quit
     /// Text typed into a prompt.
     case insert(Character)
@@ -20,6 +24,8 @@ public enum Action: Hashable, Sendable {
     /// The source answered a cancel the user asked for (maybe a while later, from a program
     /// attached over its socket).
     case cancelAnswered(task: TaskID, answer: CancelAnswer)
+    /// A new snapshot came from the source: the moment to ask for the stacks it lacks.
+    case refreshed
 
     /// One line for the help pane.
     var summary: String {
@@ -47,8 +53,10 @@ public enum Action: Hashable, Sendable {
         case .showExecutors: "executors and their queues"
         case .showLints: "lints: what looks wrong, and Enter goes to the task"
         case .showHelp: "this help"
+        case .toggleWhere: "WHERE column: the line each task waits at"
+        case .toggleAllFrames: "all frames in stacks"
         case .quit: "quit"
-        case .insert, .deleteBackward, .resize, .cancelAnswered: ""
+        case .insert, .deleteBackward, .resize, .cancelAnswered, .refreshed: ""
         }
     }
 }

@@ -19,6 +19,7 @@ public enum KeyBindings {
         .character("d"): .showDemos, .function(2): .showDemos,
         .character("x"): .showExecutors,
         .character("l"): .showLints,
+        .character("w"): .toggleWhere, .character("a"): .toggleAllFrames,
         .character("?"): .showHelp, .function(1): .showHelp,
         .character("q"): .quit, .function(10): .quit,
     ]
@@ -41,16 +42,24 @@ public enum KeyBindings {
     static func helpLines(leavingOut unavailable: [Action: String] = [:]) -> [(keys: String, summary: String)] {
         let order: [Action] = [
             .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .activate, .back,
-            .toggleTree, .expand, .collapse, .startSearch, .cycleFilter, .nextSort, .invertSort,
-            .cancelSelected, .togglePause, .showDemos, .showExecutors, .showLints, .showHelp, .quit,
+            .toggleTree, .expand, .startSearch, .cycleFilter, .nextSort, .invertSort,
+            .cancelSelected, .togglePause, .showDemos, .showExecutors, .showLints, .toggleWhere, .showHelp, .quit,
         ]
+        func keys(_ action: Action) -> [String] { table.filter { $0.value == action }.map(\.key).map(name).sorted() }
         return order.filter { unavailable[$0] == nil }.map { action in
-            let keys = table.filter { $0.value == action }.map(\.key).map(name).sorted()
-            // The search and its next and previous match share a line: the help fits 30 rows.
-            if action == .startSearch {
-                return ((keys + ["n", "N"]).joined(separator: " "), "\(action.summary); n N: next, previous match")
+            // Pairs share a line (the search and its next and previous match, expand and
+            // collapse, the two stack views): the help fits 30 rows.
+            switch action {
+            case .startSearch:
+                return ((keys(action) + ["n", "N"]).joined(separator: " "), "\(action.summary); n N: next, previous match")
+            case .expand:
+                return ((keys(action) + keys(.collapse)).joined(separator: " "), "expand, collapse the selected subtree")
+            case .toggleWhere where unavailable[.toggleAllFrames] == nil:
+                return ((keys(action) + keys(.toggleAllFrames)).joined(separator: " "),
+                        "\(action.summary); a: \(Action.toggleAllFrames.summary)")
+            default:
+                return (keys(action).joined(separator: " "), action.summary)
             }
-            return (keys.joined(separator: " "), action.summary)
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncTopModel
 
-/// Every field of one task: state, timing, cancellation provenance, history, children.
+/// Every field of one task: state, timing, where it waits (its stack) and where it was
+/// spawned, cancellation provenance, history, children.
 struct DetailsView {
     let context: RenderContext
     let id: TaskID
@@ -27,7 +28,7 @@ struct DetailsView {
             [Span("Task \(task.id) ", theme.value), Span(task.displayName, theme.value)],
             field("state", context.stateLabel(task) + "  " + task.state.description, theme.state(task.state.kind)),
             field("parent", parent ?? "none"),
-            field("origin", task.origin.rawValue + (task.site.map { " at \($0)" } ?? "")),
+            field("origin", task.origin.rawValue),
             field("executor", task.executor),
             field("created", formatSeconds(task.createdAt)),
             field("finished", task.finishedAt.map(formatSeconds) ?? "not yet"),
@@ -37,6 +38,8 @@ struct DetailsView {
             field("latency", "last \(formatDuration(task.lastLatency))  max \(formatDuration(task.maxLatency))"),
         ]
         if case .suspended(let target) = task.state { lines.append(field("waiting on", target.description)) }
+        lines.append([])
+        lines += stack(task)
         let lints = lints(task)
         if !lints.isEmpty { lines += [[]] + lints }
         let said = said(task)
@@ -48,6 +51,51 @@ struct DetailsView {
         lines.append([])
         lines += children(task)
         return lines
+    }
+
+    /// Where the task waits, innermost frame first, and where it was spawned; the runtime's
+    /// frames only with ``DisplayOptions/allFrames``. A long stack is cut to leave room for
+    /// the rest of the details.
+    private func stack(_ task: TaskInfo) -> [[Span]] {
+        let theme = context.theme, ellipsis = context.glyphs.ellipsis
+        var lines: [[Span]] = []
+        let spawned = task.site.map { [[Span("  spawned at ", theme.dim), Span($0)]] } ?? []
+        guard let stack = task.stack else {
+            let why: String
+            if let unavailable = context.state.unavailable[.toggleWhere] {
+                why = unavailable
+            } else {
+                switch task.state.kind {
+                case .suspended, .pending: why = "capturing\(ellipsis)"
+                case .running: why = "none while it runs: a stack is read while the task is suspended"
+                case .done, .failed, .cancelled: why = "none: the task has finished (\(task.state.kind.rawValue))"
+                }
+            }
+            return [[Span("Stack ", theme.label), Span(why, theme.dim)]] + spawned
+        }
+        let frames = stack.frames(all: context.state.display.allFrames)
+        let hidden = stack.frames.count - frames.count
+        var title = [Span("Stack", theme.label), Span(" captured at \(formatSeconds(stack.capturedAt))", theme.dim)]
+        if hidden > 0 {
+            title.append(Span("  \(hidden) runtime \(hidden == 1 ? "frame" : "frames") hidden (a shows all)", theme.dim))
+        }
+        lines.append(title)
+        // Room for the title, the cut line and the spawn site, and a few lines of the rest.
+        let room = max(3, context.layout.bodyRows.count - 8)
+        let shown = frames.count > room ? room - 1 : frames.count
+        for frame in frames.prefix(shown) {
+            var line = [Span("  at ", theme.dim), Span(frame.function, frame.isRuntime ? theme.dim : theme.value)]
+            if let location = frame.location { line.append(Span(" (\(location))")) }
+            if frame.inlined == true { line.append(Span(" inlined", theme.dim)) }
+            lines.append(line)
+        }
+        if shown < frames.count {
+            let more = frames.count - shown
+            lines.append([Span("  \(ellipsis) \(more) more \(more == 1 ? "frame" : "frames")", theme.dim)])
+        }
+        if frames.isEmpty && stack.problem == nil { lines.append([Span("  no frames", theme.dim)]) }
+        if let problem = stack.problem { lines.append([Span("  \(context.glyphs.lint) \(problem)", theme.warning)]) }
+        return lines + spawned
     }
 
     /// The last lines the task said (a demo's output), with their times; nothing when none.

@@ -37,7 +37,7 @@ struct FooterView {
             [("F1", "Help"), ("F2", "Demos"), ("F5", "Tree"), ("F6", "Sort"), ("F9", "Cancel"),
              ("F10", "Quit"), ("/", "Search"), ("f", "Filter"), ("Spc", "Pause"), ("x", "Exec")]
         case .details:
-            [("Esc", "Back"), ("j/k", "Scroll"), ("F9", "Cancel"), ("F10", "Quit")]
+            [("Esc", "Back"), ("j/k", "Scroll"), ("a", "Frames"), ("F9", "Cancel"), ("F10", "Quit")]
         case .demos:
             [("Enter", "Launch"), ("Esc", "Back"), ("F10", "Quit")]
         case .lints where !context.lints.isEmpty:

@@ -5,7 +5,7 @@ struct TaskTableView {
     let context: RenderContext
 
     func draw(into screen: inout Screen) {
-        let columns = TaskColumns(cols: context.cols)
+        let columns = TaskColumns(cols: context.cols, showsWhere: context.state.showsWhere)
         let titleRow = context.layout.columnTitleRow, theme = context.theme
         screen.paint(row: titleRow, style: theme.columnTitles)
         for (column, start, width) in columns.layout {
@@ -88,6 +88,7 @@ struct TaskTableView {
         switch column {
         case .id: "\(task.id)"
         case .waitingOn: Self.waitingOn(task.state)
+        case .waitsAt: task.stack?.innermost.map { $0.location ?? $0.function } ?? ""
         case .executor: task.executor
         case .age: formatDuration(context.age(of: task))
         case .busy: formatDuration(task.busy)

@@ -8,4 +8,6 @@ public enum Effect: Hashable, Sendable {
     case cancelTask(TaskID, message: String?)
     /// Start the demo with this name.
     case launchDemo(String)
+    /// Capture the async stacks of these tasks; they come back in later snapshots.
+    case requestStacks([TaskID])
 }

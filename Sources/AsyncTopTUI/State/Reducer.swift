@@ -40,6 +40,8 @@ struct Reducer {
             state.status = answer.message(task: task)
             return .none
         }
+        // Keeps the status: a refresh is no command of the user's.
+        if action == .refreshed { return requestStacks() }
         state.status = nil
         if let prompt = state.prompt { return applyPrompt(prompt, action) }
         if let why = state.unavailable[action] {
@@ -53,6 +55,10 @@ struct Reducer {
         case .showDemos: toggle(.demos)
         case .showExecutors: toggle(.executors)
         case .showLints: toggle(.lints)
+        case .toggleWhere:
+            state.showsWhere.toggle()
+            return requestStacks()
+        case .toggleAllFrames: state.display.allFrames.toggle()
         default:
             switch state.pane {
             case .tasks: return applyTasks(action)
@@ -81,6 +87,7 @@ struct Reducer {
             if let id = selectedTask?.id {
                 state.pane = .details(id)
                 state.detailsScroll = 0
+                return requestStacks()
             }
         case .toggleTree: state.layout = state.layout == .tree ? .flat : .tree
         case .expand: if let id = selectedTask?.id { state.collapsed.remove(id) }
@@ -227,6 +234,30 @@ struct Reducer {
             }
         }
         return .none
+    }
+
+    /// Asks for the stacks shown and still missing: the task in the details and, while the
+    /// WHERE column shows, the task rows on screen; those suspended or waiting to start, each
+    /// suspension once (``ViewState/stackRequests``), all in one effect.
+    private mutating func requestStacks() -> Effect {
+        guard state.unavailable[.toggleWhere] == nil else { return .none }
+        let snapshot = list.snapshot
+        // Suspensions that are over (the task moved on or left) need no memo.
+        if !state.stackRequests.isEmpty {
+            state.stackRequests = state.stackRequests.filter { snapshot.task($0.task)?.stateSince == $0.since }
+        }
+        var shown: [TaskInfo] = []
+        if case .details(let id) = state.pane, let task = snapshot.task(id) { shown.append(task) }
+        if state.showsWhere && (state.pane == .tasks || state.pane == .demos) && !list.rows.isEmpty {
+            let top = TaskTableView.firstVisibleRow(scrollTop: state.scrollTop, selected: state.selectionRow(in: list),
+                                                    count: list.rows.count, visible: state.pageSize)
+            shown += (top..<min(list.rows.count, top + state.pageSize)).map(list.task(at:))
+        }
+        var ids: [TaskID] = []
+        for task in shown where task.stack == nil && (task.state.kind == .suspended || task.state.kind == .pending) {
+            if state.stackRequests.insert(StackRequest(task: task.id, since: task.stateSince)).inserted { ids.append(task.id) }
+        }
+        return ids.isEmpty ? .none : .requestStacks(ids)
     }
 
     /// Opens the confirmation for the selected task, unless it has already finished.

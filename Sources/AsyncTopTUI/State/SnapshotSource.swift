@@ -20,6 +20,12 @@ public protocol SnapshotSource: Sendable {
     /// The latest lines the program's demos said (`output` events), oldest first; see the
     /// default below.
     func output() -> [TraceEvent]
+    /// Asks the source to capture the async stacks of these tasks (suspended ones); they
+    /// arrive in later snapshots as `TaskInfo.stack`. See the default below.
+    func requestStacks(of tasks: [TaskID])
+    /// Whether ``requestStacks(of:)`` can bring stacks here; the dashboard offers its stack
+    /// views only then.
+    var canShowStacks: Bool { get }
 }
 
 extension SnapshotSource {
@@ -32,4 +38,9 @@ extension SnapshotSource {
 
     /// Nothing said: only a loop of this process running demos has lines to show.
     public func output() -> [TraceEvent] { [] }
+
+    /// Nothing to do: a recording already carries the stacks it has.
+    public func requestStacks(of tasks: [TaskID]) {}
+
+    public var canShowStacks: Bool { true }
 }

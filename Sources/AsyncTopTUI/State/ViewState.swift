@@ -38,6 +38,11 @@ public struct ViewState: Hashable, Sendable {
     public var lintPageSize = 10
     /// The last search confirmed with Enter: what `n` and `N` look for.
     public var lastSearch: String?
+    /// Whether the task table shows the WHERE column (`w`).
+    public var showsWhere = false
+    /// The suspensions whose stacks were asked for, so each is asked for once: kept only
+    /// while the task is still in that state.
+    public var stackRequests: Set<StackRequest> = []
     /// Commands the source cannot carry out, with why ("a replay cannot cancel tasks"): their
     /// keys say so, and the footer and help leave them out.
     public var unavailable: [Action: String] = [:]
@@ -70,6 +75,18 @@ extension ViewState {
         guard !report.isEmpty else { return nil }
         if let id = lintSelectedID, let row = report.index(of: id) { return row }
         return min(max(0, lintSelectedRow), report.count - 1)
+    }
+}
+
+/// One suspension (or wait to start) of a task whose stack the dashboard asked for.
+public struct StackRequest: Hashable, Sendable {
+    public var task: TaskID
+    /// When the state began (`TaskInfo.stateSince`): a new suspension has a new one.
+    public var since: Nanos
+
+    public init(task: TaskID, since: Nanos) {
+        self.task = task
+        self.since = since
     }
 }
 
