@@ -64,7 +64,7 @@ extension EventLoop {
         func visit(_ slot: Slot) {
             let record = registry[slot]
             if let stack = record.currentStack {
-                answers[record.id] = .stack(stack)
+                answers[record.id] = Self.answer(stack)
                 return
             }
             switch record.state {
@@ -77,15 +77,20 @@ extension EventLoop {
             case .pending, .suspended:
                 break
             }
+            // A task that cannot be read gets a stack without frames that says why, so that
+            // it is not asked for again during this suspension.
+            func refuse(_ why: String) {
+                answers[record.id] = .unavailable(why)
+                registry.noteStack(slot, TaskStack(frames: [], capturedAt: now, problem: why))
+            }
             guard let object = record.object else {
-                answers[record.id] = .unavailable(readsTaskStatus ? "not started yet" : "not supported by this Swift runtime")
-                return
+                return refuse(readsTaskStatus ? "not started yet" : "not supported by this Swift runtime")
             }
             switch RuntimeInternals.captureStack(ofTask: object, safeReads: record.away, code: &code) {
             case .addresses(let addresses, let cut):
                 walked.append(Walked(id: record.id, stateSince: record.stateSince, addresses: addresses, cut: cut))
             case .unavailable(let why):
-                answers[record.id] = .unavailable(record.away && why == "running" ? "running on another executor" : why)
+                refuse(record.away && why == "running" ? "running on another executor" : why)
             }
         }
         if let ids {
@@ -99,7 +104,7 @@ extension EventLoop {
                 let record = registry[slot]
                 guard record.state == .suspended, now &- record.stateSince >= minimum, record.object != nil else { return }
                 if let stack = record.currentStack {
-                    answers[record.id] = .stack(stack)
+                    answers[record.id] = Self.answer(stack)
                     return
                 }
                 taken += 1
@@ -132,6 +137,11 @@ extension EventLoop {
                 completion?(answered)
             }
         }
+    }
+
+    /// A filed stack as an answer: one without frames says why it has none.
+    private static func answer(_ stack: TaskStack) -> StackAnswer {
+        stack.frames.isEmpty ? .unavailable(stack.problem ?? "no frames") : .stack(stack)
     }
 
     /// Keeps a stack on its task's record while the suspension it was taken in goes on.

@@ -29,6 +29,7 @@ public enum DashboardTerminal {
                                      unicode: terminal.displayOptions.unicode && !ascii)
         var state = ViewState(demos: demos, display: display, lintThresholds: lintThresholds)
         state.unavailable = unavailable(in: source)
+        state.missingStackNote = source.missingStackNote
         var session = Session(source: source, state: state, size: terminal.size)
         let clock = ContinuousClock()
         var lastPull = clock.now

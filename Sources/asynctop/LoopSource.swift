@@ -25,6 +25,9 @@ struct LoopSource: SnapshotSource {
         answer(loop.cancel(task: task, message: message, requester: .dashboard))
     }
 
+    /// Captured on the loop's thread; the next snapshots carry them.
+    func requestStacks(of tasks: [TaskID]) { loop.captureStacks(of: tasks) }
+
     func launchDemo(named name: String) {
         guard let demo = DemoCatalogue.named(name) else { return }
         let (loop, duration, said) = (self.loop, demoDuration, self.said)

@@ -32,4 +32,7 @@ struct RemoteSource: SnapshotSource {
     var canLaunchDemos: Bool { !(remote.hello?.demos.isEmpty ?? true) }
 
     func launchDemo(named name: String) { remote.send(.launch(id: nil, demo: name)) }
+
+    /// The program captures them; they come back in its deltas.
+    func requestStacks(of tasks: [TaskID]) { remote.requestStacks(of: tasks) }
 }

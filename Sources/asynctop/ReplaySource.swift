@@ -80,6 +80,11 @@ final class ReplaySource: SnapshotSource {
     }
 
     var canCancel: Bool { false }
+
+    /// A replay shows the stacks the recording sampled, nothing it could capture now.
+    var missingStackNote: String? {
+        "none recorded at this moment (recordings keep the stacks of tasks suspended 0.1 s or more)"
+    }
     var canLaunchDemos: Bool { false }
 
     func launchDemo(named: String) {}

@@ -66,7 +66,7 @@ struct DetailsView {
                 why = unavailable
             } else {
                 switch task.state.kind {
-                case .suspended, .pending: why = "capturing\(ellipsis)"
+                case .suspended, .pending: why = context.state.missingStackNote ?? "capturing\(ellipsis)"
                 case .running: why = "none while it runs: a stack is read while the task is suspended"
                 case .done, .failed, .cancelled: why = "none: the task has finished (\(task.state.kind.rawValue))"
                 }

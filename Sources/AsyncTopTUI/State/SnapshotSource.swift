@@ -26,6 +26,9 @@ public protocol SnapshotSource: Sendable {
     /// Whether ``requestStacks(of:)`` can bring stacks here; the dashboard offers its stack
     /// views only then.
     var canShowStacks: Bool { get }
+    /// What the details say of a suspended task that has no stack (yet); nil: that it is
+    /// being captured.
+    var missingStackNote: String? { get }
 }
 
 extension SnapshotSource {
@@ -43,4 +46,6 @@ extension SnapshotSource {
     public func requestStacks(of tasks: [TaskID]) {}
 
     public var canShowStacks: Bool { true }
+
+    public var missingStackNote: String? { nil }
 }
