@@ -297,6 +297,35 @@ import AsyncTopModel
         #expect(effect == .requestStacks(expected))
     }
 
+    @Test func theLintsViewAsksForTheStacksOfItsTasks() {
+        // The deadlock's worker-a (3) and idle (7) and the long step's fetch (2) wait: asked for
+        // once, so that the lints can say where.
+        let snapshot = Fixtures.withLints()
+        var state = ViewState()
+        var effect: Effect
+        (state, effect) = reduce(state, .showLints, snapshot)
+        #expect(state.pane == .lints)
+        guard case .requestStacks(let ids) = effect else {
+            Issue.record("no request: \(effect)")
+            return
+        }
+        #expect(Set(ids) == [2, 3, 7])
+        (state, effect) = reduce(state, .refreshed, Fixtures.withLints(version: 2))
+        #expect(effect == .none, "asked once per suspension")
+    }
+
+    @Test func aDeadlockLintSaysWhereEachPartyWaits() {
+        var snapshot = Fixtures.withLints()
+        func at(_ file: String, _ line: Int) -> TaskStack {
+            TaskStack(frames: [StackFrame(function: "Lock.acquire()", runtime: true),
+                               StackFrame(function: "transfer()", file: "/app/\(file)", line: line)], capturedAt: 1_990 * Fixtures.ms)
+        }
+        snapshot.tasks[2] = snapshot.tasks[2].with(stack: at("Bank.swift", 41))
+        snapshot.tasks[6] = snapshot.tasks[6].with(stack: at("Bank.swift", 57))
+        let deadlock = Lints.evaluate(snapshot).first { $0.kind == .deadlock }
+        #expect(deadlock?.message == "worker-a (3) waits on Lock db at Bank.swift:41, held by idle (7), which waits on Lock cache at Bank.swift:57, held by worker-a (3)")
+    }
+
     @Test func aRefreshKeepsTheStatusAndASourceWithoutStacksIsNotAsked() {
         var state = ViewState()
         state.status = "cancelling task 3…"

@@ -54,7 +54,9 @@ struct Reducer {
         case .showHelp: toggle(.help)
         case .showDemos: toggle(.demos)
         case .showExecutors: toggle(.executors)
-        case .showLints: toggle(.lints)
+        case .showLints:
+            toggle(.lints)
+            return requestStacks()
         case .toggleWhere:
             state.showsWhere.toggle()
             return requestStacks()
@@ -236,8 +238,8 @@ struct Reducer {
         return .none
     }
 
-    /// Asks for the stacks shown and still missing: the task in the details and, while the
-    /// WHERE column shows, the task rows on screen; those suspended or waiting to start, each
+    /// Asks for the stacks shown and still missing: the task in the details, while the
+    /// WHERE column shows the task rows on screen, and in the lints view the lints' tasks; those suspended or waiting to start, each
     /// suspension once (``ViewState/stackRequests``), all in one effect.
     private mutating func requestStacks() -> Effect {
         guard state.unavailable[.toggleWhere] == nil else { return .none }
@@ -252,6 +254,10 @@ struct Reducer {
             let top = TaskTableView.firstVisibleRow(scrollTop: state.scrollTop, selected: state.selectionRow(in: list),
                                                     count: list.rows.count, visible: state.pageSize)
             shown += (top..<min(list.rows.count, top + state.pageSize)).map(list.task(at:))
+        }
+        // The lints say where their tasks wait once those stacks are known.
+        if state.pane == .lints {
+            shown += lints.lints.flatMap(\.tasks).prefix(64).compactMap { snapshot.task($0) }
         }
         var ids: [TaskID] = []
         for task in shown where task.stack == nil && (task.state.kind == .suspended || task.state.kind == .pending) {
