@@ -81,16 +81,57 @@ struct AttachInTmuxTests {
     }
 
     @Test func lintsWorkAttached() throws {
-        // The locks travel with the tasks over the socket: the deadlock shows in the client.
+        // The locks travel with the tasks over the socket: the deadlock shows in the client,
+        // and the lints view asks for the stacks that say where each party waits.
         let child = try FixtureProcess(extra: ["--deadlock"])
-        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)'", cols: 130, rows: 40)
+        let line = try Self.fixtureLine(containing: "try await b.withLock {}")
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)'", cols: 220, rows: 40)
         let marked = session.waitFor { $0.contains("⚠ left") && $0.contains("⚠ right") }
         #expect(marked.contains("Lock second"), "\(marked)")
         session.send("l")
-        let lints = session.waitFor { $0.contains("Lints (") }
-        #expect(lints.contains("waits on Lock second, held by right"), "\(lints)")
+        let lints = session.waitFor { $0.contains("Lints (") && $0.contains("at main.swift:") }
+        #expect(lints.contains("waits on Lock second at main.swift:\(line), held by right"), "\(lints)")
         session.send("q")
         #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func stacksShowInTheAttachedDashboard() throws {
+        let child = try FixtureProcess(extra: ["--stacks"])
+        let output = try String(contentsOfFile: child.outputPath, encoding: .utf8)
+        let level3 = try #require(output.split(separator: "\n").first { $0.hasPrefix("expect nested level3 ") }?
+            .split(separator: " ").last.flatMap { Int($0) })
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)'", cols: 160, rows: 45)
+        #expect(session.waitFor { $0.contains("nested") && $0.contains("async-let-waiter") }.contains("nested"))
+        // The WHERE column: each waiting row's innermost line of the program.
+        session.send("w")
+        let table = session.waitFor { $0.contains("WHERE") && $0.contains("Nesting.swift:\(level3)") }
+        let row = table.split(separator: "\n").first { $0.contains("nested") }
+        #expect(row?.contains("Nesting.swift:\(level3)") == true, "\(table)")
+        // The details of nested: its stack, innermost first, and the spawn site.
+        session.send("/")
+        session.type("nested")
+        session.send("Enter")
+        session.send("Enter")
+        let details = session.waitFor { $0.contains("Stack") && $0.contains("at level3(") }
+        let lines = details.split(separator: "\n").map(String.init)
+        let at3 = lines.firstIndex { $0.contains("at level3(") }, at2 = lines.firstIndex { $0.contains("at level2(") }
+        #expect(at3 != nil && at2 != nil && at3! < at2!, "innermost first: \(details)")
+        #expect(details.contains("Nesting.swift:\(level3)"), "\(details)")
+        #expect(details.contains("spawned at "), "\(details)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    /// The line of the monitor fixture's source that contains `text` (the tests read the
+    /// source rather than hard-code line numbers).
+    static func fixtureLine(containing text: String) throws -> Int {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let source = try String(contentsOf: root.appendingPathComponent("Sources/asynctop-monitor-fixture/main.swift"), encoding: .utf8)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let index = lines.firstIndex(where: { $0.contains(text) }) else {
+            throw FixtureProcess.Failure("no line with \(text) in the fixture")
+        }
+        return index + 1
     }
 
     @Test func dashboardRecordsAndServesItsOwnLoop() throws {
