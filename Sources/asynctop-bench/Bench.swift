@@ -26,6 +26,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case monitorStream = "monitor_stream"
     case replaySeek = "replay_seek"
     case actorCalls = "actor_calls"
+    case stacks
 }
 
 @main
@@ -38,6 +39,8 @@ struct Bench: AsyncParsableCommand {
         yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
         actor_calls: a loop task calls a loop-isolated actor (LoopActor) N times; its extras
         time the same through a Mutex and through a plain actor of the global executor.
+        stacks: N tasks parked three calls deep; the first stack (cold), single stacks (warm),
+        then all the rest at once.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
@@ -54,7 +57,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek].contains(workload) {
+        if mode != .instrumented, [.allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }

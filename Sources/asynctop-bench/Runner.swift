@@ -100,6 +100,7 @@ struct Runner: Sendable {
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanout(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStorm(n: n)
         case .actorCalls: return try await ToolkitWorkloads.actorCalls(n: n)
+        case .stacks: return try await StackWorkloads.stacks(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
@@ -154,7 +155,7 @@ struct Runner: Sendable {
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
-        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
+        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks:
             fatalError("validated away")
         }
     }
