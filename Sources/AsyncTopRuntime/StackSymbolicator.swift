@@ -198,7 +198,7 @@ private final class Symbols {
 
     private func lookUp(_ address: UInt, in image: Backtrace.Image) -> Entry {
         let imageName = image.name ?? image.path ?? "?"
-        let located = locations([address])[0]
+        let located = locations(address)
         guard let outer = located.last, let symbol = outer.symbol else {
             let offset = address &- (UInt(image.baseAddress) ?? 0)
             return Entry(frames: [StackFrame(function: "\(imageName)+\(hex(offset))", runtime: isRuntimeImage(image))],
@@ -214,10 +214,10 @@ private final class Symbols {
             // The entry of a continuation funclet is its prologue; its first located
             // instruction has the await's own line and, in optimized code, the inlined frames.
             for step in 1...Self.prologueProbeLimit {
-                let probed = locations([address &+ UInt(step)], inlined: false)[0]
+                let probed = locations(address &+ UInt(step), inlined: false)
                 guard let probedSymbol = probed.last?.symbol, probedSymbol.rawName == symbol.rawName else { break }
                 if let location = probed.first?.symbol?.sourceLocation, location.line != 0, location.column != 0 {
-                    frames = locations([address &+ UInt(step)])[0]
+                    frames = locations(address &+ UInt(step))
                     break
                 }
             }
@@ -248,22 +248,19 @@ private final class Symbols {
         return location.line != 0 && location.column == 0 && location.path != "<compiler-generated>"
     }
 
-    /// The frames at each address, inlined callees first. One backtrace for them all: in a
-    /// large binary each symbolication pays a fixed cost of milliseconds.
-    private func locations(_ addresses: [UInt], inlined: Bool = true) -> [[SymbolicatedBacktrace.Frame]] {
+    /// The frames at `address`, inlined callees first, without the backtrace's closing
+    /// marker (`.truncated`). Without `inlined`, the line table's location only: cheaper, for probing.
+    private func locations(_ address: UInt, inlined: Bool = true) -> [SymbolicatedBacktrace.Frame] {
         let backtrace = Backtrace(architecture: Self.architecture,
-                                  frames: addresses.map { RichFrame<UInt64>.asyncResumePoint(UInt64($0)) }, images: images)
-        let symbolicated = backtrace.symbolicated(with: images, options: inlined ? [.showInlineFrames, .showSourceLocations, .useSymbolCache] : [.showSourceLocations, .useSymbolCache])
-        var position: [UInt: Int] = [:]
-        for (index, address) in addresses.enumerated() { position[address] = index }
-        var groups = [[SymbolicatedBacktrace.Frame]](repeating: [], count: addresses.count)
-        // The backtrace's closing marker (`.truncated`) matches no address.
-        for frame in symbolicated?.frames ?? [] {
-            guard case .asyncResumePoint(let captured) = frame.captured, let address = UInt(captured),
-                  let index = position[address] else { continue }
-            groups[index].append(frame)
+                                  frames: [RichFrame<UInt64>.asyncResumePoint(UInt64(address))], images: images)
+        let options: Backtrace.SymbolicationOptions = inlined
+            ? [.showInlineFrames, .showSourceLocations, .useSymbolCache] : [.showSourceLocations, .useSymbolCache]
+        return (backtrace.symbolicated(with: images, options: options)?.frames ?? []).filter {
+            switch $0.captured {
+            case .truncated, .omittedFrames: false
+            default: true
+            }
         }
-        return groups
     }
 
     /// Whether the instruction at `address` is a `jmp rel32`.
