@@ -52,6 +52,30 @@ final class StackSymbolicator: Sendable {
     }
 }
 
+extension StackSymbolicator {
+    /// The section names of a 64-bit little-endian ELF file (none when it is not one).
+    static func sectionNames(ofELF path: String) -> [String] {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped),
+              data.count >= 64, data.prefix(6) == Data([0x7F, 0x45, 0x4C, 0x46, 2, 1]) else { return [] }
+        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T? {
+            guard offset >= 0, offset + MemoryLayout<T>.size <= data.count else { return nil }
+            return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        }
+        guard let tableOffset = integer(0x28, UInt64.self), let entrySize = integer(0x3A, UInt16.self),
+              let count = integer(0x3C, UInt16.self), let namesIndex = integer(0x3E, UInt16.self),
+              entrySize >= 64, namesIndex < count else { return [] }
+        func header(_ index: Int) -> Int { Int(tableOffset) + index * Int(entrySize) }
+        guard let namesOffset = integer(header(Int(namesIndex)) + 0x18, UInt64.self) else { return [] }
+        return (0..<Int(count)).compactMap { index in
+            guard let name = integer(header(index), UInt32.self) else { return nil }
+            let start = Int(namesOffset) + Int(name)
+            guard start < data.count else { return nil }
+            let end = data[start...].firstIndex(of: 0) ?? data.endIndex
+            return String(decoding: data[start..<end], as: UTF8.self)
+        }
+    }
+}
+
 // MARK: The thread's queue
 
 private struct Request: Sendable {
@@ -248,31 +272,9 @@ private final class Symbols {
     private func hasLineTable(_ image: Backtrace.Image) -> Bool {
         guard let path = image.path else { return false }
         if let known = lineTables[path] { return known }
-        let found = Self.sectionNames(ofELF: path).contains(".debug_line")
+        let found = StackSymbolicator.sectionNames(ofELF: path).contains(".debug_line")
         lineTables[path] = found
         return found
-    }
-
-    /// The section names of a 64-bit little-endian ELF file (none when it is not one).
-    private static func sectionNames(ofELF path: String) -> [String] {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped),
-              data.count >= 64, data.prefix(6) == Data([0x7F, 0x45, 0x4C, 0x46, 2, 1]) else { return [] }
-        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T? {
-            guard offset >= 0, offset + MemoryLayout<T>.size <= data.count else { return nil }
-            return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-        }
-        guard let tableOffset = integer(0x28, UInt64.self), let entrySize = integer(0x3A, UInt16.self),
-              let count = integer(0x3C, UInt16.self), let namesIndex = integer(0x3E, UInt16.self),
-              entrySize >= 64, namesIndex < count else { return [] }
-        func header(_ index: Int) -> Int { Int(tableOffset) + index * Int(entrySize) }
-        guard let namesOffset = integer(header(Int(namesIndex)) + 0x18, UInt64.self) else { return [] }
-        return (0..<Int(count)).compactMap { index in
-            guard let name = integer(header(index), UInt32.self) else { return nil }
-            let start = Int(namesOffset) + Int(name)
-            guard start < data.count else { return nil }
-            let end = data[start...].firstIndex(of: 0) ?? data.endIndex
-            return String(decoding: data[start..<end], as: UTF8.self)
-        }
     }
 
     /// Whether the innermost location is a source line without a column: the funclet's

@@ -2,6 +2,7 @@ import AsyncTopModel
 import Dispatch
 import Foundation
 import Synchronization
+import Runtime
 import Testing
 import TmuxTestSupport
 @testable import AsyncTopRuntime
@@ -190,5 +191,18 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
         }
         #expect(done.wait(timeout: .now() + 120) == .success)
         #expect(wrong.get() == 0)
+    }
+
+    /// Whether an image has line information, which decides "no debug information".
+    @Test func sectionNamesTellAnImageWithLineInformationFromOneWithout() throws {
+        let images = ImageMap.capture()
+        let program = try #require(images.first { $0.path == Bundle.main.executablePath }?.path, "\(images)")
+        #expect(StackSymbolicator.sectionNames(ofELF: program).contains(".debug_line"))
+        // The toolchain's runtime libraries ship without DWARF.
+        let concurrency = try #require(images.first { $0.name == "libswift_Concurrency.so" }?.path)
+        let sections = StackSymbolicator.sectionNames(ofELF: concurrency)
+        #expect(sections.contains(".text") && !sections.contains(".debug_line"), "\(sections)")
+        #expect(StackSymbolicator.sectionNames(ofELF: #filePath).isEmpty)
+        #expect(StackSymbolicator.sectionNames(ofELF: "/nonexistent").isEmpty)
     }
 }
