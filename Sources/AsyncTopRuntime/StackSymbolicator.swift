@@ -1,0 +1,335 @@
+import AsyncTopModel
+import CAsyncTopSupport
+import Dispatch
+import Foundation
+// The toolchain's backtracing library (libswiftRuntime, linked by this import). Its
+// initializer of a backtrace from given addresses is SPI.
+@_spi(Internal) import Runtime
+
+/// Turns resume addresses into frames on one long-lived thread of its own, caching by address.
+///
+/// A new address costs milliseconds (the image's symbols and DWARF are read and the
+/// funclet's prologue is probed), so this never runs on a loop's thread; the Runtime
+/// library's own caches are per thread, so every lookup runs on the same thread. The
+/// address cache and the image map are touched only there.
+final class StackSymbolicator: Sendable {
+    static let shared = StackSymbolicator()
+
+    /// The most addresses kept; the cache starts again empty when it is full.
+    static let cacheLimit = 100_000
+
+    private let inbox = Inbox()
+
+    init() {
+        let inbox = self.inbox
+        let thread = Thread {
+            asynctop_set_thread_name("asynctop-symbols")
+            inbox.setThread()
+            let symbols = Symbols()
+            while let request = inbox.take() {
+                request.completion(request.stacks.map { symbols.symbolicate($0) })
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    deinit { inbox.close() }
+
+    /// Symbolicates each stack (resume addresses, innermost first) on the symbolicator's thread
+    /// and calls `completion` there with one `[StackFrame]` per stack, innermost first (an address can give
+    /// several frames: inlined callees first, marked `inlined`), plus per stack a problem string or nil.
+    func symbolicate(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
+        inbox.put(Request(stacks: stacks, completion: completion))
+    }
+
+    /// The same, waiting for the answer (for tests and the benchmark); never call it on the symbolicator's thread.
+    func symbolicate(_ stacks: [[UInt]]) -> [(frames: [StackFrame], problem: String?)] {
+        precondition(!inbox.isCurrentThread, "StackSymbolicator.symbolicate waited on its own thread")
+        let answer = Answer()
+        symbolicate(stacks) { answer.set($0) }
+        return answer.wait()
+    }
+}
+
+extension StackSymbolicator {
+    /// The section names of a 64-bit little-endian ELF file (none when it is not one).
+    static func sectionNames(ofELF path: String) -> [String] {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped),
+              data.count >= 64, data.prefix(6) == Data([0x7F, 0x45, 0x4C, 0x46, 2, 1]) else { return [] }
+        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T? {
+            guard offset >= 0, offset + MemoryLayout<T>.size <= data.count else { return nil }
+            return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        }
+        guard let tableOffset = integer(0x28, UInt64.self), let entrySize = integer(0x3A, UInt16.self),
+              let count = integer(0x3C, UInt16.self), let namesIndex = integer(0x3E, UInt16.self),
+              entrySize >= 64, namesIndex < count else { return [] }
+        func header(_ index: Int) -> Int { Int(tableOffset) + index * Int(entrySize) }
+        guard let namesOffset = integer(header(Int(namesIndex)) + 0x18, UInt64.self) else { return [] }
+        return (0..<Int(count)).compactMap { index in
+            guard let name = integer(header(index), UInt32.self) else { return nil }
+            let start = Int(namesOffset) + Int(name)
+            guard start < data.count else { return nil }
+            let end = data[start...].firstIndex(of: 0) ?? data.endIndex
+            return String(decoding: data[start..<end], as: UTF8.self)
+        }
+    }
+}
+
+// MARK: The thread's queue
+
+private struct Request: Sendable {
+    var stacks: [[UInt]]
+    var completion: @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void
+}
+
+/// The requests waiting for the symbolicator's thread.
+private final class Inbox: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var requests: [Request] = []
+    private var closed = false
+    private var thread: pthread_t?
+
+    func put(_ request: Request) {
+        lock.withLock {
+            requests.append(request)
+            lock.signal()
+        }
+    }
+
+    /// The next request, or nil once closed and drained.
+    func take() -> Request? {
+        lock.withLock {
+            while requests.isEmpty && !closed { lock.wait() }
+            return requests.isEmpty ? nil : requests.removeFirst()
+        }
+    }
+
+    func close() {
+        lock.withLock {
+            closed = true
+            lock.signal()
+        }
+    }
+
+    func setThread() { lock.withLock { thread = pthread_self() } }
+
+    var isCurrentThread: Bool {
+        lock.withLock { thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+}
+
+/// One answer, waited for.
+private final class Answer: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: [(frames: [StackFrame], problem: String?)] = []
+
+    func set(_ value: [(frames: [StackFrame], problem: String?)]) {
+        self.value = value
+        done.signal()
+    }
+
+    func wait() -> [(frames: [StackFrame], problem: String?)] {
+        done.wait()
+        return value
+    }
+}
+
+// MARK: Lookups (the symbolicator's thread only)
+
+/// The symbolicator thread's state: the image map and the frames of each address seen.
+private final class Symbols {
+    private struct Entry {
+        var frames: [StackFrame]
+        var problem: String?
+    }
+
+    /// The images as captured before any lookup. A later `ImageMap.capture()` reads the
+    /// process's mappings again, where the Runtime library's own mappings of the files it
+    /// reads symbols from (those of every symbolicator's thread) can stand in for the images
+    /// themselves, with wrong bases: see ``isConsistent(_:)``.
+    private static let firstImages = ImageMap.capture()
+
+    private var images = firstImages
+    private var imagesCapturedAt = DispatchTime.now().uptimeNanoseconds
+    private var cache: [UInt: Entry] = [:]
+
+    /// How old the image map must be before an address outside it captures it again.
+    private static let recaptureInterval: UInt64 = 100_000_000
+
+    #if arch(x86_64)
+    private static let architecture = "x86_64"
+    #elseif arch(arm64)
+    private static let architecture = "arm64"
+    #endif
+
+    /// How far past a funclet's entry its first located instruction is looked for.
+    private static let prologueProbeLimit = 64
+
+    func symbolicate(_ addresses: [UInt]) -> (frames: [StackFrame], problem: String?) {
+        var frames: [StackFrame] = []
+        var problems: [String] = []
+        for address in addresses {
+            let entry = self.entry(address)
+            frames += entry.frames
+            if let problem = entry.problem, !problems.contains(problem) { problems.append(problem) }
+        }
+        return (frames, problems.isEmpty ? nil : problems.joined(separator: "; "))
+    }
+
+    private func entry(_ address: UInt) -> Entry {
+        if let cached = cache[address] { return cached }
+        guard let image = image(containing: address) else {
+            // Not cached: a library loaded later may yet hold it.
+            return Entry(frames: [StackFrame(function: hex(address))],
+                         problem: "\(hex(address)) is not in any loaded image")
+        }
+        let entry = lookUp(address, in: image)
+        if cache.count >= StackSymbolicator.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[address] = entry
+        return entry
+    }
+
+    /// The image whose text holds `address`, capturing the image map again when none does
+    /// (a library loaded since), at most once per ``recaptureInterval``.
+    private func image(containing address: UInt) -> Backtrace.Image? {
+        func find() -> Backtrace.Image? {
+            guard let index = images.indexOfImage(at: Backtrace.Address(UInt64(address))) else { return nil }
+            let image = images[index]
+            guard let end = UInt(image.endOfText), address < end else { return nil }
+            return image
+        }
+        if let image = find() { return image }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now &- imagesCapturedAt >= Self.recaptureInterval else { return nil }
+        imagesCapturedAt = now
+        let recaptured = ImageMap.capture()
+        guard isConsistent(recaptured) else { return nil }
+        images = recaptured
+        return find()
+    }
+
+    /// Whether every image known so far is where it was in `recaptured`: a loaded image does
+    /// not move, so a different base is a file the Runtime library mapped to read it.
+    private func isConsistent(_ recaptured: ImageMap) -> Bool {
+        var bases: [String: UInt64] = [:]
+        for image in recaptured { if let path = image.path { bases[path] = UInt64(image.baseAddress) } }
+        return images.allSatisfy { image in
+            guard let path = image.path, let base = bases[path] else { return true }
+            return base == UInt64(image.baseAddress)
+        }
+    }
+
+    private func lookUp(_ address: UInt, in image: Backtrace.Image) -> Entry {
+        let imageName = image.name ?? image.path ?? "?"
+        let located = locations(address)
+        guard let outer = located.last, let symbol = outer.symbol else {
+            let offset = address &- (UInt(image.baseAddress) ?? 0)
+            return Entry(frames: [StackFrame(function: "\(imageName)+\(hex(offset))", runtime: isRuntimeImage(image))],
+                         problem: isRuntimeImage(image) ? nil : "no symbols in \(imageName)")
+        }
+        // A stub of merged funclets jumps to another function's funclet, whose frames would
+        // be another task's: name it by its own symbol, without a line.
+        if isJumpStub(address) {
+            return Entry(frames: [StackFrame(function: symbol.name, runtime: isRuntime(outer, in: image))], problem: nil)
+        }
+        var frames = located
+        if needsProbe(frames) {
+            // The entry of a continuation funclet is its prologue; its first located
+            // instruction has the await's own line and, in optimized code, the inlined frames.
+            for step in 1...Self.prologueProbeLimit {
+                let probed = locations(address &+ UInt(step), inlined: false)
+                guard let probedSymbol = probed.last?.symbol, probedSymbol.rawName == symbol.rawName else { break }
+                if let location = probed.first?.symbol?.sourceLocation, location.line != 0, location.column != 0 {
+                    frames = locations(address &+ UInt(step))
+                    break
+                }
+            }
+        }
+        var result: [StackFrame] = []
+        var problem: String?
+        for frame in frames {
+            guard let symbol = frame.symbol else { continue }
+            let runtime = isRuntime(frame, in: image)
+            var file: String?, line: Int?, column: Int?
+            if let location = symbol.sourceLocation, location.line != 0, location.path != "<compiler-generated>" {
+                file = location.path
+                line = location.line
+                column = location.column == 0 ? nil : location.column
+            } else if symbol.sourceLocation == nil && !runtime && !hasLineTable(image) {
+                problem = "no debug information in \(imageName)"
+            }
+            result.append(StackFrame(function: symbol.name, file: file, line: line, column: column,
+                                     runtime: runtime, inlined: frame.inlined))
+        }
+        return Entry(frames: result, problem: problem)
+    }
+
+    /// Whether the image's file has a `.debug_line` section, by path. Without one, no frame of
+    /// it has a line; with one, a frame without a line is compiler-generated code.
+    private var lineTables: [String: Bool] = [:]
+
+    private func hasLineTable(_ image: Backtrace.Image) -> Bool {
+        guard let path = image.path else { return false }
+        if let known = lineTables[path] { return known }
+        let found = StackSymbolicator.sectionNames(ofELF: path).contains(".debug_line")
+        lineTables[path] = found
+        return found
+    }
+
+    /// Whether the innermost location is a source line without a column: the funclet's
+    /// prologue. Compiler-generated funclets (line 0) have no better row to find.
+    private func needsProbe(_ frames: [SymbolicatedBacktrace.Frame]) -> Bool {
+        guard let location = frames.first?.symbol?.sourceLocation else { return false }
+        return location.line != 0 && location.column == 0 && location.path != "<compiler-generated>"
+    }
+
+    /// The frames at `address`, inlined callees first, without the backtrace's closing
+    /// marker (`.truncated`). Without `inlined`, the line table's location only: cheaper, for probing.
+    private func locations(_ address: UInt, inlined: Bool = true) -> [SymbolicatedBacktrace.Frame] {
+        let backtrace = Backtrace(architecture: Self.architecture,
+                                  frames: [RichFrame<UInt64>.asyncResumePoint(UInt64(address))], images: images)
+        let options: Backtrace.SymbolicationOptions = inlined
+            ? [.showInlineFrames, .showSourceLocations, .useSymbolCache] : [.showSourceLocations, .useSymbolCache]
+        return (backtrace.symbolicated(with: images, options: options)?.frames ?? []).filter {
+            switch $0.captured {
+            case .truncated, .omittedFrames: false
+            default: true
+            }
+        }
+    }
+
+    /// Whether the instruction at `address` is a `jmp rel32`.
+    private func isJumpStub(_ address: UInt) -> Bool {
+        #if arch(x86_64)
+        var byte: UInt8 = 0
+        return asynctop_safe_read(address, &byte, 1) == 0 && byte == 0xE9
+        #else
+        return false
+        #endif
+    }
+
+    /// The Swift runtime and the toolchain's libraries (Foundation, Dispatch, …).
+    private func isRuntimeImage(_ image: Backtrace.Image) -> Bool {
+        if let name = image.name, name.hasPrefix("libswift") { return true }
+        if let path = image.path, path.contains("/lib/swift/") { return true }
+        return false
+    }
+
+    /// A frame a person does not want by default: the runtime's, a thunk, or library code.
+    private func isRuntime(_ frame: SymbolicatedBacktrace.Frame, in image: Backtrace.Image) -> Bool {
+        if isRuntimeImage(image) || frame.isSwiftThunk || frame.isSystem { return true }
+        guard var name = frame.symbol?.name else { return false }
+        while let prefix = ["specialized ", "merged "].first(where: name.hasPrefix) { name.removeFirst(prefix.count) }
+        return name.hasPrefix("partial apply for ") || name.hasPrefix("thunk for ")
+            || name.hasPrefix("reabstraction thunk") || name.contains(" thunk helper")
+            || name.hasPrefix("completeTask") || name.contains("::completeTask")
+            || Self.adapters.contains { name == $0 || name.hasPrefix($0 + "(") || name.contains("::" + $0) }
+    }
+
+    /// The runtime's functions that start a task and resume a waiter (in the chain's outer frames).
+    private static let adapters = ["future_adapter", "non_future_adapter", "task_future_wait_resume_adapter",
+                                   "task_wait_throwing_resume_adapter", "task_group_wait_resume_adapter"]
+
+    private func hex(_ value: UInt) -> String { "0x" + String(value, radix: 16) }
+}
