@@ -8,8 +8,9 @@ import Foundation
 
 /// Turns resume addresses into frames on one long-lived thread of its own, caching by address.
 ///
-/// A new address costs milliseconds (the image's symbols and DWARF are read and the
-/// funclet's prologue is probed), so this never runs on a loop's thread; the Runtime
+/// A new address costs milliseconds, and up to a few hundred in a large binary (each of the
+/// Runtime library's lookups there takes about 20 ms, and the funclet's prologue is probed
+/// address by address), so this never runs on a loop's thread; the Runtime
 /// library's own caches are per thread, so every lookup runs on the same thread. The
 /// address cache and the image map are touched only there.
 final class StackSymbolicator: Sendable {
