@@ -317,9 +317,12 @@ private final class Symbols {
         return false
     }
 
-    /// A frame a person does not want by default: the runtime's, a thunk, or library code.
+    /// A frame a person does not want by default: the runtime's, a thunk, or library code
+    /// (asynctop's own toolkit too: a task waiting on a `Lock` shows the program's line that
+    /// acquires it, and the wait itself says which lock).
     private func isRuntime(_ frame: SymbolicatedBacktrace.Frame, in image: Backtrace.Image) -> Bool {
         if isRuntimeImage(image) || frame.isSwiftThunk || frame.isSystem { return true }
+        if let raw = frame.symbol?.rawName, raw.hasPrefix(Self.ownModulePrefix) { return true }
         guard var name = frame.symbol?.name else { return false }
         while let prefix = ["specialized ", "merged "].first(where: name.hasPrefix) { name.removeFirst(prefix.count) }
         return name.hasPrefix("partial apply for ") || name.hasPrefix("thunk for ")
@@ -327,6 +330,9 @@ private final class Symbols {
             || name.hasPrefix("completeTask") || name.contains("::completeTask")
             || Self.adapters.contains { name == $0 || name.hasPrefix($0 + "(") || name.contains("::" + $0) }
     }
+
+    /// How the mangled names of this module's functions begin.
+    private static let ownModulePrefix = "$s15AsyncTopRuntime"
 
     /// The runtime's functions that start a task and resume a waiter (in the chain's outer frames).
     private static let adapters = ["future_adapter", "non_future_adapter", "task_future_wait_resume_adapter",
