@@ -118,14 +118,27 @@ extension EventLoop {
         }
         let capturedAt = now
         let known = answers, walks = walked
-        StackSymbolicator.shared.symbolicate(walks.map(\.addresses)) { [weak self] results in
-            var answers = known
-            var stacks: [(Walked, TaskStack)] = []
-            for (walk, result) in zip(walks, results) {
+        @Sendable func stacks(_ results: [(frames: [StackFrame], problem: String?)]) -> [(Walked, TaskStack)] {
+            zip(walks, results).map { walk, result in
                 var problem = result.problem
                 if walk.cut { problem = [problem, "cut at \(RuntimeInternals.stackFrameLimit) frames"].compactMap { $0 }.joined(separator: "; ") }
-                stacks.append((walk, TaskStack(frames: result.frames, capturedAt: capturedAt, problem: problem)))
+                return (walk, TaskStack(frames: result.frames, capturedAt: capturedAt, problem: problem))
             }
+        }
+        // Every address seen before (the usual case: a program has few await sites): no trip
+        // to the symbolicator's thread.
+        if let results = StackSymbolicator.shared.symbolicateIfKnown(walks.map(\.addresses)) {
+            var answers = known
+            for (walk, stack) in stacks(results) {
+                answers[walk.id] = .stack(stack)
+                file(stack, for: walk.id, suspendedSince: walk.stateSince)
+            }
+            completion?(answers)
+            return
+        }
+        StackSymbolicator.shared.symbolicate(walks.map(\.addresses)) { [weak self] results in
+            var answers = known
+            let stacks = stacks(results)
             for (walk, stack) in stacks { answers[walk.id] = .stack(stack) }
             guard let self, !self.isClosedNow else {
                 completion?(answers)

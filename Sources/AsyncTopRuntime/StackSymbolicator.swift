@@ -2,6 +2,7 @@ import AsyncTopModel
 import CAsyncTopSupport
 import Dispatch
 import Foundation
+import Synchronization
 // The toolchain's backtracing library (libswiftRuntime, linked by this import). Its
 // initializer of a backtrace from given addresses is SPI.
 @_spi(Internal) import Runtime
@@ -20,13 +21,16 @@ final class StackSymbolicator: Sendable {
     static let cacheLimit = 100_000
 
     private let inbox = Inbox()
+    /// The frames of every address looked up so far, readable from any thread: a stack whose
+    /// addresses are all here needs no trip to the symbolicator's thread.
+    private let known = KnownFrames()
 
     init() {
-        let inbox = self.inbox
+        let inbox = self.inbox, known = self.known
         let thread = Thread {
             asynctop_set_thread_name("asynctop-symbols")
             inbox.setThread()
-            let symbols = Symbols()
+            let symbols = Symbols(known: known)
             while let request = inbox.take() {
                 request.completion(request.stacks.map { symbols.symbolicate($0) })
             }
@@ -42,6 +46,12 @@ final class StackSymbolicator: Sendable {
     /// several frames: inlined callees first, marked `inlined`), plus per stack a problem string or nil.
     func symbolicate(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
         inbox.put(Request(stacks: stacks, completion: completion))
+    }
+
+    /// The stacks' frames at once, when every address was looked up before (any thread, a
+    /// lock and a dictionary lookup per address); nil when one was not.
+    func symbolicateIfKnown(_ stacks: [[UInt]]) -> [(frames: [StackFrame], problem: String?)]? {
+        known.frames(of: stacks)
     }
 
     /// The same, waiting for the answer (for tests and the benchmark); never call it on the symbolicator's thread.
@@ -78,6 +88,42 @@ extension StackSymbolicator {
 }
 
 // MARK: The thread's queue
+
+/// What an address gave: its frames (inlined callees first) and a problem, or none.
+private struct SymbolEntry: Sendable {
+    var frames: [StackFrame]
+    var problem: String?
+}
+
+/// The symbolicator thread's results, shared under a lock.
+private final class KnownFrames: Sendable {
+    private let entries = Mutex<[UInt: SymbolEntry]>([:])
+
+    func store(_ address: UInt, _ entry: SymbolEntry) {
+        entries.withLock { entries in
+            if entries.count >= StackSymbolicator.cacheLimit { entries.removeAll(keepingCapacity: true) }
+            entries[address] = entry
+        }
+    }
+
+    func frames(of stacks: [[UInt]]) -> [(frames: [StackFrame], problem: String?)]? {
+        entries.withLock { entries in
+            var result: [(frames: [StackFrame], problem: String?)] = []
+            result.reserveCapacity(stacks.count)
+            for addresses in stacks {
+                var frames: [StackFrame] = []
+                var problems: [String] = []
+                for address in addresses {
+                    guard let entry = entries[address] else { return nil }
+                    frames += entry.frames
+                    if let problem = entry.problem, !problems.contains(problem) { problems.append(problem) }
+                }
+                result.append((frames, problems.isEmpty ? nil : problems.joined(separator: "; ")))
+            }
+            return result
+        }
+    }
+}
 
 private struct Request: Sendable {
     var stacks: [[UInt]]
@@ -140,10 +186,10 @@ private final class Answer: @unchecked Sendable {
 
 /// The symbolicator thread's state: the image map and the frames of each address seen.
 private final class Symbols {
-    private struct Entry {
-        var frames: [StackFrame]
-        var problem: String?
-    }
+    private typealias Entry = SymbolEntry
+    private let known: KnownFrames
+
+    init(known: KnownFrames) { self.known = known }
 
     /// The images as captured before any lookup. A later `ImageMap.capture()` reads the
     /// process's mappings again, where the Runtime library's own mappings of the files it
@@ -188,6 +234,7 @@ private final class Symbols {
         let entry = lookUp(address, in: image)
         if cache.count >= StackSymbolicator.cacheLimit { cache.removeAll(keepingCapacity: true) }
         cache[address] = entry
+        known.store(address, entry)
         return entry
     }
 
