@@ -66,24 +66,8 @@ final class StackSymbolicator: Sendable {
 extension StackSymbolicator {
     /// The section names of a 64-bit little-endian ELF file (none when it is not one).
     static func sectionNames(ofELF path: String) -> [String] {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped),
-              data.count >= 64, data.prefix(6) == Data([0x7F, 0x45, 0x4C, 0x46, 2, 1]) else { return [] }
-        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T? {
-            guard offset >= 0, offset + MemoryLayout<T>.size <= data.count else { return nil }
-            return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-        }
-        guard let tableOffset = integer(0x28, UInt64.self), let entrySize = integer(0x3A, UInt16.self),
-              let count = integer(0x3C, UInt16.self), let namesIndex = integer(0x3E, UInt16.self),
-              entrySize >= 64, namesIndex < count else { return [] }
-        func header(_ index: Int) -> Int { Int(tableOffset) + index * Int(entrySize) }
-        guard let namesOffset = integer(header(Int(namesIndex)) + 0x18, UInt64.self) else { return [] }
-        return (0..<Int(count)).compactMap { index in
-            guard let name = integer(header(index), UInt32.self) else { return nil }
-            let start = Int(namesOffset) + Int(name)
-            guard start < data.count else { return nil }
-            let end = data[start...].firstIndex(of: 0) ?? data.endIndex
-            return String(decoding: data[start..<end], as: UTF8.self)
-        }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return [] }
+        return ELFFile(data)?.sections.map(\.name) ?? []
     }
 }
 
@@ -210,8 +194,8 @@ private final class Symbols {
     private static let architecture = "arm64"
     #endif
 
-    /// How far past a funclet's entry its first located instruction is looked for.
-    private static let prologueProbeLimit = 64
+    /// How far past a funclet's entry its prologue's end is looked for.
+    private static let prologueLimit: UInt = 64
 
     func symbolicate(_ addresses: [UInt]) -> (frames: [StackFrame], problem: String?) {
         var frames: [StackFrame] = []
@@ -270,8 +254,7 @@ private final class Symbols {
 
     private func lookUp(_ address: UInt, in image: Backtrace.Image) -> Entry {
         let imageName = image.name ?? image.path ?? "?"
-        let located = locations(address)
-        guard let outer = located.last, let symbol = outer.symbol else {
+        guard let outer = locations(address, located: false).last, let symbol = outer.symbol else {
             let offset = address &- (UInt(image.baseAddress) ?? 0)
             return Entry(frames: [StackFrame(function: "\(imageName)+\(hex(offset))", runtime: isRuntimeImage(image))],
                          problem: isRuntimeImage(image) ? nil : "no symbols in \(imageName)")
@@ -281,19 +264,14 @@ private final class Symbols {
         if isJumpStub(address) {
             return Entry(frames: [StackFrame(function: symbol.name, runtime: isRuntime(outer, in: image))], problem: nil)
         }
-        var frames = located
-        if needsProbe(frames) {
-            // The entry of a continuation funclet is its prologue; its first located
-            // instruction has the await's own line and, in optimized code, the inlined frames.
-            for step in 1...Self.prologueProbeLimit {
-                let probed = locations(address &+ UInt(step), inlined: false)
-                guard let probedSymbol = probed.last?.symbol, probedSymbol.rawName == symbol.rawName else { break }
-                if let location = probed.first?.symbol?.sourceLocation, location.line != 0, location.column != 0 {
-                    frames = locations(address &+ UInt(step))
-                    break
-                }
-            }
+        // The entry of a continuation funclet is its prologue; its first instruction past it
+        // has the await's own line and, in optimized code, the inlined frames.
+        var target = address
+        if let end = prologueEnd(after: address, in: image), end != address,
+           locations(end, located: false).last?.symbol?.rawName == symbol.rawName {
+            target = end
         }
+        let frames = locations(target)
         var result: [StackFrame] = []
         var problem: String?
         for frame in frames {
@@ -325,20 +303,33 @@ private final class Symbols {
         return found
     }
 
-    /// Whether the innermost location is a source line without a column: the funclet's
-    /// prologue. Compiler-generated funclets (line 0) have no better row to find.
-    private func needsProbe(_ frames: [SymbolicatedBacktrace.Frame]) -> Bool {
-        guard let location = frames.first?.symbol?.sourceLocation else { return false }
-        return location.line != 0 && location.column == 0 && location.path != "<compiler-generated>"
+    /// The line tables' prologue ends of the images, by path (nil: the image has none).
+    private var prologues: [String: DwarfPrologues?] = [:]
+
+    /// The first prologue end past a funclet's entry (within ``prologueLimit`` bytes), from
+    /// the image's line table.
+    private func prologueEnd(after address: UInt, in image: Backtrace.Image) -> UInt? {
+        guard let path = image.path, let base = UInt(image.baseAddress) else { return nil }
+        let table: DwarfPrologues?
+        if let known = prologues[path] {
+            table = known
+        } else {
+            table = DwarfPrologues(path: path)
+            prologues[path] = .some(table)
+        }
+        guard let table, base >= table.linkedBase else { return nil }
+        let bias = base - table.linkedBase
+        return table.end(after: address &- bias, within: Self.prologueLimit).map { $0 &+ bias }
     }
 
     /// The frames at `address`, inlined callees first, without the backtrace's closing
-    /// marker (`.truncated`). Without `inlined`, the line table's location only: cheaper, for probing.
-    private func locations(_ address: UInt, inlined: Bool = true) -> [SymbolicatedBacktrace.Frame] {
+    /// marker (`.truncated`). Without `located`, the symbol alone: no line table is run, which
+    /// in a large binary is most of a lookup's cost.
+    private func locations(_ address: UInt, located: Bool = true) -> [SymbolicatedBacktrace.Frame] {
         let backtrace = Backtrace(architecture: Self.architecture,
                                   frames: [RichFrame<UInt64>.asyncResumePoint(UInt64(address))], images: images)
-        let options: Backtrace.SymbolicationOptions = inlined
-            ? [.showInlineFrames, .showSourceLocations, .useSymbolCache] : [.showSourceLocations, .useSymbolCache]
+        let options: Backtrace.SymbolicationOptions = located
+            ? [.showInlineFrames, .showSourceLocations, .useSymbolCache] : [.useSymbolCache]
         return (backtrace.symbolicated(with: images, options: options)?.frames ?? []).filter {
             switch $0.captured {
             case .truncated, .omittedFrames: false
