@@ -35,6 +35,21 @@ extension HeadlessRuns {
             #expect(summary["expected_lints"] as? [String] == ["long-step"])
         }
 
+        @Test func theDeadlockLintSaysWhereEachPartyWaits() throws {
+            // The line of the demo's source where each task waits on the other's lock: read
+            // from the source, never written here.
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let source = try String(contentsOf: root.appendingPathComponent("demos/DeadlockDemo.swift"), encoding: .utf8)
+            let line = try #require(source.split(separator: "\n", omittingEmptySubsequences: false)
+                .firstIndex { $0.contains("try await b.withLock {}") }) + 1
+            let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "deadlock", "--headless", "--json"])
+            #expect(status == 0, "\(output)")
+            let lint = try #require(try objects(output).first { $0["event"] as? String == "lint" })
+            let message = lint["message"] as? String ?? ""
+            #expect(message.range(of: #"left \(\d+\) waits on Lock second at DeadlockDemo.swift:\#(line), held by right \(\d+\), which waits on Lock first at DeadlockDemo.swift:\#(line)"#,
+                                  options: .regularExpression) != nil, "\(message)")
+        }
+
         /// The JSON objects of a headless run's output, one a line.
         func objects(_ output: String) throws -> [[String: Any]] {
             try output.split(separator: "\n").map { line in

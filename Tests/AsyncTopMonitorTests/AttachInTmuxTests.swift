@@ -122,6 +122,33 @@ struct AttachInTmuxTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    @Test func aReplayShowsTheStacksAsTheyWere() throws {
+        let child = try FixtureProcess(extra: ["--stacks", "--record", "{dir}/run.ndjson"])
+        let recording = child.directory + "/run.ndjson"
+        // The recording samples the stacks of tasks that waited 0.1 s: let a few frames pass.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline,
+              !(FileManager.default.contents(atPath: recording).map { String(decoding: $0, as: UTF8.self) } ?? "").contains("level3") {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        child.stop(signal: SIGTERM)
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' replay '\(recording)'", cols: 160, rows: 45)
+        #expect(session.waitFor { $0.contains("replay") && $0.contains("nested") }.contains("nested"))
+        // At the end of the recording, nested's stack as sampled.
+        session.send("p")
+        session.send("G")
+        for _ in 0..<20 { session.send("]") }
+        session.send("/")
+        session.type("nested")
+        session.send("Enter")
+        session.send("Enter")
+        let details = session.waitFor { $0.contains("Stack") && $0.contains("at level3(") }
+        #expect(details.contains("at level3(") && details.contains("Nesting.swift:"), "\(details)")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     /// The line of the monitor fixture's source that contains `text` (the tests read the
     /// source rather than hard-code line numbers).
     static func fixtureLine(containing text: String) throws -> Int {
