@@ -254,7 +254,8 @@ private final class Symbols {
 
     private func lookUp(_ address: UInt, in image: Backtrace.Image) -> Entry {
         let imageName = image.name ?? image.path ?? "?"
-        guard let outer = locations(address, located: false).last, let symbol = outer.symbol else {
+        guard let outer = locations(address, located: false).last, let symbol = outer.symbol,
+              symbol.rawName != "<unknown>", symbol.name != "<unknown>" else {
             let offset = address &- (UInt(image.baseAddress) ?? 0)
             return Entry(frames: [StackFrame(function: "\(imageName)+\(hex(offset))", runtime: isRuntimeImage(image))],
                          problem: isRuntimeImage(image) ? nil : "no symbols in \(imageName)")
@@ -360,7 +361,12 @@ private final class Symbols {
     /// acquires it, and the wait itself says which lock).
     private func isRuntime(_ frame: SymbolicatedBacktrace.Frame, in image: Backtrace.Image) -> Bool {
         if isRuntimeImage(image) || frame.isSwiftThunk || frame.isSystem { return true }
-        if let raw = frame.symbol?.rawName, raw.hasPrefix(Self.ownModulePrefix) { return true }
+        if let raw = frame.symbol?.rawName {
+            if raw.hasPrefix(Self.ownModulePrefix) { return true }
+            // A standard library function inlined into the program (`$ss31withUnsafe…`): told
+            // by its name where no debug information says it is the library's.
+            if raw.hasPrefix("$ss"), raw.dropFirst(3).first?.isNumber == true { return true }
+        }
         guard var name = frame.symbol?.name else { return false }
         while let prefix = ["specialized ", "merged "].first(where: name.hasPrefix) { name.removeFirst(prefix.count) }
         return name.hasPrefix("partial apply for ") || name.hasPrefix("thunk for ")

@@ -12,12 +12,16 @@ final class FixtureProcess {
     let outputPath: String
     private(set) var pid: pid_t = 0
 
-    init(extra: [String] = [], socketName: String = "m.sock") throws {
+    /// - Parameter prepare: given the fixture's path and the run's directory, gives the binary
+    ///   to run instead (a changed copy of the fixture).
+    init(extra: [String] = [], socketName: String = "m.sock",
+         prepare: ((_ fixture: String, _ directory: String) throws -> String)? = nil) throws {
         directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
         mkdir(directory, 0o700)
         socket = directory + "/" + socketName
         outputPath = directory + "/out.txt"
-        guard let binary = BuiltBinary.monitorFixture else { throw Failure("fixture not built") }
+        guard let fixture = BuiltBinary.monitorFixture else { throw Failure("fixture not built") }
+        let binary = try prepare?(fixture, directory) ?? fixture
         pid = try Self.spawn([binary, socket] + extra.map { $0.replacingOccurrences(of: "{dir}", with: directory) }, output: outputPath)
         try waitForSocket()
     }

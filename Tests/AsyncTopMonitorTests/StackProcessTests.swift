@@ -128,6 +128,41 @@ struct StackProcessTests {
         #expect(everyone.count >= 8 && everyone.allSatisfy { $0.stack != nil })
     }
 
+    /// A copy of the fixture passed through `tool` (strip or objcopy) with `arguments`.
+    static func stripped(_ tool: String, _ arguments: [String]) -> (String, String) throws -> String {
+        { fixture, directory in
+            let copy = directory + "/fixture-stripped"
+            let result = TmuxSession.run([tool] + arguments + [fixture, copy])
+            guard result.status == 0 else { throw FixtureProcess.Failure("\(tool) failed: \(result.output)") }
+            return copy
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/objcopy"), "objcopy is not installed"))
+    func aBinaryWithoutDebugInformationGivesNamesAndSaysSo() throws {
+        let child = try FixtureProcess(extra: ["--stacks"], prepare: Self.stripped("/usr/bin/objcopy", ["--strip-debug"]))
+        let rows = try JSONDecoder().decode([ProcessTable.Row].self,
+                                            from: Data(asynctop("ps", child.socket, "--stacks", "--json").output.utf8))
+        let nested = try #require(rows.first { $0.name == "nested" })
+        #expect(nested.stack?.first?.function.hasPrefix("level3") == true, "names still: \(describe(nested.stack))")
+        #expect(nested.stack?.allSatisfy { $0.line == nil } == true, "no lines: \(describe(nested.stack))")
+        #expect(nested.stackProblem?.contains("no debug information") == true, "\(nested.stackProblem ?? "no problem said")")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/objcopy"), "objcopy is not installed"))
+    func aBinaryStrippedOfSymbolsGivesOffsetsAndSaysSo() throws {
+        let child = try FixtureProcess(extra: ["--stacks"], prepare: Self.stripped("/usr/bin/objcopy", ["--strip-all"]))
+        let ps = asynctop("ps", child.socket, "--stacks", "--json")
+        #expect(ps.status == 0, "\(ps.output)")
+        let rows = try JSONDecoder().decode([ProcessTable.Row].self, from: Data(ps.output.utf8))
+        let nested = try #require(rows.first { $0.name == "nested" })
+        // Never a wrong name: no level3, and what there is says it has no symbols.
+        #expect(nested.stack?.contains { $0.function.contains("level3") } == false, "\(describe(nested.stack))")
+        #expect(nested.stackProblem?.contains("no symbols") == true, "\(nested.stackProblem ?? "no problem said") \(describe(nested.stack))")
+        let text = asynctop("ps", child.socket, "--stacks").output
+        #expect(text.contains("fixture-stripped+0x"), "\(text)")
+    }
+
     @Test func aRecordingKeepsTheStacksOfTasksThatWaitedLong() throws {
         let child = try FixtureProcess(extra: ["--stacks", "--record", "{dir}/run.ndjson"])
         let recording = child.directory + "/run.ndjson"
