@@ -123,7 +123,7 @@ public final class RemoteLoop: Sendable {
     /// Asks the server for the async stacks of `tasks` (every suspended task when nil); they
     /// also come in later deltas as `TaskInfo.stack`. `answer` gets the reply, an error
     /// (`loop-busy` when the loop did not answer in time), or `.notConnected`/`.noAnswer`.
-    public func requestStacks(of tasks: [TaskID]?, timeout: Double = 10,
+    public func requestStacks(of tasks: [TaskID]?, timeout: Double = 70,
                               answer: @escaping @Sendable (Answer) -> Void = { _ in }) {
         request({ .stacks(id: $0, tasks: tasks) }, timeout: timeout, answer: answer)
     }

@@ -42,7 +42,7 @@ public enum TargetLoader {
                 case .delta(let update)?:
                     snapshot.apply(update.delta)
                     guard stacks else { return Loaded(snapshot: snapshot) }
-                    return try withStacks(snapshot, from: connection, target: target, until: deadline.addingTimeInterval(10))
+                    return try withStacks(snapshot, from: connection, target: target, until: Date().addingTimeInterval(70))
                 case .error(_, let code, let message)?:
                     throw MonitorConnection.Failure(description: "\(target): the server refused: \(code): \(message)")
                 default: continue

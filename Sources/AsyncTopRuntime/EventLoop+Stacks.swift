@@ -19,13 +19,20 @@ extension EventLoop {
     /// is still current is not walked again. `completion` gets each asked-for task's answer
     /// (only the captured ones when `ids` is nil), on any thread; an empty answer when the
     /// loop is closed or not instrumented.
+    ///
+    /// - Parameter walked: called on the loop's thread once the walk is done, before any
+    ///   symbolication (the loop's part: how long that takes says whether the loop is stuck).
     public func captureStacks(of ids: [TaskID]? = nil, minimumAge: Double = 0, limit: Int = .max,
-                              completion: (@Sendable ([TaskID: StackAnswer]) -> Void)? = nil) {
+                              completion: (@Sendable ([TaskID: StackAnswer]) -> Void)? = nil,
+                              walked: (@Sendable () -> Void)? = nil) {
         guard instrumented, !isClosedNow else {
+            walked?()
             completion?([:])
             return
         }
-        onLoop { loop in loop.captureStacksOnLoop(ids, minimumAge: minimumAge, limit: limit, completion: completion) }
+        onLoop { loop in
+            loop.captureStacksOnLoop(ids, minimumAge: minimumAge, limit: limit, walked: walked, completion: completion)
+        }
     }
 
     /// How long a task must have been suspended for a recording to sample its stack.
@@ -54,7 +61,7 @@ extension EventLoop {
         var cut: Bool
     }
 
-    private func captureStacksOnLoop(_ ids: [TaskID]?, minimumAge: Double, limit: Int,
+    private func captureStacksOnLoop(_ ids: [TaskID]?, minimumAge: Double, limit: Int, walked walkedAll: (@Sendable () -> Void)?,
                                      completion: (@Sendable ([TaskID: StackAnswer]) -> Void)?) {
         let now = timeBase.now()
         let minimum = minimumAge.asNanos
@@ -112,6 +119,7 @@ extension EventLoop {
             }
             answers = answers.filter { if case .stack = $0.value { return true } else { return false } }
         }
+        walkedAll?()
         guard !walked.isEmpty else {
             completion?(answers)
             return

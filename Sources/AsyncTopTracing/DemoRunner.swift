@@ -135,8 +135,9 @@ private final class Tracer: Sendable {
         var lintsDue: UInt64 = 0
         /// When the next snapshot is recorded (monotonic nanoseconds).
         var recordDue: UInt64 = 0
-        /// Lints waiting for their tasks' stacks, with when they were asked for.
-        var stacksAsked: [String: UInt64] = [:]
+        /// Lints waiting for their tasks' stacks: when they were asked for, and the lint as
+        /// last seen (with its first task's name).
+        var waiting: [String: (askedAt: UInt64, lint: Lint, name: String?)] = [:]
     }
     /// How long a lint waits for its tasks' stacks before it is reported without them.
     private static let stackWait: UInt64 = 500_000_000
@@ -201,7 +202,16 @@ private final class Tracer: Sendable {
             if final || now >= state.lintsDue {
                 // Lints name only the snapshot's own tasks: work orphaned by a task of another
                 // loop (another test, say) on a shared pool is not the demo's.
-                for lint in Lints.evaluate(state.snapshot, thresholds) where !state.lints.contains(lint.id) {
+                func report(_ lint: Lint, at takenAt: Nanos, name: String?) {
+                    state.lints.insert(lint.id)
+                    state.waiting[lint.id] = nil
+                    lintKinds.append(lint.kind)
+                    fresh.append(TraceEvent(at: takenAt, event: "lint", task: lint.tasks.first, name: name,
+                                            detail: "\(lint.kind.rawValue): \(lint.message)"))
+                }
+                let found = Lints.evaluate(state.snapshot, thresholds)
+                for lint in found where !state.lints.contains(lint.id) {
+                    let name = lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName }
                     // Say where the lint's tasks wait: ask for their stacks, and report the
                     // lint once they came (or half a second later, or at the end, without).
                     let stackless = lint.tasks.filter { id in
@@ -209,20 +219,26 @@ private final class Tracer: Sendable {
                         return task.stack == nil && (task.state.kind == .suspended || task.state.kind == .pending)
                     }
                     if !final && !stackless.isEmpty {
-                        if let asked = state.stacksAsked[lint.id] {
-                            if now &- asked < Self.stackWait { continue }
+                        if let waiting = state.waiting[lint.id] {
+                            if now &- waiting.askedAt < Self.stackWait {
+                                state.waiting[lint.id] = (waiting.askedAt, lint, name)
+                                continue
+                            }
                         } else {
-                            state.stacksAsked[lint.id] = now
+                            state.waiting[lint.id] = (now, lint, name)
                             loop.captureStacks(of: stackless)
                             continue
                         }
                     }
-                    state.lints.insert(lint.id)
-                    state.stacksAsked[lint.id] = nil
-                    lintKinds.append(lint.kind)
-                    fresh.append(TraceEvent(at: state.snapshot.takenAt, event: "lint", task: lint.tasks.first,
-                                            name: lint.tasks.first.flatMap { state.snapshot.task($0)?.displayName },
-                                            detail: "\(lint.kind.rawValue): \(lint.message)"))
+                    report(lint, at: state.snapshot.takenAt, name: name)
+                }
+                // A lint that ended while it waited for its stacks is reported as last seen (at
+                // this sample's time, keeping the events in order): waiting never loses one.
+                if !state.waiting.isEmpty {
+                    let current = Set(found.map(\.id))
+                    for (id, waiting) in state.waiting.sorted(by: { $0.value.askedAt < $1.value.askedAt }) where !current.contains(id) {
+                        report(waiting.lint, at: state.snapshot.takenAt, name: waiting.name)
+                    }
                 }
                 let took = DispatchTime.now().uptimeNanoseconds - now
                 state.lintsDue = now + took * Self.lintSpacing

@@ -246,8 +246,10 @@ public final class MonitorServer: Sendable {
         peer.close()
     }
 
-    /// How long a `stacks` request waits for the loop (and the symbolication of new addresses).
+    /// How long a `stacks` request waits for the loop to walk the stacks, and then for the
+    /// symbolication of new addresses.
     static let stacksTimeout = 5.0
+    static let symbolsTimeout = 60.0
 
     func handle(_ message: ClientMessage, from peer: MonitorPeer) -> ServerMessage {
         switch message {
@@ -273,11 +275,17 @@ public final class MonitorServer: Sendable {
                 return .error(id: id, code: "internal", message: "unexpected answer for task \(task)")
             }
         case .stacks(let id, let tasks):
+            let walked = DispatchSemaphore(value: 0)
             let answers = LoopReply<[TaskID: StackAnswer]>()
-            loop.captureStacks(of: tasks) { answers.fill($0) }
-            guard let found = answers.value(within: Self.stacksTimeout) else {
+            loop.captureStacks(of: tasks, completion: { answers.fill($0) }, walked: { walked.signal() })
+            guard walked.wait(timeout: .now() + Self.stacksTimeout) == .success else {
                 return .error(id: id, code: "loop-busy",
                               message: "the loop did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)")
+            }
+            // The walk is done; reading the binary's debug information for new addresses can
+            // take seconds the first time in a large binary.
+            guard let found = answers.value(within: Self.symbolsTimeout) else {
+                return .error(id: id, code: "internal", message: "the stacks were not symbolicated within \(Int(Self.symbolsTimeout)) s")
             }
             let order = tasks ?? found.keys.sorted()
             return .stacks(id: id, stacks: order.map { task in
