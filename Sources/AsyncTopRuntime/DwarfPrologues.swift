@@ -11,24 +11,38 @@ import Foundation
 struct DwarfPrologues {
     /// Sorted, unique.
     let ends: [UInt]
+    /// The addresses of the rows with a line and a column (a statement's own place, not a
+    /// function's opening line), sorted, unique.
+    let located: [UInt]
     /// The lowest address a loadable segment is linked at (page-aligned): the load bias is
     /// the image's base address minus this.
     let linkedBase: UInt
 
-    init(ends: [UInt], linkedBase: UInt) {
+    init(ends: [UInt], located: [UInt] = [], linkedBase: UInt) {
         self.ends = ends
+        self.located = located
         self.linkedBase = linkedBase
     }
 
     /// The first prologue end at or after `address` (link-time), if within `limit` bytes.
     func end(after address: UInt, within limit: UInt) -> UInt? {
-        var low = 0, high = ends.count
+        Self.first(in: ends, from: address, within: limit)
+    }
+
+    /// The first row with a line and a column at or after `address` (link-time), if within
+    /// `limit` bytes.
+    func locatedRow(after address: UInt, within limit: UInt) -> UInt? {
+        Self.first(in: located, from: address, within: limit)
+    }
+
+    private static func first(in sorted: [UInt], from address: UInt, within limit: UInt) -> UInt? {
+        var low = 0, high = sorted.count
         while low < high {
             let mid = (low + high) / 2
-            if ends[mid] < address { low = mid + 1 } else { high = mid }
+            if sorted[mid] < address { low = mid + 1 } else { high = mid }
         }
-        guard low < ends.count, ends[low] - address <= limit else { return nil }
-        return ends[low]
+        guard low < sorted.count, sorted[low] - address <= limit else { return nil }
+        return sorted[low]
     }
 
     /// Reads the file's line table; nil when it has none (or it is compressed, or not ELF).
@@ -37,22 +51,31 @@ struct DwarfPrologues {
               let elf = ELFFile(data), let section = elf.section(named: ".debug_line"),
               section.flags & 0x800 == 0 /* SHF_COMPRESSED */ else { return nil }
         linkedBase = elf.lowestLoadAddress & ~0xFFF
-        var ends: [UInt] = []
+        var rows = Rows()
         data.withUnsafeBytes { bytes in
             let start = Int(section.offset), end = min(bytes.count, start + Int(section.size))
             guard start < end else { return }
             var reader = ByteReader(bytes: bytes, position: start, end: end)
             while reader.position < end, let unit = LineProgram(&reader) {
-                unit.prologueEnds(in: &reader, into: &ends)
+                unit.run(in: &reader, into: &rows)
                 reader.position = unit.end
             }
         }
-        ends.sort()
-        var unique: [UInt] = []
-        unique.reserveCapacity(ends.count)
-        for address in ends where unique.last != address { unique.append(address) }
-        self.ends = unique
+        func sortedUnique(_ addresses: [UInt]) -> [UInt] {
+            var unique: [UInt] = []
+            unique.reserveCapacity(addresses.count)
+            for address in addresses.sorted() where unique.last != address { unique.append(address) }
+            return unique
+        }
+        ends = sortedUnique(rows.prologueEnds)
+        located = sortedUnique(rows.located)
     }
+}
+
+/// What a line program's rows gave.
+private struct Rows {
+    var prologueEnds: [UInt] = []
+    var located: [UInt] = []
 }
 
 /// Little-endian reads within bounds; a read past the end gives zero and stops the reader.
@@ -103,6 +126,7 @@ private struct LineProgram {
     var end: Int
     var programStart: Int
     var minimumInstructionLength: UInt64
+    var lineBase: Int8
     var lineRange: UInt8
     var opcodeBase: UInt8
     var standardLengths: [UInt8]
@@ -130,22 +154,26 @@ private struct LineProgram {
         minimumInstructionLength = UInt64(reader.u8())
         if version >= 4 { _ = reader.u8() }  // maximum operations per instruction
         _ = reader.u8()  // default is_stmt
-        _ = reader.u8()  // line base
+        lineBase = Int8(bitPattern: reader.u8())
         lineRange = reader.u8()
         opcodeBase = reader.u8()
         guard lineRange > 0, opcodeBase > 0 else { return nil }
         standardLengths = (1..<Int(opcodeBase)).map { _ in reader.u8() }
     }
 
-    /// Runs the program, appending the address of every row marked `prologue_end`.
-    func prologueEnds(in reader: inout ByteReader, into ends: inout [UInt]) {
+    /// Runs the program, noting the address of every row marked `prologue_end` and of every
+    /// row with a line and a column.
+    func run(in reader: inout ByteReader, into rows: inout Rows) {
         var unit = reader
         unit.position = programStart
         unit.end = end
         var address: UInt64 = 0
+        var line: Int64 = 1
+        var column: UInt64 = 0
         var prologueEnd = false
         func row() {
-            if prologueEnd { ends.append(UInt(truncatingIfNeeded: address)) }
+            if prologueEnd { rows.prologueEnds.append(UInt(truncatingIfNeeded: address)) }
+            if line != 0 && column != 0 { rows.located.append(UInt(truncatingIfNeeded: address)) }
             prologueEnd = false
         }
         while !unit.atEnd {
@@ -153,6 +181,7 @@ private struct LineProgram {
             if opcode >= opcodeBase {
                 let adjusted = UInt64(opcode - opcodeBase)
                 address &+= (adjusted / UInt64(lineRange)) &* minimumInstructionLength
+                line &+= Int64(lineBase) &+ Int64(adjusted % UInt64(lineRange))
                 row()
                 continue
             }
@@ -163,8 +192,10 @@ private struct LineProgram {
                 guard length > 0, next <= unit.end else { return }
                 switch unit.u8() {
                 case 1:  // end_sequence
-                    row()
+                    prologueEnd = false
                     address = 0
+                    line = 1
+                    column = 0
                 case 2:  // set_address
                     address = length - 1 >= 8 ? unit.integer(UInt64.self) : UInt64(unit.integer(UInt32.self))
                 default: break
@@ -172,8 +203,9 @@ private struct LineProgram {
                 unit.position = next
             case 1: row()  // copy
             case 2: address &+= unit.uleb() &* minimumInstructionLength  // advance_pc
-            case 3: _ = unit.sleb()  // advance_line
-            case 4, 5, 12: _ = unit.uleb()  // set_file, set_column, set_isa
+            case 3: line &+= unit.sleb()  // advance_line
+            case 5: column = unit.uleb()  // set_column
+            case 4, 12: _ = unit.uleb()  // set_file, set_isa
             case 6, 7, 11: break  // negate_stmt, set_basic_block, set_epilogue_begin
             case 8: address &+= (UInt64(255 - opcodeBase) / UInt64(lineRange)) &* minimumInstructionLength  // const_add_pc
             case 9: address &+= UInt64(unit.integer(UInt16.self))  // fixed_advance_pc

@@ -267,12 +267,23 @@ private final class Symbols {
         }
         // The entry of a continuation funclet is its prologue; its first instruction past it
         // has the await's own line and, in optimized code, the inlined frames.
-        var target = address
-        if let end = prologueEnd(after: address, in: image), end != address,
-           locations(end, located: false).last?.symbol?.rawName == symbol.rawName {
-            target = end
+        var frames = locations(located(address, named: symbol.rawName, in: image))
+        // Optimized code: the prologue's end can still carry the function's opening line. Then
+        // the first row of the funclet with a line and a column; and a funclet that only hops
+        // back to the task's executor (`swift_task_switch`) has none: the code after the
+        // await is in the funclet it continues in.
+        if !hasOwnLine(frames) {
+            if let row = firstOwnRow(from: address, named: symbol.rawName, in: image), hasOwnLine(row) {
+                frames = row
+            } else if let next = continuation(of: address, named: symbol.rawName) {
+                let continued = locations(located(next.address, named: next.rawName, in: image))
+                if hasOwnLine(continued) {
+                    frames = continued
+                } else if let row = firstOwnRow(from: next.address, named: next.rawName, in: image), hasOwnLine(row) {
+                    frames = row
+                }
+            }
         }
-        let frames = locations(target)
         var result: [StackFrame] = []
         var problem: String?
         for frame in frames {
@@ -304,12 +315,77 @@ private final class Symbols {
         return found
     }
 
+    /// Past the prologue of the funclet that starts at `address`, where its line table says
+    /// it ends (within the same symbol); else `address`.
+    private func located(_ address: UInt, named rawName: String, in image: Backtrace.Image) -> UInt {
+        guard let end = prologueEnd(after: address, in: image), end != address,
+              locations(end, located: false).last?.symbol?.rawName == rawName else { return address }
+        return end
+    }
+
+    /// The frames at the funclet's first row with a line and a column, when that row is still
+    /// in the funclet (within ``ownRowLimit`` bytes).
+    private func firstOwnRow(from address: UInt, named rawName: String, in image: Backtrace.Image) -> [SymbolicatedBacktrace.Frame]? {
+        guard let table = lineTable(of: image) else { return nil }
+        guard let row = table.rows.locatedRow(after: address &- table.bias, within: Self.ownRowLimit).map({ $0 &+ table.bias }),
+              locations(row, located: false).last?.symbol?.rawName == rawName else { return nil }
+        return locations(row)
+    }
+
+    /// How far into a funclet its first located row is looked for.
+    private static let ownRowLimit: UInt = 1024
+
+    /// Whether the innermost frame has a line and a column: a located row, not the function's
+    /// opening line a funclet's prologue carries.
+    private func hasOwnLine(_ frames: [SymbolicatedBacktrace.Frame]) -> Bool {
+        guard let location = frames.first?.symbol?.sourceLocation else { return false }
+        return location.line != 0 && location.column != 0 && location.path != "<compiler-generated>"
+    }
+
+    /// The funclet a hop-back funclet (`…TQ1_`, which passes `…TY2_` to `swift_task_switch`)
+    /// continues in: of the `lea target(%rip), %rdi` in its first bytes, the target that is a
+    /// `TY` funclet of the same function, the lowest numbered (the error path comes after the
+    /// success path). Nil when there is none: never another function's code.
+    private func continuation(of address: UInt, named rawName: String) -> (address: UInt, rawName: String)? {
+        #if arch(x86_64)
+        guard let suffix = rawName.range(of: #"TQ[0-9]+_$"#, options: .regularExpression) else { return nil }
+        let base = rawName[..<suffix.lowerBound]
+        var bytes = [UInt8](repeating: 0, count: Self.hopScanLimit)
+        guard asynctop_safe_read(address, &bytes, bytes.count) == 0 else { return nil }
+        var best: (address: UInt, rawName: String, number: Int)?
+        var i = 0
+        while i + 7 <= bytes.count {
+            // REX.W lea rdi, [rip + disp32]: 48 8D 3D disp32
+            if bytes[i] == 0x48, bytes[i + 1] == 0x8D, bytes[i + 2] == 0x3D {
+                let displacement = Int32(bitPattern: UInt32(bytes[i + 3]) | UInt32(bytes[i + 4]) << 8
+                                         | UInt32(bytes[i + 5]) << 16 | UInt32(bytes[i + 6]) << 24)
+                let target = UInt(bitPattern: Int(bitPattern: address) + i + 7 + Int(displacement))
+                if let symbol = locations(target, located: false).last?.symbol, symbol.offset == 0,
+                   symbol.rawName.hasPrefix(base),
+                   let number = Int(symbol.rawName.dropFirst(base.count).dropFirst(2).dropLast()),
+                   symbol.rawName.dropFirst(base.count).hasPrefix("TY"),
+                   best.map({ number < $0.number }) ?? true {
+                    best = (target, symbol.rawName, number)
+                }
+                i += 7
+            } else {
+                i += 1
+            }
+        }
+        return best.map { ($0.address, $0.rawName) }
+        #else
+        return nil
+        #endif
+    }
+
+    /// How many bytes of a hop-back funclet are searched for its continuation.
+    private static let hopScanLimit = 96
+
     /// The line tables' prologue ends of the images, by path (nil: the image has none).
     private var prologues: [String: DwarfPrologues?] = [:]
 
-    /// The first prologue end past a funclet's entry (within ``prologueLimit`` bytes), from
-    /// the image's line table.
-    private func prologueEnd(after address: UInt, in image: Backtrace.Image) -> UInt? {
+    /// The image's line table and its load bias, read once per image.
+    private func lineTable(of image: Backtrace.Image) -> (rows: DwarfPrologues, bias: UInt)? {
         guard let path = image.path, let base = UInt(image.baseAddress) else { return nil }
         let table: DwarfPrologues?
         if let known = prologues[path] {
@@ -319,8 +395,14 @@ private final class Symbols {
             prologues[path] = .some(table)
         }
         guard let table, base >= table.linkedBase else { return nil }
-        let bias = base - table.linkedBase
-        return table.end(after: address &- bias, within: Self.prologueLimit).map { $0 &+ bias }
+        return (table, base - table.linkedBase)
+    }
+
+    /// The first prologue end past a funclet's entry (within ``prologueLimit`` bytes), from
+    /// the image's line table.
+    private func prologueEnd(after address: UInt, in image: Backtrace.Image) -> UInt? {
+        guard let table = lineTable(of: image) else { return nil }
+        return table.rows.end(after: address &- table.bias, within: Self.prologueLimit).map { $0 &+ table.bias }
     }
 
     /// The frames at `address`, inlined callees first, without the backtrace's closing

@@ -35,7 +35,8 @@ struct StackProcessTests {
         let rows = try JSONDecoder().decode([ProcessTable.Row].self, from: Data(ps.output.utf8))
         for (task, function, line) in expected {
             let row = try #require(rows.first { $0.name == task }, "ps lists \(task)")
-            let frame = row.stack?.first { $0.function.contains(function) }
+            // The function's own frame (not a closure in it): in debug and release builds alike.
+            let frame = row.stack?.first { $0.function.hasPrefix(function + "(") }
             #expect(frame?.line == line, "\(task) waits in \(function) at line \(line): \(describe(row.stack)) \(row.stackProblem ?? "")")
             #expect(frame?.file?.hasSuffix("Nesting.swift") == true, "\(task): \(describe(row.stack))")
             #expect(row.stack?.contains { $0.isRuntime } == false, "runtime frames hidden by default: \(describe(row.stack))")
@@ -144,8 +145,11 @@ struct StackProcessTests {
         let rows = try JSONDecoder().decode([ProcessTable.Row].self,
                                             from: Data(asynctop("ps", child.socket, "--stacks", "--json").output.utf8))
         let nested = try #require(rows.first { $0.name == "nested" })
-        #expect(nested.stack?.first?.function.hasPrefix("level3") == true, "names still: \(describe(nested.stack))")
-        #expect(nested.stack?.allSatisfy { $0.line == nil } == true, "no lines: \(describe(nested.stack))")
+        // Names still, from the symbol table (a release build has inlined level1–3 into the
+        // task's closure: without debug information they cannot be told apart).
+        #expect(nested.stack?.contains { $0.function.hasPrefix("level3") || $0.function.contains("spawnParkedTasks") } == true,
+                "names still: \(describe(nested.stack))")
+        #expect(nested.stack?.isEmpty == false && nested.stack?.allSatisfy { $0.line == nil } == true, "no lines: \(describe(nested.stack))")
         #expect(nested.stackProblem?.contains("no debug information") == true, "\(nested.stackProblem ?? "no problem said")")
     }
 
