@@ -82,12 +82,6 @@ enum RuntimeInternals {
     static func release(taskObject object: UnsafeMutableRawPointer) {
         Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(object)).release()
     }
-
-    /// The task's status flags, read through its object pointer (held retained).
-    @inline(__always)
-    static func statusFlags(ofTaskObject object: UnsafeMutableRawPointer) -> UInt32 {
-        object.load(fromByteOffset: taskStatusFlagsOffset, as: UInt32.self)
-    }
 }
 
 /// With this (experimental) conformance the runtime hands `Task.sleep` of a task on the

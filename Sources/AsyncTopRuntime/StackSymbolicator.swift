@@ -382,16 +382,16 @@ private final class Symbols {
     private static let hopScanLimit = 96
 
     /// The line tables' prologue ends of the images, by path (nil: the image has none).
-    private var prologues: [String: DwarfPrologues?] = [:]
+    private var prologues: [String: DwarfLineTable?] = [:]
 
     /// The image's line table and its load bias, read once per image.
-    private func lineTable(of image: Backtrace.Image) -> (rows: DwarfPrologues, bias: UInt)? {
+    private func lineTable(of image: Backtrace.Image) -> (rows: DwarfLineTable, bias: UInt)? {
         guard let path = image.path, let base = UInt(image.baseAddress) else { return nil }
-        let table: DwarfPrologues?
+        let table: DwarfLineTable?
         if let known = prologues[path] {
             table = known
         } else {
-            table = DwarfPrologues(path: path)
+            table = DwarfLineTable(path: path)
             prologues[path] = .some(table)
         }
         guard let table, base >= table.linkedBase else { return nil }

@@ -1,14 +1,14 @@
 import Foundation
 
-/// Where each function's prologue ends, read from an ELF file's DWARF line table
-/// (`.debug_line`, versions 2 to 5): the addresses of the rows marked `prologue_end`, as
-/// linked (add the image's load bias).
+/// What the symbolicator needs of an ELF file's DWARF line table (`.debug_line`, versions 2
+/// to 5): where each function's prologue ends (the rows marked `prologue_end`) and which rows
+/// have a line and a column, as linked addresses (add the image's load bias).
 ///
 /// A continuation funclet's entry is its prologue, which a line table places on the
 /// enclosing function's line; the first instruction past it has the await's own line and,
 /// in optimized code, the inlined callers. One pass over the table answers that for every
 /// funclet of the image, where probing address after address cost a lookup each.
-struct DwarfPrologues {
+struct DwarfLineTable {
     /// Sorted, unique.
     let ends: [UInt]
     /// The addresses of the rows with a line and a column (a statement's own place, not a
@@ -130,7 +130,6 @@ private struct LineProgram {
     var lineRange: UInt8
     var opcodeBase: UInt8
     var standardLengths: [UInt8]
-    var addressSize: Int
 
     init?(_ reader: inout ByteReader) {
         var length = UInt64(reader.integer(UInt32.self))
@@ -143,9 +142,8 @@ private struct LineProgram {
         end = reader.position + Int(length)
         let version = reader.integer(UInt16.self)
         guard (2...5).contains(version) else { return nil }
-        addressSize = 8
         if version >= 5 {
-            addressSize = Int(reader.u8())
+            _ = reader.u8()  // address size (set_address says its own)
             _ = reader.u8()  // segment selector size
         }
         let headerLength = offsetSize == 8 ? reader.integer(UInt64.self) : UInt64(reader.integer(UInt32.self))
