@@ -23,6 +23,35 @@ struct ProcessTableTests {
         ])
     }
 
+    @Test func stacksUnderEachWaitingTaskAndWhyOneHasNone() {
+        // a (2) has a stack (a runtime frame hidden unless every frame is asked for); main (1)
+        // none was captured (a recording made before stacks, say); the pending orphan has not
+        // started; running and finished tasks get no stack lines.
+        let stack = TaskStack(frames: [StackFrame(function: "Lock.acquire()", runtime: true),
+                                       StackFrame(function: "transfer(_:)", file: "/src/Bank.swift", line: 41, column: 9),
+                                       StackFrame(function: "closure #1 in main()", file: "/src/main.swift", line: 7)],
+                              capturedAt: 2_900_000_000)
+        var withStack = snapshot
+        withStack.tasks[1] = TaskInfo(id: 2, parentID: 1, name: "a", site: "main.swift:7", state: .suspended(.sleep(until: 5_000_000_000)),
+                                      createdAt: 1_000_000_000, stack: stack)
+        #expect(ProcessTable.psText(withStack, stacks: .own).split(separator: "\n").map(String.init) == [
+            "ID  NAME       STATE      WAITING ON          PARENT  EXECUTOR  AGE",
+            "1   main       suspended  2 children          -       loop      3.0s",
+            "    (no stack captured)",
+            "2   a          suspended  sleep until 5.000s  1       loop      2.0s",
+            "    at transfer(_:) (Bank.swift:41)",
+            "    at closure #1 in main() (main.swift:7)",
+            "    spawned at main.swift:7",
+            "3   async let  running    -                   2       loop      1.0s",
+            "4   b          cancelled  -                   1       loop      0.5s",
+            "9   orphan     pending    -                   77      loop      0.0s",
+            "    (not started yet)",
+        ])
+        let all = ProcessTable.rows(withStack, stacks: .all)
+        #expect(all[1].stack?.map(\.function) == ["Lock.acquire()", "transfer(_:)", "closure #1 in main()"])
+        #expect(ProcessTable.rows(withStack).allSatisfy { $0.stack == nil && $0.stackProblem == nil })
+    }
+
     @Test func pstreeOfALoopWithoutTasksSaysSo() {
         #expect(ProcessTable.treeText(Snapshot(loopName: "idle", tasks: [])) == "no tasks on loop idle\n")
     }
