@@ -29,12 +29,25 @@ public struct LoopStats: Hashable, Codable, Sendable {
     /// reads, and runs without that part (or uninstrumented): what is off, and why.
     /// Absent from recordings made before it existed.
     public var instrumentationWarning: String?
+    /// Step durations and scheduling latencies (a job's enqueue to its start) of every step
+    /// since the loop started, and how late each timer fired; nil from uninstrumented loops
+    /// and in recordings made before they existed.
+    public var stepHistogram: DurationHistogram?
+    public var latencyHistogram: DurationHistogram?
+    public var lagHistogram: DurationHistogram?
+    /// Time spent running steps since the loop started (nil as the histograms).
+    public var busyTotal: Nanos?
+    /// The last five minutes, one sample a second. A snapshot carries all of it, a delta
+    /// only its last seconds: ``updated(by:)`` joins them.
+    public var series: LoopSeries?
 
     public init(phase: String = "running", debug: Bool = false, instrumented: Bool = true,
                 tasksByState: [TaskStateKind: Int] = [:], totalSpawned: UInt64 = 0, totalSteps: UInt64 = 0,
                 stepsPerSecond: Double = 0, busyFraction: Double = 0, readyQueueDepth: Int = 0,
                 pendingTimers: Int = 0, lagLast: Nanos = 0, lagMax: Nanos = 0, droppedFinished: UInt64 = 0,
-                currentTask: TaskID? = nil, currentStepSince: Nanos? = nil, instrumentationWarning: String? = nil) {
+                currentTask: TaskID? = nil, currentStepSince: Nanos? = nil, instrumentationWarning: String? = nil,
+                stepHistogram: DurationHistogram? = nil, latencyHistogram: DurationHistogram? = nil,
+                lagHistogram: DurationHistogram? = nil, busyTotal: Nanos? = nil, series: LoopSeries? = nil) {
         self.phase = phase
         self.debug = debug
         self.instrumented = instrumented
@@ -51,9 +64,33 @@ public struct LoopStats: Hashable, Codable, Sendable {
         self.currentTask = currentTask
         self.currentStepSince = currentStepSince
         self.instrumentationWarning = instrumentationWarning
+        self.stepHistogram = stepHistogram
+        self.latencyHistogram = latencyHistogram
+        self.lagHistogram = lagHistogram
+        self.busyTotal = busyTotal
+        self.series = series
     }
 
     public func count(_ kind: TaskStateKind) -> Int { tasksByState[kind] ?? 0 }
+
+    /// `newer`, with its series joined to ours: a delta carries only the series' last
+    /// seconds, and the receiver keeps the rest.
+    public func updated(by newer: LoopStats) -> LoopStats {
+        var out = newer
+        switch (series, newer.series) {
+        case let (old?, new?): out.series = old.merged(with: new)
+        case let (old?, nil): out.series = old
+        default: break
+        }
+        return out
+    }
+
+    /// These stats as a delta carries them: the series' last `seconds` seconds only.
+    public func withSeriesSuffix(seconds: Int) -> LoopStats {
+        var out = self
+        out.series = series?.suffix(seconds: seconds)
+        return out
+    }
 }
 
 /// The kind of an executor.
@@ -107,10 +144,15 @@ public struct ExecutorInfo: Hashable, Codable, Sendable, Identifiable {
     /// Waiting items in order, possibly truncated to the first `queue.count` of `queueDepth`.
     public var queue: [QueuedItem]
     public var queueDepth: Int
+    /// How long items waited in the queue before a worker took them (for the loop: the
+    /// scheduling latency of its jobs); nil when not measured.
+    public var waitHistogram: DurationHistogram?
 
     public var id: String { name }
 
-    public init(name: String, kind: ExecutorKind, workers: [WorkerInfo] = [], queue: [QueuedItem] = [], queueDepth: Int? = nil) {
+    public init(name: String, kind: ExecutorKind, workers: [WorkerInfo] = [], queue: [QueuedItem] = [], queueDepth: Int? = nil,
+                waitHistogram: DurationHistogram? = nil) {
+        self.waitHistogram = waitHistogram
         self.name = name
         self.kind = kind
         self.workers = workers

@@ -47,7 +47,8 @@ public struct Snapshot: Hashable, Codable, Sendable {
         var next = self
         next.version = delta.toVersion
         next.takenAt = delta.takenAt
-        next.stats = delta.stats
+        // A full delta carries the whole series; a partial one its last seconds.
+        next.stats = delta.isFull ? delta.stats : stats.updated(by: delta.stats)
         next.executors = delta.executors
         next.resources = delta.resources
         if delta.isFull {
@@ -94,7 +95,7 @@ public struct Snapshot: Hashable, Codable, Sendable {
         }
         version = delta.toVersion
         takenAt = delta.takenAt
-        stats = delta.stats
+        stats = stats.updated(by: delta.stats)
         executors = delta.executors
         resources = delta.resources
         for (j, i) in positions.enumerated() { tasks[i] = delta.changed[j] }

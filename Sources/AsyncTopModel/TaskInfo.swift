@@ -81,6 +81,10 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     /// suspended, and only for the suspension that is still going on (nil otherwise, and in
     /// values recorded before it existed).
     public let stack: TaskStack?
+    /// The durations of its steps and the scheduling latencies of its jobs, once it has run
+    /// twice (nil before, from uninstrumented loops and in values recorded before they existed).
+    public let stepHistogram: DurationHistogram?
+    public let latencyHistogram: DurationHistogram?
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
@@ -88,7 +92,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                 startedAt: Nanos? = nil, stateSince: Nanos? = nil, finishedAt: Nanos? = nil, steps: UInt64 = 0, busy: Nanos = 0, lastStep: Nanos = 0,
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
                 executor: String = "loop", retrievedAt: Nanos? = nil, shieldedBy: [TaskID]? = nil,
-                stack: TaskStack? = nil, version: UInt64 = 0) {
+                stack: TaskStack? = nil, stepHistogram: DurationHistogram? = nil,
+                latencyHistogram: DurationHistogram? = nil, version: UInt64 = 0) {
         self.id = id
         self.version = version
         self.parentID = parentID
@@ -114,6 +119,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.retrievedAt = retrievedAt
         self.shieldedBy = shieldedBy
         self.stack = stack
+        self.stepHistogram = stepHistogram
+        self.latencyHistogram = latencyHistogram
     }
 
     /// A copy with some fields replaced (the value itself never changes).
@@ -127,7 +134,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                  stateSince: stateSince ?? self.stateSince, finishedAt: finishedAt, steps: steps ?? self.steps,
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
                  maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, shieldedBy: shieldedBy,
-                 stack: stack ?? self.stack, version: version ?? self.version)
+                 stack: stack ?? self.stack, stepHistogram: stepHistogram, latencyHistogram: latencyHistogram,
+                 version: version ?? self.version)
     }
 
     /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,
@@ -167,7 +175,8 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
             && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
             && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
             && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor
-            && a.retrievedAt == b.retrievedAt && a.shieldedBy == b.shieldedBy && a.stack == b.stack)
+            && a.retrievedAt == b.retrievedAt && a.shieldedBy == b.shieldedBy && a.stack == b.stack
+            && a.stepHistogram == b.stepHistogram && a.latencyHistogram == b.latencyHistogram)
     }
 
     public func hash(into hasher: inout Hasher) {

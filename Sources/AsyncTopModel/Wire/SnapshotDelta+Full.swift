@@ -6,8 +6,11 @@ extension SnapshotDelta {
                       resources: snapshot.resources)
     }
 
+    /// Seconds of the loop's series a (non-full) delta carries.
+    public static let seriesSeconds = 10
+
     /// The delta from `old` to `new` (full when there is no `old`): tasks new or changed
-    /// (by version or state), and ids gone.
+    /// (by version or state), and ids gone; the series' last ``seriesSeconds`` seconds.
     public static func between(_ old: Snapshot?, _ new: Snapshot) -> SnapshotDelta {
         guard let old else { return full(new) }
         var changed: [TaskInfo] = []
@@ -27,7 +30,7 @@ extension SnapshotDelta {
             }
         }
         return SnapshotDelta(fromVersion: old.version, toVersion: new.version, takenAt: new.takenAt, isFull: false,
-                             changed: changed, removed: removed, stats: new.stats, executors: new.executors,
+                             changed: changed, removed: removed, stats: new.stats.withSeriesSuffix(seconds: seriesSeconds), executors: new.executors,
                              resources: new.resources)
     }
 }
