@@ -7,12 +7,15 @@ let package = Package(
     products: [
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
         .library(name: "AsyncTopModel", targets: ["AsyncTopModel"]),
+        // Optional: a loop's counters, gauges and timers through swift-metrics.
+        .library(name: "AsyncTopMetrics", targets: ["AsyncTopMetrics"]),
         .executable(name: "asynctop", targets: ["asynctop"]),
         .executable(name: "asynctop-bench", targets: ["asynctop-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // Values only: ids, states, records, snapshots, deltas. Depends on nothing of ours.
@@ -31,6 +34,19 @@ let package = Package(
                 "CAsyncTopSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        // Reports a loop through swift-metrics to whatever backend the program bootstrapped.
+        // Its own product: the runtime does not depend on swift-metrics.
+        .target(
+            name: "AsyncTopMetrics",
+            dependencies: ["AsyncTopRuntime", "AsyncTopModel", .product(name: "CoreMetrics", package: "swift-metrics")]
+        ),
+        .testTarget(
+            name: "AsyncTopMetricsTests",
+            dependencies: [
+                "AsyncTopMetrics", "AsyncTopRuntime", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         // A monitor socket's client: connection, reconnecting remote state, ps/pstree views.
