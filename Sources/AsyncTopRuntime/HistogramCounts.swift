@@ -1,0 +1,187 @@
+import AsyncTopModel
+
+/// Bucket counts of a ``DurationHistogram`` as a hot path keeps them: one flat buffer of
+/// counts indexed by ``DurationHistogram/bucketIndex(of:precision:)``, with the sum and the
+/// maximum beside them. Recording is an index computation and three stores; the value
+/// type is built only when someone reads it (``histogram``).
+///
+/// Not synchronized: its owner records and reads it on one thread (the loop's) or under
+/// its own lock (a pool's). A struct holding one pointer, so a `let` of it is written
+/// through without exclusivity checks; ``deallocate()`` frees it.
+struct HistogramCounts {
+    let precision: Int
+    /// `[sum, max, count of bucket 0, count of bucket 1, …]`.
+    private let base: UnsafeMutablePointer<UInt64>
+    private let buckets: Int
+
+    init(precision: Int) {
+        self.precision = precision
+        buckets = DurationHistogram.bucketCount(precision: precision)
+        base = .allocate(capacity: buckets + 2)
+        base.initialize(repeating: 0, count: buckets + 2)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    @inline(__always)
+    func record(_ value: Nanos) {
+        base[2 &+ DurationHistogram.bucketIndex(of: value, precision: precision)] &+= 1
+        base[0] &+= value
+        if value > base[1] { base[1] = value }
+    }
+
+    var sum: Nanos { base[0] }
+    var max: Nanos { base[1] }
+
+    /// Values recorded (a walk over the buckets).
+    var count: UInt64 {
+        var total: UInt64 = 0
+        for i in 0..<buckets { total &+= base[2 + i] }
+        return total
+    }
+
+    /// The counts as a histogram value.
+    var histogram: DurationHistogram {
+        DurationHistogram(precision: precision, bucketCounts: UnsafeBufferPointer(start: base + 2, count: buckets),
+                          sum: base[0], max: base[1])
+    }
+
+    /// Forgets every value (only when something was recorded: a quiet second costs nothing).
+    func reset() {
+        guard base[0] != 0 || base[1] != 0 || count != 0 else { return }
+        base.update(repeating: 0, count: buckets + 2)
+    }
+}
+
+/// A task's own histograms: step durations and scheduling latencies in power-of-two
+/// buckets (precision 0), 32 of each, the last also holding every value above it. Kept
+/// only for tasks that ran at least twice, as 4-byte counts (saturating): 264 bytes.
+struct TaskHistograms {
+    static let buckets = 32
+    /// `[steps 0..<32, latencies 0..<32]` as `UInt32`, then the latencies' sum.
+    private let base: UnsafeMutableRawPointer
+
+    static let byteCount = 2 * buckets * 4 + 8
+
+    init() {
+        base = .allocate(byteCount: Self.byteCount, alignment: 8)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: Self.byteCount)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    @inline(__always)
+    private static func bucket(_ value: Nanos) -> Int {
+        Swift.min(DurationHistogram.bucketIndex(of: value, precision: 0), buckets - 1)
+    }
+
+    @inline(__always)
+    private func bump(_ index: Int) {
+        let counts = base.assumingMemoryBound(to: UInt32.self)
+        let (next, overflow) = counts[index].addingReportingOverflow(1)
+        if !overflow { counts[index] = next }
+    }
+
+    @inline(__always)
+    func recordStep(_ duration: Nanos) { bump(Self.bucket(duration)) }
+
+    @inline(__always)
+    func recordLatency(_ latency: Nanos) {
+        bump(Self.buckets + Self.bucket(latency))
+        (base + 2 * Self.buckets * 4).assumingMemoryBound(to: UInt64.self).pointee &+= latency
+    }
+
+    var latencySum: Nanos { (base + 2 * Self.buckets * 4).assumingMemoryBound(to: UInt64.self).pointee }
+
+    /// The step histogram, with the sum and maximum the record keeps.
+    func steps(sum: Nanos, max: Nanos) -> DurationHistogram { histogram(from: 0, sum: sum, max: max) }
+
+    func latencies(max: Nanos) -> DurationHistogram { histogram(from: Self.buckets, sum: latencySum, max: max) }
+
+    /// The last bucket holds everything from its lower bound on: its values are placed in
+    /// the maximum's bucket when the maximum lies beyond it (so percentiles there read
+    /// near the maximum rather than below it).
+    private func histogram(from start: Int, sum: Nanos, max: Nanos) -> DurationHistogram {
+        let counts = base.assumingMemoryBound(to: UInt32.self)
+        var out = [UInt64](repeating: 0, count: Self.buckets)
+        for i in 0..<Self.buckets { out[i] = UInt64(counts[start + i]) }
+        let maxBucket = DurationHistogram.bucketIndex(of: max, precision: 0)
+        if maxBucket >= Self.buckets, out[Self.buckets - 1] != 0 {
+            let last = out[Self.buckets - 1]
+            out[Self.buckets - 1] = 0
+            out += repeatElement(0, count: maxBucket - Self.buckets + 1)
+            out[maxBucket] = last
+        }
+        return DurationHistogram(precision: 0, bucketCounts: out, sum: sum, max: max)
+    }
+}
+
+/// What an instrumented loop measures beyond its counters: the histograms of its steps,
+/// their scheduling latencies and its timers' lateness since it started, and its series
+/// of one-second samples. Written on the loop thread (or by whoever owns the loop's state,
+/// see ``EventLoop/phase``).
+final class LoopTimings {
+    static let precision = 4
+    static let second: Nanos = 1_000_000_000
+
+    let steps = HistogramCounts(precision: LoopTimings.precision)
+    let latencies = HistogramCounts(precision: LoopTimings.precision)
+    let lags = HistogramCounts(precision: LoopTimings.precision)
+    /// The timers' lateness since the last sample (for its 99th percentile).
+    let lagsThisSecond = HistogramCounts(precision: LoopTimings.precision)
+
+    var series = LoopSeries()
+    /// The loop's counters at the last sample, to tell what happened since.
+    var sampledSteps: UInt64 = 0
+    var sampledSpawned: UInt64 = 0
+    var sampledBusy: Nanos = 0
+
+    deinit {
+        steps.deallocate()
+        latencies.deallocate()
+        lags.deallocate()
+        lagsThisSecond.deallocate()
+    }
+}
+
+extension EventLoop {
+    /// Adds the samples of the seconds of loop time that ended since the last one, if any.
+    /// Called when the loop does something anyway (an iteration, a snapshot): an idle loop
+    /// is never woken for it. The first of them gets what happened since the last sample;
+    /// seconds the loop slept through follow with the same counts and no activity (the
+    /// last ``LoopSeries/capacity`` of them).
+    func recordSeries(now: Nanos) {
+        let second = LoopTimings.second
+        guard now >= stats.nextSampleAt else { return }
+        let t = timings
+        if stats.nextSampleAt == 0 {
+            // The first call: the series starts with the second of loop time under way.
+            stats.nextSampleAt = (now / second &+ 1) &* second
+            t.sampledSteps = stats.steps
+            t.sampledSpawned = registry.totalSpawned
+            t.sampledBusy = t.steps.sum
+            return
+        }
+        let counts = registry.countsByState()
+        let depth = ready.count
+        let steps = stats.steps, spawned = registry.totalSpawned, busy = t.steps.sum
+        var at = stats.nextSampleAt
+        let lagP99 = t.lagsThisSecond.histogram.p99
+        t.series.append(LoopSample(at: at, tasksByState: counts, spawned: spawned &- t.sampledSpawned,
+                                   steps: steps &- t.sampledSteps,
+                                   busy: min(1, Double(busy &- t.sampledBusy) / Double(second)),
+                                   lagP99: lagP99, readyQueueDepth: depth))
+        let quiet = (now &- at) / second
+        let kept = min(quiet, Nanos(LoopSeries.capacity))
+        at &+= (quiet &- kept) &* second
+        for _ in 0..<kept {
+            at &+= second
+            t.series.append(LoopSample(at: at, tasksByState: counts, readyQueueDepth: depth))
+        }
+        stats.nextSampleAt = at &+ second
+        t.sampledSteps = steps
+        t.sampledSpawned = spawned
+        t.sampledBusy = busy
+        if lagP99 != 0 || t.lagsThisSecond.max != 0 { t.lagsThisSecond.reset() }
+    }
+}
