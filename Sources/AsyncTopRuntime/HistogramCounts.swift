@@ -1,55 +1,63 @@
 import AsyncTopModel
 
 /// Bucket counts of a ``DurationHistogram`` as a hot path keeps them: one flat buffer of
-/// counts indexed by ``DurationHistogram/bucketIndex(of:precision:)``, with the sum and the
-/// maximum beside them. Recording is an index computation and three stores; the value
-/// type is built only when someone reads it (``histogram``).
+/// counts indexed by ``DurationHistogram/bucketIndex(of:precision:)``, with the count, sum
+/// and maximum beside them. Recording is an index computation and four stores; the value
+/// type is built only when someone reads it (``histogram``), and again only once more
+/// values came.
 ///
 /// Not synchronized: its owner records and reads it on one thread (the loop's) or under
-/// its own lock (a pool's). A struct holding one pointer, so a `let` of it is written
-/// through without exclusivity checks; ``deallocate()`` frees it.
-struct HistogramCounts {
+/// its own lock (a pool's). The buffer is a constant pointer, so recording goes through
+/// no exclusivity check.
+final class HistogramCounts {
     let precision: Int
-    /// `[sum, max, count of bucket 0, count of bucket 1, …]`.
+    /// `[count, sum, max, count of bucket 0, count of bucket 1, …]`.
     private let base: UnsafeMutablePointer<UInt64>
     private let buckets: Int
+    /// The last value built, and the count it was built at.
+    private var built: DurationHistogram
+    private var builtCount: UInt64 = 0
 
     init(precision: Int) {
         self.precision = precision
         buckets = DurationHistogram.bucketCount(precision: precision)
-        base = .allocate(capacity: buckets + 2)
-        base.initialize(repeating: 0, count: buckets + 2)
+        base = .allocate(capacity: buckets + 3)
+        base.initialize(repeating: 0, count: buckets + 3)
+        built = DurationHistogram(precision: precision)
     }
 
-    func deallocate() { base.deallocate() }
+    deinit { base.deallocate() }
 
     @inline(__always)
     func record(_ value: Nanos) {
-        base[2 &+ DurationHistogram.bucketIndex(of: value, precision: precision)] &+= 1
-        base[0] &+= value
-        if value > base[1] { base[1] = value }
+        base[3 &+ DurationHistogram.bucketIndex(of: value, precision: precision)] &+= 1
+        base[0] &+= 1
+        base[1] &+= value
+        if value > base[2] { base[2] = value }
     }
 
-    var sum: Nanos { base[0] }
-    var max: Nanos { base[1] }
+    var count: UInt64 { base[0] }
+    var sum: Nanos { base[1] }
+    var max: Nanos { base[2] }
 
-    /// Values recorded (a walk over the buckets).
-    var count: UInt64 {
-        var total: UInt64 = 0
-        for i in 0..<buckets { total &+= base[2 + i] }
-        return total
-    }
-
-    /// The counts as a histogram value.
+    /// The counts as a histogram value (built from the buckets up to the last one used).
     var histogram: DurationHistogram {
-        DurationHistogram(precision: precision, bucketCounts: UnsafeBufferPointer(start: base + 2, count: buckets),
-                          sum: base[0], max: base[1])
+        let count = base[0]
+        if count == builtCount { return built }
+        var last = buckets - 1
+        while last > 0 && base[3 + last] == 0 { last -= 1 }
+        built = DurationHistogram(precision: precision, bucketCounts: UnsafeBufferPointer(start: base + 3, count: last + 1),
+                                  sum: base[1], max: base[2])
+        builtCount = count
+        return built
     }
 
     /// Forgets every value (only when something was recorded: a quiet second costs nothing).
     func reset() {
-        guard base[0] != 0 || base[1] != 0 || count != 0 else { return }
-        base.update(repeating: 0, count: buckets + 2)
+        guard base[0] != 0 else { return }
+        base.update(repeating: 0, count: buckets + 3)
+        built = DurationHistogram(precision: precision)
+        builtCount = 0
     }
 }
 
@@ -135,13 +143,6 @@ final class LoopTimings {
     var sampledSteps: UInt64 = 0
     var sampledSpawned: UInt64 = 0
     var sampledBusy: Nanos = 0
-
-    deinit {
-        steps.deallocate()
-        latencies.deallocate()
-        lags.deallocate()
-        lagsThisSecond.deallocate()
-    }
 }
 
 extension EventLoop {
@@ -166,7 +167,7 @@ extension EventLoop {
         let depth = ready.count
         let steps = stats.steps, spawned = registry.totalSpawned, busy = t.steps.sum
         var at = stats.nextSampleAt
-        let lagP99 = t.lagsThisSecond.histogram.p99
+        let lagP99 = t.lagsThisSecond.count == 0 ? 0 : t.lagsThisSecond.histogram.p99
         t.series.append(LoopSample(at: at, tasksByState: counts, spawned: spawned &- t.sampledSpawned,
                                    steps: steps &- t.sampledSteps,
                                    busy: min(1, Double(busy &- t.sampledBusy) / Double(second)),
@@ -182,7 +183,7 @@ extension EventLoop {
         t.sampledSteps = steps
         t.sampledSpawned = spawned
         t.sampledBusy = busy
-        if lagP99 != 0 || t.lagsThisSecond.max != 0 { t.lagsThisSecond.reset() }
+        t.lagsThisSecond.reset()
     }
 }
 
@@ -200,7 +201,7 @@ extension EventLoop {
         let steps = HistogramCounts(precision: LoopTimings.precision)
         let latencies = HistogramCounts(precision: LoopTimings.precision)
         let task = TaskHistograms()
-        defer { steps.deallocate(); latencies.deallocate(); task.deallocate() }
+        defer { task.deallocate() }
         var checksum: UInt64 = 0
         let bare = time {
             for i in 0..<n {

@@ -68,8 +68,6 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
         ExecutorRegistry.shared.add(self)
     }
 
-    deinit { waits.deallocate() }
-
     /// Runs the function registered as `function` in a worker with `argument` and awaits
     /// its result: `loop.run_in_executor(pool, fn, arg)`.
     ///

@@ -62,8 +62,6 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
         ExecutorRegistry.shared.add(self)
     }
 
-    deinit { waits.deallocate() }
-
     /// Queues a call; starts a worker when none is idle and the pool is not full.
     func submit(_ item: WorkItem) throws {
         try lock.withLock {
