@@ -1,5 +1,16 @@
 import AsyncTopModel
 
+/// ``DurationHistogram/bucketIndex(of:precision:)``, here again so that it inlines into
+/// the loop's hot path (the model's is not inlinable across modules); a test holds them equal.
+@inline(__always)
+func bucketIndex(of value: Nanos, precision: Int) -> Int {
+    let s = UInt64(1) << UInt64(precision)
+    if value < 2 &* s { return Int(value) }
+    let e = 63 &- value.leadingZeroBitCount
+    let shift = e &- precision
+    return shift &* Int(s) &+ Int(value >> UInt64(shift))
+}
+
 /// Bucket counts of a ``DurationHistogram`` as a hot path keeps them: one flat buffer of
 /// counts indexed by ``DurationHistogram/bucketIndex(of:precision:)``, with the count, sum
 /// and maximum beside them. Recording is an index computation and four stores; the value
@@ -10,7 +21,9 @@ import AsyncTopModel
 /// its own lock (a pool's). The buffer is a constant pointer, so recording goes through
 /// no exclusivity check.
 final class HistogramCounts {
-    let precision: Int
+    /// Every histogram of the runtime but a task's own is of this precision (6.25 %).
+    static let precision = 4
+    var precision: Int { Self.precision }
     /// `[count, sum, max, count of bucket 0, count of bucket 1, …]`.
     private let base: UnsafeMutablePointer<UInt64>
     private let buckets: Int
@@ -18,19 +31,18 @@ final class HistogramCounts {
     private var built: DurationHistogram
     private var builtCount: UInt64 = 0
 
-    init(precision: Int) {
-        self.precision = precision
-        buckets = DurationHistogram.bucketCount(precision: precision)
+    init() {
+        buckets = DurationHistogram.bucketCount(precision: Self.precision)
         base = .allocate(capacity: buckets + 3)
         base.initialize(repeating: 0, count: buckets + 3)
-        built = DurationHistogram(precision: precision)
+        built = DurationHistogram(precision: Self.precision)
     }
 
     deinit { base.deallocate() }
 
     @inline(__always)
     func record(_ value: Nanos) {
-        base[3 &+ DurationHistogram.bucketIndex(of: value, precision: precision)] &+= 1
+        base[3 &+ bucketIndex(of: value, precision: Self.precision)] &+= 1
         base[0] &+= 1
         base[1] &+= value
         if value > base[2] { base[2] = value }
@@ -80,7 +92,7 @@ struct TaskHistograms {
 
     @inline(__always)
     private static func bucket(_ value: Nanos) -> Int {
-        Swift.min(DurationHistogram.bucketIndex(of: value, precision: 0), buckets - 1)
+        Swift.min(bucketIndex(of: value, precision: 0), buckets - 1)
     }
 
     @inline(__always)
@@ -129,14 +141,14 @@ struct TaskHistograms {
 /// of one-second samples. Written on the loop thread (or by whoever owns the loop's state,
 /// see ``EventLoop/phase``).
 final class LoopTimings {
-    static let precision = 4
+    static let precision = HistogramCounts.precision
     static let second: Nanos = 1_000_000_000
 
-    let steps = HistogramCounts(precision: LoopTimings.precision)
-    let latencies = HistogramCounts(precision: LoopTimings.precision)
-    let lags = HistogramCounts(precision: LoopTimings.precision)
+    let steps = HistogramCounts()
+    let latencies = HistogramCounts()
+    let lags = HistogramCounts()
     /// The timers' lateness since the last sample (for its 99th percentile).
-    let lagsThisSecond = HistogramCounts(precision: LoopTimings.precision)
+    let lagsThisSecond = HistogramCounts()
 
     var series = LoopSeries()
     /// The loop's counters at the last sample, to tell what happened since.
@@ -198,8 +210,8 @@ extension EventLoop {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return 100 << ((state >> 33) % 17) + (state >> 50)
         }
-        let steps = HistogramCounts(precision: LoopTimings.precision)
-        let latencies = HistogramCounts(precision: LoopTimings.precision)
+        let steps = HistogramCounts()
+        let latencies = HistogramCounts()
         let task = TaskHistograms()
         defer { task.deallocate() }
         var checksum: UInt64 = 0

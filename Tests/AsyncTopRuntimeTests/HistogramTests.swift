@@ -24,6 +24,17 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
 /// The loop's histograms, per-task histograms, one-second series and pool wait histograms,
 /// on the real loop.
 @Suite struct HistogramTests {
+    @Test func theRuntimesBucketIndexIsTheModels() {
+        var values: [Nanos] = Array(0...300) + [.max, .max - 1, 1 << 63, (1 << 63) - 1]
+        for e in 5..<64 { values += [(1 << e) - 1, 1 << e, (1 << e) + 1, (1 << e) | (1 << (e - 1)) | 12345 & ((1 << e) - 1)] }
+        for precision in DurationHistogram.precisions {
+            for v in values {
+                #expect(bucketIndex(of: v, precision: precision) == DurationHistogram.bucketIndex(of: v, precision: precision),
+                        "\(v) at precision \(precision)")
+            }
+        }
+    }
+
     @Test func theStepHistogramHoldsThreeKnownPopulations() async throws {
         let (stats, tasks) = try await onLoop { () -> (LoopStats, [String: TaskInfo]) in
             let short = try spinner("20us", steps: 300, nanos: 20_000)

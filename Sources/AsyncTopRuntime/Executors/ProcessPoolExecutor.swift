@@ -44,7 +44,7 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
 
     private let lock = ConditionLock()
     /// How long calls waited before a worker process was sent them (under `lock`).
-    private let waits = HistogramCounts(precision: LoopTimings.precision)
+    private let waits = HistogramCounts()
     private var queue: Deque<Call> = []
     private var workers: [Worker] = []
     private var isShutDown = false

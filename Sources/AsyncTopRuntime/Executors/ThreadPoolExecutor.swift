@@ -31,7 +31,7 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
 
     private let lock = ConditionLock()
     /// How long calls waited in the queue before a worker took them (under `lock`).
-    private let waits = HistogramCounts(precision: LoopTimings.precision)
+    private let waits = HistogramCounts()
     private var queue: Deque<WorkItem> = []
     private var threads: [Thread] = []
     private var workerNames: [String] = []
