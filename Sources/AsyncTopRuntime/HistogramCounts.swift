@@ -52,13 +52,16 @@ final class HistogramCounts {
     var sum: Nanos { base[1] }
     var max: Nanos { base[2] }
 
-    /// The counts as a histogram value (built from the buckets up to the last one used).
+    /// The counts as a histogram value, built from the buckets used only.
     var histogram: DurationHistogram {
         let count = base[0]
         if count == builtCount { return built }
-        var last = buckets - 1
-        while last > 0 && base[3 + last] == 0 { last -= 1 }
-        built = DurationHistogram(precision: precision, bucketCounts: UnsafeBufferPointer(start: base + 3, count: last + 1),
+        // The maximum's bucket is the last one used.
+        let last = Swift.min(bucketIndex(of: base[2], precision: Self.precision), buckets - 1)
+        var first = 0
+        while first < last && base[3 + first] == 0 { first += 1 }
+        built = DurationHistogram(precision: Self.precision, offset: first,
+                                  counts: UnsafeBufferPointer(start: base + 3 + first, count: last - first + 1),
                                   sum: base[1], max: base[2])
         builtCount = count
         return built
@@ -122,17 +125,23 @@ struct TaskHistograms {
     /// the maximum's bucket when the maximum lies beyond it (so percentiles there read
     /// near the maximum rather than below it).
     private func histogram(from start: Int, sum: Nanos, max: Nanos) -> DurationHistogram {
-        let counts = base.assumingMemoryBound(to: UInt32.self)
-        var out = [UInt64](repeating: 0, count: Self.buckets)
-        for i in 0..<Self.buckets { out[i] = UInt64(counts[start + i]) }
-        let maxBucket = DurationHistogram.bucketIndex(of: max, precision: 0)
-        if maxBucket >= Self.buckets, out[Self.buckets - 1] != 0 {
-            let last = out[Self.buckets - 1]
-            out[Self.buckets - 1] = 0
-            out += repeatElement(0, count: maxBucket - Self.buckets + 1)
-            out[maxBucket] = last
+        let counts = base.assumingMemoryBound(to: UInt32.self) + start
+        var first = 0, last = Self.buckets - 1
+        while first < last && counts[first] == 0 { first += 1 }
+        while last > first && counts[last] == 0 { last -= 1 }
+        var out = [UInt64](repeating: 0, count: last - first + 1)
+        for i in first...last { out[i - first] = UInt64(counts[i]) }
+        var offset = first
+        let maxBucket = bucketIndex(of: max, precision: 0)
+        if last == Self.buckets - 1, maxBucket > last {
+            // The last bucket's values lie beyond it: put them in the maximum's bucket.
+            let beyond = out.removeLast()
+            if out.isEmpty { offset = maxBucket } else { out += repeatElement(0, count: maxBucket - last) }
+            out.append(beyond)
         }
-        return DurationHistogram(precision: 0, bucketCounts: out, sum: sum, max: max)
+        return out.withUnsafeBufferPointer {
+            DurationHistogram(precision: 0, offset: offset, counts: $0, sum: sum, max: max)
+        }
     }
 }
 

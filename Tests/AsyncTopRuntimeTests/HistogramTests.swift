@@ -35,6 +35,33 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
         }
     }
 
+    @Test func countsFromAnOffsetMakeTheSameHistogramAsCountsFromZero() {
+        var state: UInt64 = 42
+        for precision in DurationHistogram.precisions {
+            for _ in 0..<20 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                let offset = Int(state >> 58)  // 0...63, and at most 40 buckets: within even precision 0's 65
+                let counts: [UInt64] = (0..<min(Int((state >> 40) % 40), DurationHistogram.bucketCount(precision: precision) - offset)).map { i in (state >> UInt64(i % 32)) % 3 == 0 ? 0 : UInt64(i) }
+                let all = [UInt64](repeating: 0, count: offset) + counts
+                let top = all.lastIndex { $0 != 0 }.map { DurationHistogram.bucketRange($0, precision: precision).lower } ?? 0
+                let generic = DurationHistogram(precision: precision, bucketCounts: all, sum: 1234, max: top)
+                let fast = counts.withUnsafeBufferPointer {
+                    DurationHistogram(precision: precision, offset: offset, counts: $0, sum: 1234, max: top)
+                }
+                #expect(fast == generic, "offset \(offset), counts \(counts)")
+            }
+        }
+        // A task's coarse histogram: a value beyond its last bucket is placed at its maximum.
+        let task = TaskHistograms()
+        defer { task.deallocate() }
+        task.recordStep(1_000)
+        task.recordStep(10_000_000_000)
+        let steps = task.steps(sum: 10_000_001_000, max: 10_000_000_000)
+        #expect(steps.count == 2 && steps.max == 10_000_000_000)
+        #expect(steps.percentile(1) == 10_000_000_000)
+        #expect(steps.p50 <= 1_024)
+    }
+
     @Test func theStepHistogramHoldsThreeKnownPopulations() async throws {
         let (stats, tasks) = try await onLoop { () -> (LoopStats, [String: TaskInfo]) in
             let short = try spinner("20us", steps: 300, nanos: 20_000)
