@@ -27,12 +27,13 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
     @Test func theRuntimesBucketIndexIsTheModels() {
         var values: [Nanos] = Array(0...300) + [.max, .max - 1, 1 << 63, (1 << 63) - 1]
         for e in 5..<64 { values += [(1 << e) - 1, 1 << e, (1 << e) + 1, (1 << e) | (1 << (e - 1)) | 12345 & ((1 << e) - 1)] }
+        var mismatches: [String] = []
         for precision in DurationHistogram.precisions {
-            for v in values {
-                #expect(bucketIndex(of: v, precision: precision) == DurationHistogram.bucketIndex(of: v, precision: precision),
-                        "\(v) at precision \(precision)")
+            for v in values where bucketIndex(of: v, precision: precision) != DurationHistogram.bucketIndex(of: v, precision: precision) {
+                mismatches.append("\(v) at precision \(precision)")
             }
         }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
     @Test func countsFromAnOffsetMakeTheSameHistogramAsCountsFromZero() {
@@ -262,8 +263,8 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
             }
             var total = 0
             for handle in handles { total += try await handle.value }
-            // Keep going while the readers read, for at most a second.
-            let until = EventLoop.current!.time() + 1
+            // Keep going while the readers read, for at most half a second.
+            let until = EventLoop.current!.time() + 0.5
             while taken.load(ordering: .relaxed) < 600 && EventLoop.current!.time() < until {
                 _ = try await spawn { await Task.yield() }.value
             }
