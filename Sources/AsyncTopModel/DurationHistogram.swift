@@ -279,9 +279,10 @@ extension DurationHistogram: Codable {
         guard total == n else {
             throw DecodingError.dataCorruptedError(forKey: .n, in: c, debugDescription: "histogram count \(n) is not the sum of its buckets, \(total)")
         }
-        self.init(precision: precision,
-                  bucketCounts: repeatElement(0, count: offset) + counts,
-                  sum: try c.decode(Nanos.self, forKey: .s), max: try c.decode(Nanos.self, forKey: .m))
+        let sum = try c.decode(Nanos.self, forKey: .s), max = try c.decode(Nanos.self, forKey: .m)
+        self = counts.withUnsafeBufferPointer {
+            DurationHistogram(precision: precision, offset: offset, counts: $0, sum: sum, max: max)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
