@@ -20,6 +20,32 @@ public enum ProcessTable {
         public var stack: [StackFrame]?
         /// With `--stacks`: why a suspended task has no stack.
         public var stackProblem: String?
+        /// Its steps' durations and its jobs' scheduling latencies, once it ran (from its
+        /// histograms; a task that ran once has its one step's).
+        public var stepTime: Percentiles? = nil
+        public var latency: Percentiles? = nil
+    }
+
+    /// Percentiles of a task's durations, in nanoseconds, and how many there were.
+    public struct Percentiles: Codable, Equatable, Sendable {
+        public var p50: Nanos
+        public var p90: Nanos
+        public var p99: Nanos
+        public var max: Nanos
+        public var count: UInt64
+
+        public init(p50: Nanos, p90: Nanos, p99: Nanos, max: Nanos, count: UInt64) {
+            (self.p50, self.p90, self.p99, self.max, self.count) = (p50, p90, p99, max, count)
+        }
+
+        public init?(_ histogram: DurationHistogram?) {
+            guard let histogram, !histogram.isEmpty else { return nil }
+            self.init(p50: histogram.p50, p90: histogram.p90, p99: histogram.p99, max: histogram.max,
+                      count: histogram.count)
+        }
+
+        /// One value.
+        init(only value: Nanos) { self.init(p50: value, p90: value, p99: value, max: value, count: 1) }
     }
 
     /// What of the stacks to show: none, the program's frames, or every frame.
@@ -47,6 +73,14 @@ public enum ProcessTable {
             var row = Row(id: task.id, name: task.displayName, state: task.state.kind.rawValue, waitingOn: waiting,
                           parent: task.parentID, executor: task.executor,
                           age: Double(snapshot.takenAt &- min(task.createdAt, snapshot.takenAt)) / 1e9, site: task.site)
+            if let histogram = task.stepHistogram {
+                row.stepTime = Percentiles(histogram)
+                row.latency = Percentiles(task.latencyHistogram)
+            } else if task.steps == 1 {
+                // Its one step, once it ended.
+                if task.state.kind != .running { row.stepTime = Percentiles(only: task.lastStep) }
+                row.latency = Percentiles(only: task.lastLatency)
+            }
             if stacks != .none, task.state.kind == .suspended || task.state.kind == .pending {
                 if let stack = task.stack {
                     row.stack = stack.frames(all: stacks == .all)

@@ -55,6 +55,31 @@ public struct DurationHistogram: Hashable, Sendable {
         self.max = (range.lower..<range.upper).contains(max) ? max : range.upper - 1
     }
 
+    /// The same from the counts of buckets `offset, offset + 1, …` only (a loop's buckets
+    /// from the first it used to the last): no walk over the empty ones before them, and no
+    /// generic code, which an unoptimized build runs slowly.
+    public init(precision: Int, offset: Int, counts: UnsafeBufferPointer<UInt64>, sum: Nanos, max: Nanos) {
+        self.init(precision: precision)
+        var first = 0, last = counts.count - 1
+        while first <= last && counts[first] == 0 { first += 1 }
+        while last > first && counts[last] == 0 { last -= 1 }
+        guard first <= last, offset >= 0, offset + last < Self.bucketCount(precision: precision) else { return }
+        var total: UInt64 = 0
+        var kept = [UInt64](repeating: 0, count: last - first + 1)
+        kept.withUnsafeMutableBufferPointer { out in
+            for i in first...last {
+                out[i - first] = counts[i]
+                total &+= counts[i]
+            }
+        }
+        self.offset = offset + first
+        self.counts = kept
+        self.count = total
+        self.sum = sum
+        let range = Self.bucketRange(offset + last, precision: precision)
+        self.max = (range.lower..<range.upper).contains(max) ? max : range.upper - 1
+    }
+
     /// Buckets a histogram of this precision has (the last holds every value from 2^63 on).
     public static func bucketCount(precision: Int) -> Int {
         let s = 1 << precision
@@ -254,9 +279,10 @@ extension DurationHistogram: Codable {
         guard total == n else {
             throw DecodingError.dataCorruptedError(forKey: .n, in: c, debugDescription: "histogram count \(n) is not the sum of its buckets, \(total)")
         }
-        self.init(precision: precision,
-                  bucketCounts: repeatElement(0, count: offset) + counts,
-                  sum: try c.decode(Nanos.self, forKey: .s), max: try c.decode(Nanos.self, forKey: .m))
+        let sum = try c.decode(Nanos.self, forKey: .s), max = try c.decode(Nanos.self, forKey: .m)
+        self = counts.withUnsafeBufferPointer {
+            DurationHistogram(precision: precision, offset: offset, counts: $0, sum: sum, max: max)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -127,6 +127,7 @@ extension EventLoop {
         while !stopRequested {
             if inboxPending.load(ordering: .acquiring) { takeInbox() }
             var now = timeBase.now()
+            if now >= stats.nextSampleAt { recordSeries(now: now) }
             if !timers.isEmpty { fireDueTimers(now: now) }
             var count = ready.count
             if count == 0 {
@@ -159,6 +160,7 @@ extension EventLoop {
                 lock.wait()
             }
             sleeping = false
+            stats.wakeups &+= 1
         }
         lock.unlock()
         if inboxPending.load(ordering: .acquiring) { takeInbox() }
@@ -212,7 +214,8 @@ extension EventLoop {
         let slot = registry.slot(of: id) ?? registry.insert(
             TaskRecord(id: id, parentID: spawner, name: nil,
                        origin: readsTaskKinds ? RuntimeInternals.origin(ofTask: job) : .native, createdAt: enqueuedAt))
-        registry.beginStep(slot, at: start, latency: start > enqueuedAt ? start &- enqueuedAt : 0)
+        let latency = start > enqueuedAt ? start &- enqueuedAt : 0
+        registry.beginStep(slot, at: start, latency: latency)
         currentSlot = slot
         currentID = id
         pendingWait = nil
@@ -230,6 +233,9 @@ extension EventLoop {
         runJob(job, isolated: isolated)
         let end = timeBase.now()
         let duration = end &- start
+        // Both with the step's end, so that a snapshot taken inside a step counts the same steps.
+        timings.steps.record(duration)
+        timings.latencies.record(latency)
         if readsTaskStatus {
             // Still alive: held by the record, or by `deferredReleases` if it was dropped.
             let flags = RuntimeInternals.statusFlags(ofTask: job)
@@ -301,6 +307,11 @@ extension EventLoop {
 struct LoopCounters {
     static let window: Nanos = 1_000_000_000
     var steps: UInt64 = 0
+    /// When the series takes its next sample (loop time; 0 before the first call, never
+    /// for an uninstrumented loop).
+    var nextSampleAt: Nanos = 0
+    /// Times the loop woke from sleeping (what an idle loop must not do on its own).
+    var wakeups: UInt64 = 0
     var windowStart: Nanos = 0
     var windowSteps: UInt64 = 0
     var windowBusy: Nanos = 0

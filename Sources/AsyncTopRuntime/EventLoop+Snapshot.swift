@@ -78,8 +78,8 @@ extension EventLoop {
         if let removed = registry.removed(after: version) {
             return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
                                  changed: registry.infos(changedAfter: version, executor: name), removed: removed,
-                                 stats: loopStats(), executors: executorInfos(),
-                                 resources: ResourceRegistry.shared.resources(of: self))
+                                 stats: loopStats().withSeriesSuffix(seconds: SnapshotDelta.seriesSeconds),
+                                 executors: executorInfos(), resources: ResourceRegistry.shared.resources(of: self))
         }
         return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: true,
                              changed: registry.infos(executor: name), removed: [], stats: loopStats(),
@@ -92,6 +92,8 @@ extension EventLoop {
         let lag = stats.lag.reported(at: now)
         let rates = stats.rates(at: now)
         let running: TaskID? = currentID == 0 ? nil : currentID
+        if now >= stats.nextSampleAt { recordSeries(now: now) }
+        let t = instrumented ? timings : nil
         return LoopStats(
             phase: phase.name, debug: debug, instrumented: instrumented,
             tasksByState: registry.countsByState(), totalSpawned: registry.totalSpawned, totalSteps: stats.steps,
@@ -99,7 +101,9 @@ extension EventLoop {
             pendingTimers: timers.count, lagLast: lag.last, lagMax: lag.max,
             droppedFinished: registry.droppedFinished, currentTask: running,
             currentStepSince: running == nil ? nil : currentStepStart.load(ordering: .relaxed),
-            instrumentationWarning: instrumentationWarning)
+            instrumentationWarning: instrumentationWarning,
+            stepHistogram: t?.steps.histogram, latencyHistogram: t?.latencies.histogram, lagHistogram: t?.lags.histogram,
+            busyTotal: t?.steps.sum, series: t?.series)
     }
 
     /// The loop, then every live thread pool.
@@ -127,7 +131,8 @@ extension EventLoop {
         let worker = WorkerInfo(name: name, item: running ? 0 : nil, awaitingTask: running ? currentID : nil,
                                 since: running ? currentStepStart.load(ordering: .relaxed) : nil,
                                 label: running ? "task \(currentID) \(registry[currentSlot].displayName)" : nil)
-        return ExecutorInfo(name: name, kind: .loop, workers: [worker], queue: queue, queueDepth: ready.count)
+        return ExecutorInfo(name: name, kind: .loop, workers: [worker], queue: queue, queueDepth: ready.count,
+                            waitHistogram: instrumented ? timings.latencies.histogram : nil)
     }
 }
 

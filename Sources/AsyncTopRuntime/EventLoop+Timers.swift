@@ -114,7 +114,10 @@ extension EventLoop {
     func fireDueTimers(now: Nanos) {
         while let first = timers.min, first.deadline <= now {
             _ = timers.removeMin()
-            stats.lag.record(now &- first.deadline, at: now)
+            let lag = now &- first.deadline
+            stats.lag.record(lag, at: now)
+            timings.lags.record(lag)
+            timings.lagsThisSecond.record(lag)
             switch first.action {
             case .wake(let waiter): waiter.fire()
             case .callback(let callback): ready.append(.callback(callback))

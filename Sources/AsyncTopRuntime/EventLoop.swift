@@ -80,6 +80,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// `addTask(name:)`), which only the task itself can see.
     var currentUnnamedNative = false
     var stats = LoopCounters()
+    /// Histograms and the one-second series (instrumented loops only).
+    let timings = LoopTimings()
     var executorRef: UnownedTaskExecutor!
     /// The loop as the serial executor of the actors isolated to it (see ``LoopActor``).
     let isolation = LoopIsolation()
@@ -119,6 +121,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         self.readsTaskKinds = internals.jobFlags
         self.instrumentationWarning = instrumented ? internals.warning : nil
         self.registry = TaskRegistry(retention: retention)
+        if !self.instrumented { stats.nextSampleAt = .max }
         self.executorRef = UnownedTaskExecutor(ordinary: self)
         isolation.loop = self
         let started = DispatchSemaphore(value: 0)

@@ -57,6 +57,9 @@ struct TaskRecord {
     /// Its last step ended with the task queued or running somewhere other than this loop
     /// (it hopped to another executor): its stack is read with fault-proof reads only.
     var away = false
+    /// Its step and latency histograms, from its second step on (most tasks take one or
+    /// two steps: a pointer's worth until then). Freed by the registry with the record.
+    var histograms: TaskHistograms?
 
     /// Nanoseconds as ticks of 16 ns, saturating.
     @inline(__always)
@@ -217,6 +220,8 @@ struct TaskRecord {
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),
             executor: executor, retrievedAt: extras?.retrievedAt,
             shieldedBy: (extras?.shieldedBy).flatMap { $0.isEmpty ? nil : $0 }, stack: currentStack,
+            stepHistogram: histograms?.steps(sum: busy, max: Self.nanos(maxStep)),
+            latencyHistogram: histograms?.latencies(max: Self.nanos(maxLatency)),
             version: version)
     }
 }

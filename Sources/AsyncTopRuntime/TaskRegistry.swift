@@ -53,6 +53,7 @@ final class TaskRegistry {
 
     deinit {
         releaseObjects()
+        freeHistograms()
         slots.deinitialize(count: used)
         slots.deallocate()
         table.deallocate()
@@ -136,13 +137,19 @@ final class TaskRegistry {
     @inline(__always)
     func beginStep(_ slot: Slot, at now: Nanos, latency: Nanos) {
         let record = slots + Int(slot)
-        if record.pointee.steps == 0 { record.pointee.startedAt = now } else { record.pointee.rememberCurrentState() }
+        if record.pointee.steps == 0 {
+            record.pointee.startedAt = now
+        } else {
+            record.pointee.rememberCurrentState()
+            if record.pointee.histograms == nil { startHistograms(record) }
+        }
         move(slot, to: .running)
         record.pointee.stateSince = now
         record.pointee.steps &+= 1
         let ticks = TaskRecord.ticks(latency)
         record.pointee.lastLatency = ticks
         if ticks > record.pointee.maxLatency { record.pointee.maxLatency = ticks }
+        record.pointee.histograms?.recordLatency(latency)
         touch(slot)
     }
 
@@ -153,6 +160,7 @@ final class TaskRegistry {
         let record = slots + Int(slot)
         guard record.pointee.id != 0 else { return }  // it finished and was dropped during the step
         record.pointee.busy &+= duration
+        record.pointee.histograms?.recordStep(duration)
         let ticks = TaskRecord.ticks(duration)
         record.pointee.lastStep = ticks
         if ticks > record.pointee.maxStep { record.pointee.maxStep = ticks }
@@ -163,6 +171,17 @@ final class TaskRegistry {
             record.pointee.stateSince = now
         }
         touch(slot)
+    }
+
+    /// A task's second step begins: its histograms start, with its first step (as the
+    /// record kept it, to 16 ns) in them.
+    private func startHistograms(_ record: UnsafeMutablePointer<TaskRecord>) {
+        let histograms = TaskHistograms()
+        if record.pointee.steps == 1 {
+            histograms.recordStep(TaskRecord.nanos(record.pointee.lastStep))
+            histograms.recordLatency(TaskRecord.nanos(record.pointee.lastLatency))
+        }
+        record.pointee.histograms = histograms
     }
 
     /// The task ended. Records the final state and the outcome of a pending cancellation.
@@ -303,6 +322,10 @@ final class TaskRegistry {
         if !record.pointee.history.isEmpty { record.pointee.history = [] }
         record.pointee.extras = nil
         record.pointee.info = nil
+        if let histograms = record.pointee.histograms {
+            histograms.deallocate()
+            record.pointee.histograms = nil
+        }
         record.pointee.wait = .unknown
         holes += 1
         droppedFinished &+= 1
@@ -320,6 +343,16 @@ final class TaskRegistry {
     func releaseDeferred() {
         for object in deferredReleases { RuntimeInternals.release(taskObject: object) }
         deferredReleases.removeAll(keepingCapacity: true)
+    }
+
+    /// Frees the records' histograms (before the records go).
+    private func freeHistograms() {
+        for index in 0..<used {
+            if let histograms = slots[index].histograms {
+                histograms.deallocate()
+                slots[index].histograms = nil
+            }
+        }
     }
 
     private func releaseObjects() {
@@ -377,6 +410,7 @@ final class TaskRegistry {
     /// records hold.
     func removeAll() {
         releaseObjects()
+        freeHistograms()
         slots.deinitialize(count: used)
         used = 0
         holes = 0

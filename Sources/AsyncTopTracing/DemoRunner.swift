@@ -17,15 +17,36 @@ public struct DemoRun: Sendable {
     public let expectedLints: Set<Lint.Kind>
     /// The kinds of the lints the run fired.
     public let firedLints: Set<Lint.Kind>
+    /// The loop's counters and histograms at the end of the run (nil if it could not say).
+    public var loopStats: LoopStats? = nil
 
     /// The run observed what it should and fired exactly the lints it should.
     public var ok: Bool { observed == expected && firedLints == expectedLints }
 
     /// The last line of a JSON trace.
     public var summaryJSON: String {
-        "{\"event\": \"summary\", \"demo\": \(jsonString(demo)), \"ok\": \(ok), \"expected\": \(jsonString(expected)), "
+        var timing = ""
+        if let stats = loopStats, let steps = stats.stepHistogram, let latency = stats.latencyHistogram {
+            timing = ", \"steps\": \(stats.totalSteps), \"step_time\": \(jsonPercentiles(steps)), "
+                + "\"latency\": \(jsonPercentiles(latency))"
+        }
+        return "{\"event\": \"summary\", \"demo\": \(jsonString(demo)), \"ok\": \(ok), \"expected\": \(jsonString(expected)), "
             + "\"observed\": \(jsonString(observed)), \"expected_lints\": \(jsonList(expectedLints)), "
-            + "\"lints\": \(jsonList(firedLints))}"
+            + "\"lints\": \(jsonList(firedLints))\(timing)}"
+    }
+
+    /// One line on the loop's step durations and scheduling latencies over the run:
+    /// "loop: 1234 steps; step time p50 … p90 … p99 … max …; latency p50 … p90 … p99 … max …".
+    public var timingText: String? {
+        guard let stats = loopStats, let steps = stats.stepHistogram, let latency = stats.latencyHistogram else { return nil }
+        func line(_ h: DurationHistogram) -> String {
+            "p50 \(formatDuration(h.p50)) p90 \(formatDuration(h.p90)) p99 \(formatDuration(h.p99)) max \(formatDuration(h.max))"
+        }
+        return "loop: \(stats.totalSteps) steps; step time \(line(steps)); latency \(line(latency))"
+    }
+
+    private func jsonPercentiles(_ h: DurationHistogram) -> String {
+        "{\"p50\": \(h.p50), \"p90\": \(h.p90), \"p99\": \(h.p99), \"max\": \(h.max), \"count\": \(h.count)}"
     }
 
     /// The summary as a line of text.
@@ -94,11 +115,15 @@ public enum DemoRunner {
             observed = "error: \(error)"
         }
         tracer.finish()
+        // The demo's steps only: taken before the loop's own clean-up runs.
+        let stats = loop.snapshot().stats
         // Not traced: cancelling leftovers runs a task of the loop's own.
         _ = await loop.cancelAllTasks()
         try? loop.close()
-        return DemoRun(demo: demo.name, expected: demo.expected, observed: observed, events: tracer.events,
-                       expectedLints: demo.lints, firedLints: tracer.firedLints)
+        var run = DemoRun(demo: demo.name, expected: demo.expected, observed: observed, events: tracer.events,
+                          expectedLints: demo.lints, firedLints: tracer.firedLints)
+        run.loopStats = stats
+        return run
     }
 }
 

@@ -27,6 +27,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case replaySeek = "replay_seek"
     case actorCalls = "actor_calls"
     case stacks
+    case histogramRecord = "histogram_record"
 }
 
 @main
@@ -41,6 +42,8 @@ struct Bench: AsyncParsableCommand {
         time the same through a Mutex and through a plain actor of the global executor.
         stacks: N tasks parked three calls deep; the first stack (cold), single stacks (warm),
         then all the rest at once.
+        histogram_record: what a step records into the loop's and its task's histograms, timed
+        alone over N steps of varied durations (ns per step in its extras).
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
@@ -57,7 +60,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks].contains(workload) {
+        if mode != .instrumented, [.histogramRecord, .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
     }

@@ -1,4 +1,4 @@
-import AsyncTopRuntime
+@_spi(Bench) import AsyncTopRuntime
 import Foundation
 
 /// Runs workloads on the loop (instrumented or bare) or on the global executor.
@@ -13,6 +13,11 @@ struct Runner: Sendable {
         case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
         case .monitorStream: return try await MonitorWorkloads.stream(n: n)
         case .replaySeek: return try await MonitorWorkloads.seek(n: n)
+        case .histogramRecord:
+            let start = now()
+            let cost = RecordingCost.measure(steps: n)
+            precondition(cost.checksum != 0)
+            return Measured(seconds: now() - start, ops: n, extras: ["ns_per_step": cost.nanosPerStep])
         default: break
         }
         switch mode {
@@ -103,7 +108,7 @@ struct Runner: Sendable {
         case .stacks: return try await StackWorkloads.stacks(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
-        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek:
+        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .histogramRecord:
             fatalError("run before the mode switch")
         }
     }
@@ -155,7 +160,7 @@ struct Runner: Sendable {
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
-        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks:
+        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks, .histogramRecord:
             fatalError("validated away")
         }
     }

@@ -79,6 +79,7 @@ struct DemoCommand: ParsableCommand {
         }
         done.wait()
         let run = outcome.withLock { $0 }!
+        if !json, let timing = run.timingText { emit(timing) }
         emit(json ? run.summaryJSON : run.summaryText)
         if !run.ok { throw ExitCode(1) }
     }

@@ -15,9 +15,27 @@ extension HeadlessRuns {
             #expect(summary["event"] as? String == "summary")
             #expect(summary["ok"] as? Bool == true)
             #expect(summary["expected"] as? String == "[a, b, c]")
+            // The loop's step times and latencies over the run, in nanoseconds.
+            let steps = try #require(summary["steps"] as? Int)
+            for key in ["step_time", "latency"] {
+                let p = try #require(summary[key] as? [String: Int], "\(key) in \(summary)")
+                #expect(p["count"] == steps, "\(key)")
+                #expect(p["p50"]! <= p["p90"]! && p["p90"]! <= p["p99"]! && p["p99"]! <= p["max"]!, "\(key): \(p)")
+            }
             let done = objects.filter { $0["event"] as? String == "done" }.compactMap { $0["name"] as? String }
             #expect(done.filter { ["a", "b", "c"].contains($0) } == ["b", "a", "c"])
             #expect(objects.dropLast().allSatisfy { $0["t"] is Double && $0["task"] is Int })
+        }
+
+        @Test func headlessTextEndsWithTheLoopsTimingsThenTheSummary() throws {
+            let (status, output) = TmuxSession.run([BuiltBinary.asynctop!, "demo", "gather", "--headless", "--speed", "4"])
+            #expect(status == 0, "\(output)")
+            let lines = output.split(separator: "\n").map(String.init)
+            #expect(lines.last?.hasPrefix("ok: ") == true, "\(lines.suffix(3))")
+            let timing = try #require(lines.dropLast().last)
+            #expect(timing.hasPrefix("loop: ") && timing.contains(" steps; step time p50 ") && timing.contains("; latency p50 "),
+                    "\(timing)")
+            #expect(timing.contains(" max "))
         }
 
         @Test func aLintIsAnEventWithItsKindAndMessage() throws {

@@ -70,3 +70,37 @@ struct ProcessTableTests {
         #expect(roots[0].children.map(\.id) == [2, 4])
     }
 }
+
+extension ProcessTableTests {
+    @Test func psJSONCarriesStepTimeAndLatencyPercentilesWhenKnown() throws {
+        var steps = DurationHistogram(precision: 0)
+        var latencies = DurationHistogram(precision: 0)
+        for v: Nanos in [1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 64_000] { steps.record(v) }
+        for v: Nanos in [500, 500, 500, 500, 500, 500, 500, 500, 500, 8_000] { latencies.record(v) }
+        var timed = snapshot
+        timed.tasks[1] = TaskInfo(id: 2, parentID: 1, name: "a", state: .suspended(.sleep(until: 5_000_000_000)),
+                                  createdAt: 1_000_000_000, steps: 10, busy: steps.sum, lastStep: 1_000, maxStep: 64_000,
+                                  lastLatency: 500, maxLatency: 8_000, stepHistogram: steps, latencyHistogram: latencies)
+        timed.tasks[3] = TaskInfo(id: 4, parentID: 1, name: "b", state: .cancelled(message: "bye"), createdAt: 2_500_000_000,
+                                  steps: 1, busy: 3_000, lastStep: 3_000, maxStep: 3_000, lastLatency: 700, maxLatency: 700)
+        let rows = ProcessTable.rows(timed)
+        let a = try #require(rows.first { $0.id == 2 })
+        let stepTime = try #require(a.stepTime)
+        #expect(stepTime.count == 10)
+        #expect(stepTime.max == 64_000)
+        #expect(stepTime.p50 >= 512 && stepTime.p50 < 1_024, "within the power-of-two bucket of 1 µs")
+        #expect(stepTime.p99 > 32_768 && stepTime.p99 <= 64_000)
+        #expect(a.latency?.count == 10 && a.latency?.max == 8_000)
+        // A task that ran once: its one step; one that never ran: nothing.
+        let b = try #require(rows.first { $0.id == 4 })
+        #expect(b.stepTime == ProcessTable.Percentiles(p50: 3_000, p90: 3_000, p99: 3_000, max: 3_000, count: 1))
+        #expect(b.latency?.p99 == 700)
+        #expect(rows.first { $0.id == 9 }?.stepTime == nil)
+        #expect(rows.first { $0.id == 1 }?.latency == nil)
+        // On the wire, in nanoseconds under "stepTime" and "latency".
+        let json = ProcessTable.json(rows)
+        #expect(json.contains("\"stepTime\" : {"))
+        #expect(json.contains("\"max\" : 64000"))
+        #expect(json.contains("\"p50\" : 3000"))
+    }
+}

@@ -121,6 +121,10 @@ import TmuxTestSupport
             _ = try await first.value
             #expect(try await second.value == 25)
             #expect(try await third.value == 36)
+            // The queue's waits: the first call none to speak of, the others behind it.
+            let waits = try #require(pane("visible-procs", in: loop)?.waitHistogram)
+            #expect(waits.count == 3)
+            #expect(waits.max >= 300_000_000, "the second call waited behind the 400 ms one: \(waits.max) ns")
         }
         pool.shutdown()
     }

@@ -43,6 +43,8 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
     }
 
     private let lock = ConditionLock()
+    /// How long calls waited before a worker process was sent them (under `lock`).
+    private let waits = HistogramCounts()
     private var queue: Deque<Call> = []
     private var workers: [Worker] = []
     private var isShutDown = false
@@ -186,6 +188,8 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
     /// cancelled meanwhile.
     private func assign(_ call: Call, to worker: Worker) -> Bool {
         guard call.item.begin(on: worker.name) else { return false }
+        let now = MonotonicClock.now()
+        waits.record(now > call.item.enqueuedAt ? now &- call.item.enqueuedAt : 0)
         worker.call = call
         // A failed write means the worker died: its reader sees the end and fails the call.
         _ = worker.process.send(call.frame)
@@ -283,8 +287,8 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
 
     func info(timeBase: LoopTimeBase) -> ExecutorInfo {
         func loopTime(_ raw: UInt64) -> Nanos { raw > timeBase.origin ? raw - timeBase.origin : 0 }
-        let (current, waiting, depth) = lock.withLock {
-            (workers.map { ($0.name, $0.call?.item) }, Array(queue.prefix(200).map(\.item)), queue.count)
+        let (current, waiting, depth, waited) = lock.withLock {
+            (workers.map { ($0.name, $0.call?.item) }, Array(queue.prefix(200).map(\.item)), queue.count, waits.histogram)
         }
         let workerInfos = current.map { name, item -> WorkerInfo in
             guard let item, let run = item.running else { return WorkerInfo(name: name) }
@@ -294,7 +298,8 @@ public final class ProcessPoolExecutor: DescribedExecutor, @unchecked Sendable {
         let queued = waiting.map {
             QueuedItem(item: $0.id, task: $0.awaitingTask, enqueuedAt: loopTime($0.enqueuedAt), label: $0.label)
         }
-        return ExecutorInfo(name: name, kind: .processes, workers: workerInfos, queue: queued, queueDepth: depth)
+        return ExecutorInfo(name: name, kind: .processes, workers: workerInfos, queue: queued, queueDepth: depth,
+                            waitHistogram: waited)
     }
 }
 

@@ -30,6 +30,8 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
     public let maxWorkers: Int
 
     private let lock = ConditionLock()
+    /// How long calls waited in the queue before a worker took them (under `lock`).
+    private let waits = HistogramCounts()
     private var queue: Deque<WorkItem> = []
     private var threads: [Thread] = []
     private var workerNames: [String] = []
@@ -119,6 +121,8 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
                 if waking > 0 { waking -= 1 }
             }
             guard let item = queue.popFirst() else { break }
+            let now = MonotonicClock.now()
+            waits.record(now > item.enqueuedAt ? now &- item.enqueuedAt : 0)
             pending.store(queue.count, ordering: .relaxed)
             wakeWorkerIfNeeded()
             running[index] = item
@@ -175,8 +179,8 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
     /// The pool as the snapshot shows it, with times on `timeBase`.
     func info(timeBase: LoopTimeBase) -> ExecutorInfo {
         func loopTime(_ raw: UInt64) -> Nanos { raw > timeBase.origin ? raw - timeBase.origin : 0 }
-        let (names, items, waiting, depth) = lock.withLock {
-            (workerNames, running, Array(self.queue.prefix(200)), self.queue.count)
+        let (names, items, waiting, depth, waited) = lock.withLock {
+            (workerNames, running, Array(self.queue.prefix(200)), self.queue.count, waits.histogram)
         }
         var workers: [WorkerInfo] = []
         for (index, name) in names.enumerated() {
@@ -190,6 +194,7 @@ public final class ThreadPoolExecutor: DescribedExecutor, @unchecked Sendable {
         let queued = waiting.map {
             QueuedItem(item: $0.id, task: $0.awaitingTask, enqueuedAt: loopTime($0.enqueuedAt), label: $0.label)
         }
-        return ExecutorInfo(name: name, kind: .threads, workers: workers, queue: queued, queueDepth: depth)
+        return ExecutorInfo(name: name, kind: .threads, workers: workers, queue: queued, queueDepth: depth,
+                            waitHistogram: waited)
     }
 }
