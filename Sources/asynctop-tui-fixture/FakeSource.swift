@@ -24,17 +24,21 @@ final class FakeSource: SnapshotSource {
     private let answerDelay: Duration?
     /// false: a source like a replay, which cancels nothing and launches nothing.
     let canCancel: Bool
+    /// false: snapshots without series and histograms, as from an older program.
+    let series: Bool
     var canLaunchDemos: Bool { canCancel }
 
     /// - Parameters:
     ///   - taskCount: nil for the hand-made tree; a number for that many generated tasks.
     ///   - answerDelay: how long cancels take to answer (from another thread); nil: at once.
     ///   - commands: false for a source that cannot cancel or launch (like a replay).
-    init(taskCount: Int?, answerDelay: Duration? = nil, commands: Bool = true) {
+    ///   - series: false for snapshots without series and histograms (an older program's).
+    init(taskCount: Int?, answerDelay: Duration? = nil, commands: Bool = true, series: Bool = true) {
         self.answerDelay = answerDelay
         canCancel = commands
+        self.series = series
         start = clock.now
-        state = Mutex(State(tasks: taskCount.map(FakeTasks.generated) ?? FakeTasks.tree()))
+        state = Mutex(State(tasks: taskCount.map(FakeTasks.generated) ?? FakeTasks.tree(histograms: series)))
     }
 
     func snapshot() -> Snapshot {
@@ -48,7 +52,7 @@ final class FakeSource: SnapshotSource {
                 state.tasks[i] = task.with(steps: task.steps + 1, busy: task.busy + 50_000, version: state.version)
             }
             return Snapshot(version: state.version, takenAt: now, loopName: "fixture",
-                            stats: FakeTasks.stats(state.tasks, pulls: state.pulls), tasks: state.tasks,
+                            stats: FakeTasks.stats(state.tasks, pulls: state.pulls, now: now, series: series), tasks: state.tasks,
                             executors: FakeTasks.executors)
         }
     }

@@ -13,7 +13,8 @@ enum FakeTasks {
 
     /// About forty tasks in a tree, in every state, some with cancellation requested, and an
     /// `async let` (the last).
-    static func tree() -> [TaskInfo] {
+    /// With `histograms`, every worker carries step-time and latency histograms.
+    static func tree(histograms: Bool = true) -> [TaskInfo] {
         var tasks = [TaskInfo(id: 1, name: "main", origin: .main, state: .running, createdAt: 0)]
         let waits: [WaitTarget] = [
             .sleep(until: 5_000 * ms), .resource(kind: "Lock", id: 3, name: "db"), .task(2), .children(count: 3),
@@ -37,7 +38,9 @@ enum FakeTasks {
                 tasks.append(TaskInfo(id: id, parentID: groupID, name: "worker-\(group)-\(child)", state: state,
                                       cancel: cancel, history: [Transition(at: 20 * ms, state: .pending)],
                                       createdAt: 20 * ms, steps: UInt64(n * 3), busy: Nanos(n) * 40_000,
-                                      lastLatency: Nanos(n) * 1_000))
+                                      lastLatency: Nanos(n) * 1_000,
+                                      stepHistogram: histograms ? taskHistograms(id: id, steps: n * 3).steps : nil,
+                                      latencyHistogram: histograms ? taskHistograms(id: id, steps: n * 3).latency : nil))
             }
         }
         // A native child: only its parent's cancellation reaches it.
@@ -55,12 +58,48 @@ enum FakeTasks {
         }
     }
 
-    static func stats(_ tasks: [TaskInfo], pulls: UInt64) -> LoopStats {
+    /// The loop's stats; with `series`, its one-second series up to `now` and its
+    /// histograms, which depend on `now`'s second alone (so a capture is reproducible).
+    static func stats(_ tasks: [TaskInfo], pulls: UInt64, now: Nanos = 0, series: Bool = false) -> LoopStats {
         var counts: [TaskStateKind: Int] = [:]
         for task in tasks { counts[task.state.kind, default: 0] += 1 }
-        return LoopStats(tasksByState: counts, totalSpawned: UInt64(tasks.count), totalSteps: pulls * 10,
-                         stepsPerSecond: 1_000, busyFraction: 0.25, readyQueueDepth: 2, pendingTimers: 3,
-                         lagLast: 200_000, lagMax: 1_500_000)
+        var stats = LoopStats(tasksByState: counts, totalSpawned: UInt64(tasks.count), totalSteps: pulls * 10,
+                              stepsPerSecond: 1_000, busyFraction: 0.25, readyQueueDepth: 2, pendingTimers: 3,
+                              lagLast: 200_000, lagMax: 1_500_000)
+        guard series else { return stats }
+        let second = now / 1_000_000_000
+        let first = second >= UInt64(LoopSeries.capacity) ? second - UInt64(LoopSeries.capacity) + 1 : 0
+        stats.series = LoopSeries(samples: (first...second).map { sample(second: $0, counts: counts) })
+        let n = second + 1
+        stats.stepHistogram = histogram([(20_000, 100 * n), (150_000, 20 * n), (2 * ms, n), (40 * ms, 1)])
+        stats.latencyHistogram = histogram([(5_000, 80 * n), (60_000, 5 * n)])
+        stats.lagHistogram = histogram([(150_000, 10 * n), (3 * ms, 1)])
+        stats.busyTotal = n * 250 * ms
+        return stats
+    }
+
+    /// Second `s` of the fake loop's life: a gentle wave, and a spike every 30 s (busy 90%,
+    /// lag 8 ms, 12 jobs ready).
+    static func sample(second s: UInt64, counts: [TaskStateKind: Int]) -> LoopSample {
+        let spike = s % 30 == 29
+        var byState = counts
+        byState[.suspended, default: 0] += Int(s % 5)
+        return LoopSample(at: s * 1_000_000_000, tasksByState: byState, spawned: s % 4, steps: 800 + (s * 37) % 400,
+                          busy: spike ? 0.9 : 0.2 + Double((s * 7) % 10) / 60, lagP99: spike ? 8 * ms : 200_000 + (s % 4) * 50_000,
+                          readyQueueDepth: spike ? 12 : Int(s % 4))
+    }
+
+    static func histogram(_ values: [(Nanos, UInt64)], precision: Int = 4) -> DurationHistogram {
+        var h = DurationHistogram(precision: precision)
+        for (value, times) in values { h.record(value, times: times) }
+        return h
+    }
+
+    /// A worker's step times and latencies, from its id and steps.
+    static func taskHistograms(id: TaskID, steps: Int) -> (steps: DurationHistogram, latency: DurationHistogram) {
+        let k = Nanos(id % 5 + 1)
+        return (histogram([(k * 10_000, UInt64(steps)), (k * 300_000, UInt64(steps / 3)), (2 * ms, UInt64(id % 3))]),
+                histogram([(k * 4_000, UInt64(steps)), (k * 90_000, UInt64(id % 4))]))
     }
 
     static let executors = [

@@ -87,4 +87,43 @@ enum Fixtures {
         DemoEntry(name: "gather", summary: "gather three fetches, one fails"),
         DemoEntry(name: "timeouts", summary: "wait_for cancels a slow task"),
     ]
+
+    /// A histogram of `counts` values at each duration.
+    static func histogram(_ counts: [(Nanos, UInt64)], precision: Int = 4) -> DurationHistogram {
+        var h = DurationHistogram(precision: precision)
+        for (value, times) in counts { h.record(value, times: times) }
+        return h
+    }
+
+    /// Seconds `1...seconds` of a loop's series: live tasks 10 + s % 7, s % 5 spawned,
+    /// 1000 + 10 s steps, busy 20%, lag 100 µs and s % 3 ready; at second `spike` busy is
+    /// 95%, lag 5 ms and the ready queue 40.
+    static func series(seconds: Int = 120, spike: Int? = 100) -> LoopSeries {
+        LoopSeries(samples: (1...max(1, seconds)).map { s in
+            let high = s == spike
+            return LoopSample(at: Nanos(s) * 1_000_000_000,
+                              tasksByState: [.pending: 1, .running: 1, .suspended: 8 + s % 7, .done: 3],
+                              spawned: UInt64(s % 5), steps: UInt64(1_000 + 10 * s), busy: high ? 0.95 : 0.2,
+                              lagP99: high ? 5 * ms : 100_000, readyQueueDepth: high ? 40 : s % 3)
+        })
+    }
+
+    /// ``small(version:)`` at 120.5 s, its loop with ``series(seconds:spike:)`` and histograms;
+    /// task 1 (main) with step and latency histograms.
+    static func withSeries(seconds: Int = 120, spike: Int? = 100) -> Snapshot {
+        var snapshot = small()
+        snapshot.takenAt = Nanos(seconds) * 1_000 * ms + 500 * ms
+        snapshot.stats.series = series(seconds: seconds, spike: spike)
+        snapshot.stats.stepHistogram = histogram([(10_000, 500), (50_000, 200), (1 * ms, 20), (30 * ms, 1)])
+        snapshot.stats.latencyHistogram = histogram([(2_000, 300), (20_000, 30)])
+        snapshot.stats.lagHistogram = histogram([(100_000, 90), (5 * ms, 1)])
+        snapshot.stats.busyTotal = 24 * 1_000 * ms
+        let main = snapshot.tasks[0]
+        snapshot.tasks[0] = TaskInfo(id: main.id, name: main.name, origin: main.origin, state: main.state,
+                                     createdAt: main.createdAt, steps: main.steps, busy: main.busy,
+                                     lastLatency: main.lastLatency,
+                                     stepHistogram: histogram([(10_000, 30), (200_000, 9), (2 * ms, 1)]),
+                                     latencyHistogram: histogram([(15_000, 40)]))
+        return snapshot
+    }
 }

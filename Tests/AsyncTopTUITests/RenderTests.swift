@@ -50,7 +50,7 @@ import AsyncTopModel
             " loop (loop)  busy 1/1  queue 1: task 7",
             " io (threads)  busy 1/2  queue 5: task 3, item 23",
             "",
-            "F1Help   F2Demos  F5Tree   F6Sort   F9Cancel F10Quit   /Search fFilter SpcPause  xExec",
+            "F1Help   F2Demos  F5Tree   F6Sort   F9Cancel F10Quit   /Search fFilter SpcPause  xExec   LLoop",
         ])
     }
 

@@ -136,6 +136,54 @@ struct FixtureInTmuxTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    static let chartTitles = ["Tasks live", "Spawned/s", "Steps/s", "Busy", "Lag p99", "Ready queue", "Lints"]
+
+    private func hasBraille(_ text: String) -> Bool { text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) } }
+
+    /// `L` opens the loop view: a braille chart per measure, the histograms; `L` closes it.
+    @Test func theLoopViewChartsTheSeries() throws {
+        let session = try start()
+        session.send("L")
+        let screen = session.waitFor { $0.contains("Lints ") && $0.contains("Timer lag  n ") }
+        for title in Self.chartTitles { #expect(screen.contains("\n \(title) "), "\(title): \(screen)") }
+        #expect(screen.contains("Step times  n ") && screen.contains("Latencies  n "))
+        #expect(screen.contains("s … now"))
+        #expect(hasBraille(screen), "\(screen)")
+        session.send("L")
+        #expect(session.waitFor("F1Help"))
+        #expect(!session.capture().contains("Tasks live"))
+    }
+
+    /// With `--ascii`, the same charts without a braille dot.
+    @Test func theLoopViewInASCII() throws {
+        let session = try TmuxSession(command: "'\(BuiltBinary.fixture!)' --ascii", cols: 120, rows: 40)
+        try #require(session.waitFor("asynctop . loop fixture"), "the dashboard never appeared")
+        session.send("L")
+        let screen = session.waitFor { $0.contains("Lints ") && $0.contains("Timer lag  n ") }
+        for title in Self.chartTitles { #expect(screen.contains("\n \(title) "), "\(title): \(screen)") }
+        #expect(screen.contains("s .. now") && screen.contains("#"))
+        #expect(!hasBraille(screen) && screen.unicodeScalars.allSatisfy(\.isASCII), "\(screen)")
+        session.send("Escape")
+        #expect(session.waitFor("F1Help"))
+    }
+
+    /// Snapshots without series or histograms (an older program): the loop view says so and
+    /// charts the lints alone; the header and details show no trace of them.
+    @Test func withoutASeriesTheLoopViewChartsTheLintsAlone() throws {
+        let session = try start(arguments: "--no-series")
+        let tasks = session.waitFor { $0.contains("worker-0-1") && $0.contains("F1Help") }
+        #expect(!tasks.unicodeScalars.contains { (0x2581...0x2588).contains($0.value) }, "no sparkline: \(tasks)")
+        session.send("L")
+        let screen = session.waitFor { $0.contains("No one-second series") && $0.contains(" Lints ") }
+        // No chart but the lints' (a chart's title starts its line; the header says "Busy" mid-line).
+        #expect(!screen.contains("\n Busy ") && !screen.contains("\n Tasks live") && !screen.contains("Step times"), "\(screen)")
+        session.send("Escape")
+        #expect(session.waitFor("F1Help"))
+        session.send("j", "j", "Enter")
+        let details = session.waitFor { $0.contains(" Task 3 worker-0-1") && $0.contains("Cancellation") }
+        #expect(!details.contains("Step times") && !details.contains("Latencies"))
+    }
+
     @Test func hundredThousandTasksStayResponsive() throws {
         let session = try start(arguments: "--tasks 100000")
         #expect(session.waitFor("spawned 100000"))

@@ -44,6 +44,8 @@ struct DetailsView {
         if !lints.isEmpty { lines += [[]] + lints }
         let said = said(task)
         if !said.isEmpty { lines += [[]] + said }
+        let histograms = histograms(task)
+        if !histograms.isEmpty { lines += [[]] + histograms }
         lines.append([])
         lines += cancellation(task)
         lines.append([])
@@ -96,6 +98,18 @@ struct DetailsView {
         if frames.isEmpty && stack.problem == nil { lines.append([Span("  no frames", theme.dim)]) }
         if let problem = stack.problem { lines.append([Span("  \(context.glyphs.lint) \(problem)", theme.warning)]) }
         return lines + spawned
+    }
+
+    /// The task's step times and scheduling latencies, summed up and as a bar per bucket;
+    /// nothing for a task without them (an older peer or recording).
+    private func histograms(_ task: TaskInfo) -> [[Span]] {
+        var lines: [[Span]] = []
+        for (name, histogram) in [("Step times", task.stepHistogram), ("Latencies", task.latencyHistogram)] {
+            guard let histogram, !histogram.isEmpty else { continue }
+            let view = HistogramView(name: name, histogram: histogram, context: context)
+            lines += view.summary(width: context.cols - 2) + view.bars(width: min(context.cols - 2, 70), rows: 12)
+        }
+        return lines
     }
 
     /// The last lines the task said (a demo's output), with their times; nothing when none.

@@ -35,13 +35,15 @@ struct FooterView {
         switch context.state.pane {
         case .tasks:
             [("F1", "Help"), ("F2", "Demos"), ("F5", "Tree"), ("F6", "Sort"), ("F9", "Cancel"),
-             ("F10", "Quit"), ("/", "Search"), ("f", "Filter"), ("Spc", "Pause"), ("x", "Exec")]
+             ("F10", "Quit"), ("/", "Search"), ("f", "Filter"), ("Spc", "Pause"), ("x", "Exec"), ("L", "Loop")]
         case .details:
             [("Esc", "Back"), ("j/k", "Scroll"), ("a", "Frames"), ("F9", "Cancel"), ("F10", "Quit")]
         case .demos:
             [("Enter", "Launch"), ("Esc", "Back"), ("F10", "Quit")]
         case .lints where !context.lints.isEmpty:
             [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F9", "Cancel"), ("F10", "Quit")]
+        case .loop:
+            [("Esc", "Back"), ("L", "Back"), ("F10", "Quit")]
         case .lints, .executors, .help:
             [("Esc", "Back"), ("F10", "Quit")]
         }

@@ -21,6 +21,8 @@ struct Theme {
     var footerKey: Style { Style() }
     var footerLabel: Style { style(.black, bg: .cyan, mono: .reverse) }
     var border: Style { style(.cyan) }
+    /// The dots of a chart, the blocks of a bar.
+    var chart: Style { style(.green) }
     var input: Style { style(.default, [.underline], mono: .underline) }
 
     /// A lint's mark and kind: red for errors, yellow for warnings; bold in monochrome.

@@ -7,6 +7,8 @@ public enum Pane: Hashable, Sendable {
     case details(TaskID)
     case executors
     case lints
+    /// The loop over time: charts of its one-second series and its histograms.
+    case loop
     case help
     case demos
 }

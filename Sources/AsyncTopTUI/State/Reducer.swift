@@ -41,7 +41,10 @@ struct Reducer {
             return .none
         }
         // Keeps the status: a refresh is no command of the user's.
-        if action == .refreshed { return requestStacks() }
+        if action == .refreshed {
+            state.lintHistory.record(at: list.snapshot.takenAt, count: lints.count)
+            return requestStacks()
+        }
         state.status = nil
         if let prompt = state.prompt { return applyPrompt(prompt, action) }
         if let why = state.unavailable[action] {
@@ -54,6 +57,7 @@ struct Reducer {
         case .showHelp: toggle(.help)
         case .showDemos: toggle(.demos)
         case .showExecutors: toggle(.executors)
+        case .showLoop: toggle(.loop)
         case .showLints:
             toggle(.lints)
             return requestStacks()
@@ -67,7 +71,7 @@ struct Reducer {
             case .details: applyDetails(action)
             case .demos: return applyDemos(action)
             case .lints: applyLints(action)
-            case .executors, .help: if action == .back { state.pane = .tasks }
+            case .executors, .loop, .help: if action == .back { state.pane = .tasks }
             }
         }
         return .none

@@ -46,6 +46,8 @@ public struct ViewState: Hashable, Sendable {
     /// Commands the source cannot carry out, with why ("a replay cannot cancel tasks"): their
     /// keys say so, and the footer and help leave them out.
     public var unavailable: [Action: String] = [:]
+    /// The lint count of each second of loop time lately, for the loop view's chart.
+    public var lintHistory = LintHistory()
     /// What to say of a suspended task without a stack (``SnapshotSource/missingStackNote``).
     public var missingStackNote: String?
 
