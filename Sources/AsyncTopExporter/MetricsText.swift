@@ -85,17 +85,17 @@ public enum MetricsText {
     /// file name added to `process`), since Prometheus refuses a scrape with duplicate series.
     public static func render(_ readings: [TargetReading], scrapes: UInt64, thresholds: LintThresholds = LintThresholds()) -> String {
         let families = Families()
-        families.scrapes.makeCounter(name: "asynctop_exporter_scrapes_total", help: "Scrapes this exporter has answered, this one included.")
+        families.scrapes.counter(name: "asynctop_exporter_scrapes_total", help: "Scrapes this exporter has answered, this one included.")
             .increment(by: Int64(clamping: scrapes))
         var histograms = HistogramFamilies()
         var seen = Set<[String]>()
         for reading in readings.sorted(by: { $0.target < $1.target }) {
             let target = [("target", reading.target)]
-            families.up.makeGauge(name: "asynctop_target_up", labels: target,
+            families.up.gauge(name: "asynctop_target_up", labels: target,
                                   help: "1 when the exporter is connected to the target's monitor socket, else 0.")
                 .set(reading.up ? 1.0 : 0.0)
             if let age = reading.dataAge {
-                families.age.makeGauge(name: "asynctop_target_data_age_seconds", labels: target,
+                families.age.gauge(name: "asynctop_target_data_age_seconds", labels: target,
                                        help: "Seconds since the last update came from the target: the age of the data served.")
                     .set(age)
             }
@@ -125,16 +125,16 @@ final class Families {
         let loop = [("process", process), ("loop", snapshot.loopName)]
         let stats = snapshot.stats
         for state in TaskStateKind.allCases {
-            self[.tasks].makeGauge(name: "asynctop_tasks", labels: loop + [("state", state.rawValue)],
+            self[.tasks].gauge(name: "asynctop_tasks", labels: loop + [("state", state.rawValue)],
                                    help: "Live and retained tasks of the loop, by state.")
                 .set(Double(stats.count(state)))
         }
-        self[.spawned].makeCounter(name: "asynctop_tasks_spawned_total", labels: loop, help: "Tasks the loop has spawned since it started.")
+        self[.spawned].counter(name: "asynctop_tasks_spawned_total", labels: loop, help: "Tasks the loop has spawned since it started.")
             .increment(by: Int64(clamping: stats.totalSpawned))
-        self[.steps].makeCounter(name: "asynctop_loop_steps_total", labels: loop, help: "Steps the loop has run since it started.")
+        self[.steps].counter(name: "asynctop_loop_steps_total", labels: loop, help: "Steps the loop has run since it started.")
             .increment(by: Int64(clamping: stats.totalSteps))
         if let busy = stats.busyTotal {
-            let counter = self[.busy].makeCounter(name: "asynctop_loop_busy_seconds_total", labels: loop,
+            let counter = self[.busy].counter(name: "asynctop_loop_busy_seconds_total", labels: loop,
                                                   help: "Seconds the loop spent running steps since it started.")
             // A counter prints an integer until a fraction is added: zero stays "0".
             if busy > 0 { counter.increment(by: Double(busy) / 1e9) }
@@ -145,10 +145,10 @@ final class Families {
         var executors = Set<String>()
         for executor in snapshot.executors where executors.insert(executor.name).inserted {
             let labels = loop + [("executor", executor.name)]
-            self[.queueDepth].makeGauge(name: "asynctop_executor_queue_depth", labels: labels,
+            self[.queueDepth].gauge(name: "asynctop_executor_queue_depth", labels: labels,
                                         help: "Items waiting in the executor's queue.")
                 .set(Double(executor.queueDepth))
-            self[.busyWorkers].makeGauge(name: "asynctop_executor_busy_workers", labels: labels,
+            self[.busyWorkers].gauge(name: "asynctop_executor_busy_workers", labels: labels,
                                          help: "Workers of the executor running an item.")
                 .set(Double(executor.busyWorkers))
             histograms.wait.add(executor.waitHistogram, labels: labels)
@@ -156,7 +156,7 @@ final class Families {
         var byKind: [Lint.Kind: Int] = [:]
         for lint in Lints.evaluate(snapshot, thresholds) { byKind[lint.kind, default: 0] += 1 }
         for kind in Lint.Kind.allCases {
-            self[.lints].makeGauge(name: "asynctop_lints", labels: loop + [("kind", kind.rawValue)],
+            self[.lints].gauge(name: "asynctop_lints", labels: loop + [("kind", kind.rawValue)],
                                    help: "Lints the dashboard shows for the loop's snapshot, by kind.")
                 .set(Double(byKind[kind] ?? 0))
         }
@@ -206,5 +206,16 @@ struct HistogramFamily {
             text += "\(name)_sum{\(rendered)} \(MetricsText.number(Double(histogram.sum) / 1e9))\n"
             text += "\(name)_count{\(rendered)} \(histogram.count)\n"
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A gauge of the family `name` (each family always with the same help).
+    func gauge(name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
+    func counter(name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }
