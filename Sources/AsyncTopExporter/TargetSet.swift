@@ -113,8 +113,8 @@ public final class TargetSet: Sendable {
                 up = true
                 report = "connected to \(program) (pid \(pid))"
             case .connected, .connecting: report = "connecting"
-            case .retrying(let reason): report = "down: \(reason)"
-            case .disconnected(let reason): report = "lost: \(reason)"
+            case .retrying(let reason): report = "down: \(Self.trimmed(reason, path))"
+            case .disconnected(let reason): report = "lost: \(Self.trimmed(reason, path))"
             }
             let name = hello.map { "\($0.program)[\($0.pid)]" } ?? (path.split(separator: "/").last.map(String.init) ?? path)
             out.append(TargetReading(target: path, up: up, dataAge: age, process: name, snapshot: up ? remote.snapshot : nil))
@@ -127,6 +127,11 @@ public final class TargetSet: Sendable {
             for (path, report) in notes.sorted(by: { $0.0 < $1.0 }) { note("\(path): \(report)") }
         }
         return out.sorted { $0.target < $1.target }
+    }
+
+    /// "no such file" rather than "/x.sock: no such file", after the path.
+    static func trimmed(_ reason: String, _ path: String) -> String {
+        reason.hasPrefix(path + ": ") ? String(reason.dropFirst(path.count + 2)) : reason
     }
 
     /// Stops every connection.

@@ -64,6 +64,27 @@ struct ExporterProcessTests {
         #expect(exporter.child.exited() == nil)
     }
 
+    @Test func aStuckTargetIsAnsweredFromItsLastDataWithItsAge() throws {
+        let scratch = Scratch()
+        let socket = scratch.path + "/stuck.sock"
+        let fixture = try startFixture(socket: socket, tasks: 4)
+        let exporter = try ExporterProcess([socket], scratch: scratch)
+        let suspended = "asynctop_tasks{process=\"asynctop-monitor-fixture[\(fixture.pid)]\",loop=\"fixture\",state=\"suspended\"}"
+        let fresh = exporter.scrape { sample($0, suspended) != nil }
+        let count = try #require(sample(fresh, suspended), "\(fresh)")
+        // Stopped, the process sends nothing more but its socket stays connected.
+        kill(fixture.pid, SIGSTOP)
+        defer { kill(fixture.pid, SIGCONT) }
+        let age = "asynctop_target_data_age_seconds{target=\"\(socket)\"}"
+        let stale = exporter.scrape(until: { (sample($0, age) ?? 0) >= 1.5 }, timeout: 10)
+        #expect((sample(stale, age) ?? 0) >= 1.5, "\(stale)")
+        #expect(sample(stale, suspended) == count)
+        #expect(sample(stale, "asynctop_target_up{target=\"\(socket)\"}") == 1)
+        kill(fixture.pid, SIGCONT)
+        let again = exporter.scrape { (sample($0, age) ?? 99) < 1 }
+        #expect((sample(again, age) ?? 99) < 1, "\(again)")
+    }
+
     @Test func socketsThatAreNotMonitorsDoNotHarmIt() throws {
         let scratch = Scratch()
         var garbage: [UInt8] = Array("{\"type\":\"hello\",\"protocol\":\n\u{0}\u{1}not json at all\n".utf8)
