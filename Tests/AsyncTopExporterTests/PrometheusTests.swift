@@ -52,6 +52,19 @@ struct PrometheusTests {
         #expect(output.isEmpty, "promtool's lints: \(output)")
     }
 
+    @Test(.enabled(if: PrometheusTools.promtool != nil || PrometheusTools.inCI, "promtool is not installed (Debian package prometheus)"))
+    func theExampleScrapeConfigIsValid() throws {
+        guard let promtool = PrometheusTools.require(PrometheusTools.promtool, "promtool") else { return }
+        let scratch = Scratch()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = root.appendingPathComponent("examples/prometheus.yml").path
+        let text = try String(contentsOfFile: example, encoding: .utf8)
+        #expect(text.contains("asynctop exporter") && text.contains(":9464"))
+        let output = scratch.path + "/check.out"
+        let status = TmuxSession.spawnAndWait([promtool, "check", "config", example], outputPath: output)
+        #expect(status == 0, "\((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+    }
+
     /// Two fixtures with a known difference in suspended tasks, scraped by a real Prometheus
     /// through the exporter; queried through its HTTP API.
     @Test(.enabled(if: PrometheusTools.prometheus != nil || PrometheusTools.inCI, "prometheus is not installed (Debian package prometheus)"),
