@@ -45,7 +45,8 @@ let package = Package(
             dependencies: [
                 "AsyncTopModel", "AsyncTopClient", "AsyncTopSync",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                // FlyingFox's sockets only: its HTTP module links FoundationNetworking (libcurl).
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ]
         ),
         // The dashboard without a terminal: view state, key table, reducer, render → Screen.

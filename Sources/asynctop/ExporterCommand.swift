@@ -41,7 +41,7 @@ struct ExporterCommand: ParsableCommand {
         let say: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("asynctop exporter: \($0)\n".utf8)) }
         let targets = TargetSet(arguments: targets, note: say)
         targets.refresh()
-        let server = try ExporterServer(address: address, targets: targets, thresholds: lints.thresholds)
+        let server = ExporterServer(address: address, targets: targets, thresholds: lints.thresholds)
         let outcome = Locked<(any Error)?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {

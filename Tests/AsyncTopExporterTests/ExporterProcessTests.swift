@@ -113,6 +113,34 @@ struct ExporterProcessTests {
         #expect(exporter.child.exited() == nil, "\(exporter.child.output)")
     }
 
+    @Test func httpClientsThatMisbehaveDoNotStopIt() throws {
+        let scratch = Scratch()
+        let exporter = try ExporterProcess([scratch.path + "/x.sock"], scratch: scratch)
+        /// A TCP connection to the exporter that sends `bytes` and is kept open.
+        func connection(sending bytes: [UInt8]) -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = exporter.port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            return fd
+        }
+        let silent = connection(sending: [])
+        let garbage = connection(sending: (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let endless = connection(sending: Array(repeating: UInt8(ascii: "a"), count: 40_000))
+        let broken = connection(sending: Array("NOT-HTTP\r\n\r\n".utf8))
+        defer { for fd in [silent, garbage, endless, broken] { close(fd) } }
+        // While those hang or were refused, a scrape is answered; a query string is ignored.
+        #expect(exporter.get("/metrics?debug=1")?.status == 200)
+        #expect(exporter.get("/metrics")?.body.contains("asynctop_target_up{") == true)
+        var reply = [UInt8](repeating: 0, count: 200)
+        let n = recv(broken, &reply, reply.count, 0)
+        #expect(String(decoding: reply.prefix(max(n, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 400"))
+        #expect(exporter.child.exited() == nil)
+    }
+
     @Test func aBusyPortIsNamedAndFailsTheCommand() throws {
         let scratch = Scratch()
         let exporter = try ExporterProcess([scratch.path + "/x.sock"], scratch: scratch)
