@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // The exporter only: the text format's registry, and a small HTTP server.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", .upToNextMinor(from: "0.27.1")),
     ],
     targets: [
         // Values only: ids, states, records, snapshots, deltas. Depends on nothing of ours.
@@ -51,6 +54,17 @@ let package = Package(
         ),
         // A monitor socket's client: connection, reconnecting remote state, ps/pstree views.
         .target(name: "AsyncTopClient", dependencies: ["AsyncTopModel", "AsyncTopSync", "CAsyncTopSupport"]),
+        // `asynctop exporter`: monitor sockets (or folders of them) served as Prometheus metrics
+        // over HTTP. Nothing of the runtime depends on it.
+        .target(
+            name: "AsyncTopExporter",
+            dependencies: [
+                "AsyncTopModel", "AsyncTopClient", "AsyncTopSync",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                // FlyingFox's sockets only: its HTTP module links FoundationNetworking (libcurl).
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]
+        ),
         // The dashboard without a terminal: view state, key table, reducer, render → Screen.
         .target(name: "AsyncTopTUI", dependencies: ["AsyncTopModel"]),
         // ncursesw as a Clang module: a shim header and the link flag.
@@ -67,7 +81,7 @@ let package = Package(
             name: "asynctop",
             dependencies: [
                 "AsyncTopRuntime", "AsyncTopDemos", "AsyncTopTracing", "AsyncTopTUI", "AsyncTopTerminal", "AsyncTopClient",
-                "AsyncTopSync",
+                "AsyncTopSync", "AsyncTopExporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +111,11 @@ let package = Package(
         // tmux sessions and the location of built binaries, for the tests of real programs.
         .target(name: "TmuxTestSupport", path: "Tests/TmuxTestSupport"),
         .testTarget(name: "AsyncTopTerminalTests", dependencies: ["asynctop-tui-fixture", "TmuxTestSupport"]),
+        // The exporter's text and addresses, its output checked by promtool, and a real
+        // Prometheus server scraping `asynctop exporter` on monitored fixtures.
+        .testTarget(
+            name: "AsyncTopExporterTests",
+            dependencies: ["AsyncTopExporter", "AsyncTopModel", "AsyncTopClient", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
         .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
         // Each asyncio behaviour as a Python program and its Swift twin, run under CPython
         // and on the loop: the two logs must match. The demos too, run headless.

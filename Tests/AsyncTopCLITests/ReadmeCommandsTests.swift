@@ -96,7 +96,8 @@ struct ReadmeCommandsTests {
                 }
                 if words.contains(where: { $0.hasPrefix("/run/user/") }) {
                     try serve()
-                    words = words.map { $0.hasPrefix("/run/user/") ? socket : $0 }
+                    // A path ending in / is a directory of sockets: the one that holds it.
+                    words = words.map { $0.hasPrefix("/run/user/") ? ($0.hasSuffix("/") ? directory + "/" : socket) : $0 }
                 }
                 let arguments = Array(words.dropFirst())
                 let subcommand = arguments.first ?? ""
@@ -104,6 +105,15 @@ struct ReadmeCommandsTests {
                     let (status, output) = await runIn(directory, [binary] + arguments)
                     #expect(status == 0, "\(command): status \(status)\n\(output.suffix(1500))")
                     #expect(!output.isEmpty, "\(command) printed nothing")
+                } else if subcommand == "exporter" {
+                    // A server: it must serve the socket's loop at the address it was given.
+                    let port = arguments.firstIndex(of: "--listen").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+                        .flatMap { $0.split(separator: ":").last.flatMap { UInt16($0) } } ?? 9464
+                    let body = exporterMetrics([binary] + arguments, port: port, output: directory + "/exporter.out") {
+                        $0.contains("asynctop_target_up{target=\"\(socket)\"} 1") && $0.contains("loop=\"asynctop\"")
+                    }
+                    #expect(body.contains("asynctop_target_up{target=\"\(socket)\"} 1") && body.contains("asynctop_tasks{"),
+                            "\(command) did not serve the socket's loop on port \(port):\n\(body.prefix(1500))")
                 } else {
                     let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
                     let session = try TmuxSession(command: "cd '\(directory)' && '\(binary)' \(quoted)", cols: 120, rows: 36)
@@ -114,6 +124,25 @@ struct ReadmeCommandsTests {
                 }
             }
         }
+    }
+
+    /// Starts the exporter `arguments`, scrapes `port` until `served` holds (20 s at most),
+    /// stops it and returns the last text.
+    func exporterMetrics(_ arguments: [String], port: UInt16, output: String, until served: (String) -> Bool) -> String {
+        guard let pid = TmuxSession.spawn(arguments, outputPath: output) else { return "(could not start \(arguments))" }
+        defer {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        }
+        var body = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            body = HTTPGet.get(port: port, path: "/metrics")?.body ?? ""
+            if served(body) { return body }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return body + "\n" + ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// Runs a program with `directory` as its working directory, off the cooperative pool.
