@@ -84,3 +84,21 @@ import Testing
         #expect(values.allSatisfy { $0 <= h.max })
     }
 }
+
+/// README's swift-metrics example, as written there (with a `serve` that returns).
+@Suite struct ReadmeMetricsExampleTests {
+    func serve() async throws { try await sleep(0.25) }
+
+    @Test func theReadmeExampleReportsThroughTheBootstrappedBackend() async throws {
+        let metrics = TestMetrics()
+        MetricsSystem.bootstrap(metrics)  // once per process: only this test bootstraps
+        try await EventLoop.run(name: "api", reportLeftovers: { _ in }) {
+            let metrics = LoopMetrics.report(EventLoop.current!, every: 0.05, dimensions: [("service", "api")])
+            defer { metrics.stop() }
+            try await serve()
+        }
+        let running = try metrics.expectGauge("asynctop_tasks", [("loop", "api"), ("service", "api"), ("state", "running")])
+        #expect(running.values.count >= 2)
+        #expect(try metrics.expectTimer("asynctop_step_duration", [("loop", "api"), ("service", "api")]).values.count > 0)
+    }
+}
