@@ -196,9 +196,13 @@ extension EventLoop {
         let quiet = (now &- at) / second
         let kept = min(quiet, Nanos(LoopSeries.capacity))
         at &+= (quiet &- kept) &* second
+        // The loop sleeps only with nothing ready: seconds it slept through had an empty
+        // queue (the job that woke it now is not theirs). Seconds of one long step keep the
+        // queue it has now.
+        let sleptThrough = busy &- t.sampledBusy < (now &- stats.nextSampleAt) / 2
         for _ in 0..<kept {
             at &+= second
-            t.series.append(LoopSample(at: at, tasksByState: counts, readyQueueDepth: depth))
+            t.series.append(LoopSample(at: at, tasksByState: counts, readyQueueDepth: sleptThrough ? 0 : depth))
         }
         stats.nextSampleAt = at &+ second
         t.sampledSteps = steps

@@ -183,7 +183,7 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
         #expect(first.steps >= 30)
         #expect(first.busy > 0)
         let quiet = try #require(samples.dropFirst().first { $0.steps == 0 })
-        #expect(quiet.spawned == 0 && quiet.busy == 0 && quiet.lagP99 == 0)
+        #expect(quiet.spawned == 0 && quiet.busy == 0 && quiet.lagP99 == 0 && quiet.readyQueueDepth == 0)
         #expect(quiet.tasksByState == first.tasksByState)
         #expect(quiet.live >= 1, "the main task")
     }
