@@ -27,6 +27,32 @@ struct DashboardInTmuxTests {
         #expect(!session.alternateScreenOn(), "the terminal is back from the alternate screen")
     }
 
+    /// The live loop's own series and histograms, drawn by the loop view: the crawler spawns
+    /// 50 fetches within about a second, and every step lands in the step-time histogram.
+    @Test func theLoopViewChartsTheLiveLoopsLastSeconds() throws {
+        let session = try start("--demo semaphore-crawler", cols: 120, rows: 40)
+        #expect(session.waitFor("demo semaphore-crawler"))
+        // The demo's second of fetches, and two whole seconds of loop time after it.
+        Thread.sleep(forTimeInterval: 3.3)
+        session.send("L")
+        let screen = session.waitFor { $0.contains("Spawned/s") && $0.contains("Step times") }
+        func number(after label: String) -> Double? {
+            guard let range = screen.range(of: label) else { return nil }
+            let digits = screen[range.upperBound...].drop { $0 == " " }.prefix { $0.isNumber || $0 == "." }
+            return Double(digits)
+        }
+        // 50 fetches (and the demo's own task) within one or two seconds.
+        let spawnedMax = screen.components(separatedBy: "\n").first { $0.contains("Spawned/s") }
+            .flatMap { line in line.range(of: "max ").map { Double(line[$0.upperBound...].prefix { $0.isNumber }) } } ?? nil
+        #expect((spawnedMax ?? 0) >= 25, "\(screen)")
+        #expect((number(after: "Step times  n ") ?? 0) >= 100, "\(screen)")
+        #expect(screen.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille charts: \(screen)")
+        session.send("Escape")
+        #expect(session.waitFor("demo semaphore-crawler"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func ctrlCRestoresTheTerminal() throws {
         // Ctrl-C signals the pane's whole foreground group: the wrapping shell traps it so it
         // lives on to print the status.
