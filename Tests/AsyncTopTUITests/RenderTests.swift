@@ -126,6 +126,20 @@ import AsyncTopModel
         ])
     }
 
+    @Test func executorsPaneSummarizesHowLongWorkWaited() {
+        var waits = DurationHistogram(precision: 4)
+        for ms: UInt64 in [1, 2, 3, 4, 100] { waits.record(ms * 1_000_000) }
+        var snapshot = Fixtures.small()
+        snapshot.executors = [ExecutorInfo(name: "io", kind: .threads, waitHistogram: waits),
+                              ExecutorInfo(name: "cold", kind: .threads, waitHistogram: DurationHistogram())]
+        var state = ViewState(demos: Fixtures.demos)
+        state.pane = .executors
+        let lines = render(snapshot: snapshot, state: state, size: size).lines
+        let io = lines.first { $0.hasPrefix(" io (threads)") }
+        #expect(io?.contains("waited p50 \(formatDuration(waits.p50))  p99 \(formatDuration(waits.p99))  max 100ms  n 5") == true, "\(io ?? "")")
+        #expect(lines.first { $0.hasPrefix(" cold (threads)") }?.contains("waited") == false, "nothing measured, nothing said")
+    }
+
     @Test func cancelDialogShowsTheSubtreeAndTheMessage() {
         let lines = screen { $0.selectedID = 2; $0.prompt = .confirmCancel(task: 2, message: "bye") }.lines
         #expect(lines.contains { $0.contains("┌─ Cancel task 2 fetch? ─") })

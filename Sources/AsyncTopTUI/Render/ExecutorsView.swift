@@ -19,11 +19,17 @@ struct ExecutorsView {
         var lines: [[Span]] = [[Span("Executors", theme.label)]]
         if context.snapshot.executors.isEmpty { lines.append([Span("No executors reported.", theme.dim)]) }
         for executor in context.snapshot.executors {
-            lines.append([
+            var title = [
                 Span(executor.name, theme.value), Span(" (\(executor.kind.rawValue))"),
                 Span("  workers ", theme.label), Span("\(executor.busyWorkers)/\(executor.workers.count) busy"),
                 Span("  queue ", theme.label), Span("\(executor.queueDepth)"),
-            ])
+            ]
+            // How long its work waited for a worker (for the loop: its jobs' scheduling latency).
+            if let wait = executor.waitHistogram, !wait.isEmpty {
+                title += [Span("  waited ", theme.label),
+                          Span("p50 \(formatDuration(wait.p50))  p99 \(formatDuration(wait.p99))  max \(formatDuration(wait.max))  n \(wait.count)")]
+            }
+            lines.append(title)
             for worker in executor.workers {
                 guard let item = worker.item else {
                     lines.append([Span("  \(worker.name)  "), Span("idle", theme.dim)])
