@@ -28,7 +28,12 @@ struct ExporterProcessTests {
         #expect(exporter.get("/nope")?.status == 404)
         #expect(exporter.get("/metrics/x")?.status == 404)
 
-        var text = exporter.scrape { sample($0, "asynctop_target_up{target=\"\(a)\"}") == 1 && sample($0, "asynctop_target_up{target=\"\(lonelySocket)\"}") == 1 }
+        // Up, and past the fixture's start: its parked tasks are in the data it sent.
+        let fixtureProcess = "asynctop-monitor-fixture[\(first.pid)]"
+        var text = exporter.scrape {
+            sample($0, "asynctop_target_up{target=\"\(a)\"}") == 1 && sample($0, "asynctop_target_up{target=\"\(lonelySocket)\"}") == 1
+                && (sample($0, "asynctop_tasks{process=\"\(fixtureProcess)\",loop=\"fixture\",state=\"suspended\"}") ?? 0) >= 3
+        }
         let metrics = try #require(exporter.get())
         #expect(metrics.status == 200)
         #expect(metrics.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
