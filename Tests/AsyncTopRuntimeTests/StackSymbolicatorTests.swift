@@ -51,11 +51,12 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
 
 /// The tests wait synchronously for their tasks on the global executor: off its threads.
 @Suite(.offCooperativePool) struct StackSymbolicatorTests {
-    /// Waits (up to 10 s) until `task` is suspended, and returns its resume addresses.
+    /// Waits (up to 30 s: the whole suite at once on two cores) until `task` is suspended,
+    /// and returns its resume addresses.
     private func capture<T>(_ task: Task<T, Never>) throws -> [UInt] {
         let pointer = unsafeBitCast(task, to: UnsafeRawPointer.self)
         var code = CodeRanges()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         var last = RuntimeInternals.StackCapture.unavailable("not tried")
         while Date() < deadline {
             last = RuntimeInternals.captureStack(ofTask: pointer, safeReads: true, code: &code)

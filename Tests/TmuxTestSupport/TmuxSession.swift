@@ -65,7 +65,10 @@ public final class TmuxSession {
     /// Polls the pane until `condition` holds or `timeout` passes.
     /// - Returns: The last capture, whether or not the condition held; check it with #expect.
     @discardableResult
-    public func waitFor(timeout: Duration = .seconds(10), _ condition: (String) -> Bool) -> String {
+    /// The default timeout is generous: the whole suite runs its tmux sessions of debug
+    /// binaries at once, and on two cores a first frame can take many seconds; a wait that
+    /// succeeds returns as soon as it does.
+    public func waitFor(timeout: Duration = .seconds(25), _ condition: (String) -> Bool) -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var text = capture()
@@ -77,7 +80,7 @@ public final class TmuxSession {
     }
 
     /// Waits for text to appear. - Returns: Whether it did before the timeout.
-    public func waitFor(_ text: String, timeout: Duration = .seconds(10)) -> Bool {
+    public func waitFor(_ text: String, timeout: Duration = .seconds(25)) -> Bool {
         waitFor(timeout: timeout) { $0.contains(text) }.contains(text)
     }
 
