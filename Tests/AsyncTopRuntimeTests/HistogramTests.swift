@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import Testing
+import TmuxTestSupport
 @testable import AsyncTopRuntime
 
 /// Holds the loop thread for `nanos` (a step of known length; preemption only makes it longer).
@@ -23,7 +24,7 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
 
 /// The loop's histograms, per-task histograms, one-second series and pool wait histograms,
 /// on the real loop.
-@Suite struct HistogramTests {
+@Suite(.offCooperativePool) struct HistogramTests {
     @Test func theRuntimesBucketIndexIsTheModels() {
         var values: [Nanos] = Array(0...300) + [.max, .max - 1, 1 << 63, (1 << 63) - 1]
         for e in 5..<64 { values += [(1 << e) - 1, 1 << e, (1 << e) + 1, (1 << e) | (1 << (e - 1)) | 12345 & ((1 << e) - 1)] }
