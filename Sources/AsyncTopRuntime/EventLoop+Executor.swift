@@ -97,8 +97,10 @@ extension EventLoop {
         lock.lock()
         inbox.append(item)
         inboxPending.store(true, ordering: .releasing)
-        if sleeping { lock.signal() }
+        let wake = sleeping
         lock.unlock()
+        // Outside the lock: a wake-up the loop no longer needs is one spurious return.
+        if wake { reactor.wake() }
     }
 
     /// Runs `body` on the loop: now when called on the loop thread, else as soon as the
@@ -129,6 +131,7 @@ extension EventLoop {
             var now = timeBase.now()
             if now >= stats.nextSampleAt { recordSeries(now: now) }
             if !timers.isEmpty { fireDueTimers(now: now) }
+            if reactor.count > 0 { reactor.poll(timeout: 0, dispatchIO) }
             var count = ready.count
             if count == 0 {
                 sleepUntilWork()
@@ -150,15 +153,16 @@ extension EventLoop {
         lock.unlock()
     }
 
+    /// Blocks in the reactor until a descriptor is ready, the next timer is due, or another
+    /// thread hands work over.
     private func sleepUntilWork() {
         lock.lock()
         if inbox.isEmpty && phase == .running {
             sleeping = true
-            if let next = timers.min?.deadline {
-                lock.wait(untilMonotonic: timeBase.origin &+ next)
-            } else {
-                lock.wait()
-            }
+            lock.unlock()
+            let timeout: Int64 = timers.min.map { Int64(clamping: $0.deadline &- min($0.deadline, timeBase.now())) } ?? -1
+            reactor.poll(timeout: timeout, dispatchIO)
+            lock.lock()
             sleeping = false
             stats.wakeups &+= 1
         }

@@ -39,15 +39,17 @@ extension EventLoop {
     private func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
         while true {
             let box = LoopReply<Value>()
+            var wake = false
             let built: Value? = lock.withLock {
                 if phase != .running { return make(self) }
                 inbox.append(.callback(LoopCallback { [unowned self] in box.fill(make(self)) }))
                 inboxPending.store(true, ordering: .releasing)
-                if sleeping { lock.signal() }
+                wake = sleeping
                 stopWatchers.append(box)
                 return nil
             }
             if let built { return built }
+            if wake { reactor.wake() }
             let outcome = box.wait(timeout: timeout)
             lock.withLock { stopWatchers.removeAll { $0 === box } }
             switch outcome {
@@ -63,7 +65,7 @@ extension EventLoop {
         let snapshot = Snapshot(
             version: registry.version, takenAt: timeBase.now(), epoch: timeBase.epoch, loopName: name,
             stats: loopStats(), tasks: registry.infos(executor: name), executors: executorInfos(),
-            resources: ResourceRegistry.shared.resources(of: self))
+            resources: allResources())
         lastSnapshot.withLock { $0 = snapshot }
         return snapshot
     }
@@ -79,11 +81,11 @@ extension EventLoop {
             return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: false,
                                  changed: registry.infos(changedAfter: version, executor: name), removed: removed,
                                  stats: loopStats().withSeriesSuffix(seconds: SnapshotDelta.seriesSeconds),
-                                 executors: executorInfos(), resources: ResourceRegistry.shared.resources(of: self))
+                                 executors: executorInfos(), resources: allResources())
         }
         return SnapshotDelta(fromVersion: version, toVersion: registry.version, takenAt: now, isFull: true,
                              changed: registry.infos(executor: name), removed: [], stats: loopStats(),
-                             executors: executorInfos(), resources: ResourceRegistry.shared.resources(of: self))
+                             executors: executorInfos(), resources: allResources())
     }
 
     func loopStats() -> LoopStats {

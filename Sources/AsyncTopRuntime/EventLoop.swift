@@ -22,6 +22,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     public var slowStepThreshold: Double = 0.1
 
     let timeBase = LoopTimeBase()
+    /// Where the loop's thread sleeps: epoll, woken by due timers, ready descriptors and
+    /// other threads (loop-thread state, but for `wake()`).
+    let reactor: Reactor
     let registry: TaskRegistry
 
     // MARK: State shared with other threads, guarded by `lock`.
@@ -121,6 +124,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         self.readsTaskKinds = internals.jobFlags
         self.instrumentationWarning = instrumented ? internals.warning : nil
         self.registry = TaskRegistry(retention: retention)
+        do { self.reactor = try Reactor() } catch { fatalError("asynctop: \(error)") }
         if !self.instrumented { stats.nextSampleAt = .max }
         self.executorRef = UnownedTaskExecutor(ordinary: self)
         isolation.loop = self
@@ -131,6 +135,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let thread = Thread {
             asynctop_set_thread_name(name)
             asynctop_set_tls_loop(UnsafeMutableRawPointer(bitPattern: identity))
+            // A write to a pipe whose reader is gone fails with EPIPE here, as in asyncio.
+            asynctop_block_sigpipe()
             started.signal()
             EventLoop.threadMain(owner, control)
         }
@@ -301,6 +307,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             ready.removeAll()
             inbox.removeAll()
             registry.removeAll()
+            reactor.closeAll()
             return boxes
         }
         for box in abandoned { box.loopClosed() }

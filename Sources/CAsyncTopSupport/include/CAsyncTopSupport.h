@@ -78,4 +78,69 @@ int asynctop_code_ranges(uintptr_t *ranges, int capacity);
 /// unmapped address (process_vm_readv on itself). Returns 0, or an errno (EFAULT).
 int asynctop_safe_read(uintptr_t address, void *buffer, size_t size);
 
+// MARK: The event loop's reactor (epoll) and non-blocking I/O
+
+/// The readiness bits of the reactor (epoll's values).
+#define ASYNCTOP_IO_IN 0x001u
+#define ASYNCTOP_IO_OUT 0x004u
+#define ASYNCTOP_IO_ERR 0x008u
+#define ASYNCTOP_IO_HUP 0x010u
+#define ASYNCTOP_IO_RDHUP 0x2000u
+#define ASYNCTOP_IO_ET 0x80000000u
+
+/// An epoll instance and an eventfd registered in it for wake-ups, both close-on-exec.
+/// Returns 0, or an errno.
+int asynctop_reactor_create(int *epoll_fd, int *wake_fd);
+/// epoll_ctl with the descriptor as the event's data: op 0 adds, 1 modifies, 2 removes.
+/// Returns 0, or an errno.
+int asynctop_reactor_ctl(int epoll_fd, int op, int fd, uint32_t events);
+/// Waits for readiness for up to timeout_ns (negative: no limit; 0: poll) with nanosecond
+/// precision where the kernel has epoll_pwait2 (milliseconds rounded up otherwise), and
+/// writes each ready descriptor and its bits. Returns how many (0 on EINTR), or minus an errno.
+int asynctop_reactor_wait(int epoll_fd, int32_t *fds, uint32_t *events, int max, int64_t timeout_ns);
+/// Wakes a reactor's wait from any thread.
+void asynctop_reactor_wake(int wake_fd);
+/// Takes a wake-up's count out of the eventfd.
+void asynctop_reactor_drain(int wake_fd);
+/// Blocks SIGPIPE on the calling thread (the loop's): a write to a closed pipe fails with EPIPE.
+void asynctop_block_sigpipe(void);
+
+/// read(2), retrying on EINTR: the count, or minus an errno.
+int64_t asynctop_read(int fd, void *buffer, size_t size);
+/// send(2) with MSG_NOSIGNAL on a socket, write(2) otherwise (taking the SIGPIPE it leaves
+/// pending on a thread that blocks it), retrying on EINTR: the count, or minus an errno.
+int64_t asynctop_write(int fd, const void *buffer, size_t size, int is_socket);
+/// Sets O_NONBLOCK. Returns 0, or an errno.
+int asynctop_set_nonblocking(int fd);
+
+/// A socket address of any family, as bytes.
+struct asynctop_address {
+    int32_t family;
+    uint32_t length;
+    uint8_t bytes[112];
+};
+
+/// getaddrinfo for stream sockets: writes up to `capacity` addresses. Returns -1000 - count
+/// when it found some; otherwise a getaddrinfo error (see asynctop_resolve_error), or minus an errno.
+int asynctop_resolve(const char *host, int port, int passive, struct asynctop_address *out, int capacity);
+const char *asynctop_resolve_error(int code);
+/// A Unix domain address. Returns 0 or ENAMETOOLONG.
+int asynctop_unix_address(const char *path, struct asynctop_address *out);
+/// A non-blocking, close-on-exec stream socket (TCP_NODELAY for TCP). The descriptor, or minus an errno.
+int asynctop_stream_socket(int family);
+/// connect(2), retrying on EINTR: 0, or an errno (EINPROGRESS while it connects).
+int asynctop_connect(int fd, const struct asynctop_address *address);
+/// SO_ERROR: the outcome of a non-blocking connect.
+int asynctop_socket_error(int fd);
+/// A non-blocking listening socket bound to `address`. The descriptor, or minus an errno.
+int asynctop_listen(const struct asynctop_address *address, int backlog, int reuse_address);
+/// accept4, non-blocking and close-on-exec (TCP_NODELAY for TCP): the descriptor, or minus an errno.
+int asynctop_accept_nonblocking(int fd, struct asynctop_address *peer);
+int asynctop_local_address(int fd, struct asynctop_address *out);
+int asynctop_peer_address(int fd, struct asynctop_address *out);
+/// "127.0.0.1:8080", "[::1]:8080" or a socket path. Returns the length snprintf would write.
+int asynctop_format_address(const struct asynctop_address *address, char *buffer, int size);
+int asynctop_address_port(const struct asynctop_address *address);
+int asynctop_shutdown_write(int fd);
+
 #endif
