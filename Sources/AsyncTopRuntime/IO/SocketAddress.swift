@@ -41,7 +41,10 @@ struct SocketAddress: Sendable, CustomStringConvertible {
             asynctop_resolve(host, Int32(port), passive ? 1 : 0, $0.baseAddress, Int32($0.count))
         }
         if result <= -1000 { return Array(found.prefix(Int(-1000 - result))).map(SocketAddress.init) }
-        if result < 0 { throw IOError(errno: -result, doing: "resolve \(host)") }
+        if result < 0 {
+            // getaddrinfo's EAI_SYSTEM: the system call's error is the reason.
+            throw ResolutionError(host: host, reason: String(cString: strerror(-result)))
+        }
         throw ResolutionError(host: host, reason: String(cString: asynctop_resolve_error(result)))
     }
 }
