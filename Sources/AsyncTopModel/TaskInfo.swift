@@ -85,6 +85,9 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
     /// twice (nil before, from uninstrumented loops and in values recorded before they existed).
     public let stepHistogram: DurationHistogram?
     public let latencyHistogram: DurationHistogram?
+    /// When a time-out awaiting the task (`waitFor`, `withTimeout`) cancels it, in loop
+    /// time; nil when none does (and in values recorded before it existed).
+    public let deadline: Nanos?
 
     public init(id: TaskID, parentID: TaskID? = nil, name: String?, origin: TaskOrigin = .spawned,
                 site: String? = nil, state: TaskState = .pending, cancel: CancelInfo? = nil,
@@ -93,7 +96,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                 maxStep: Nanos = 0, lastLatency: Nanos = 0, maxLatency: Nanos = 0,
                 executor: String = "loop", retrievedAt: Nanos? = nil, shieldedBy: [TaskID]? = nil,
                 stack: TaskStack? = nil, stepHistogram: DurationHistogram? = nil,
-                latencyHistogram: DurationHistogram? = nil, version: UInt64 = 0) {
+                latencyHistogram: DurationHistogram? = nil, deadline: Nanos? = nil, version: UInt64 = 0) {
         self.id = id
         self.version = version
         self.parentID = parentID
@@ -121,6 +124,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
         self.stack = stack
         self.stepHistogram = stepHistogram
         self.latencyHistogram = latencyHistogram
+        self.deadline = deadline
     }
 
     /// A copy with some fields replaced (the value itself never changes).
@@ -135,7 +139,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
                  busy: busy ?? self.busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
                  maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, shieldedBy: shieldedBy,
                  stack: stack ?? self.stack, stepHistogram: stepHistogram, latencyHistogram: latencyHistogram,
-                 version: version ?? self.version)
+                 deadline: deadline, version: version ?? self.version)
     }
 
     /// The name; for an unnamed task its kind ("async let", "group child") or `Task-<id>`,
@@ -175,7 +179,7 @@ public final class TaskInfo: Hashable, Codable, Sendable, Identifiable {
             && a.startedAt == b.startedAt && a.stateSince == b.stateSince && a.finishedAt == b.finishedAt
             && a.steps == b.steps && a.busy == b.busy && a.lastStep == b.lastStep && a.maxStep == b.maxStep
             && a.lastLatency == b.lastLatency && a.maxLatency == b.maxLatency && a.executor == b.executor
-            && a.retrievedAt == b.retrievedAt && a.shieldedBy == b.shieldedBy && a.stack == b.stack
+            && a.retrievedAt == b.retrievedAt && a.shieldedBy == b.shieldedBy && a.stack == b.stack && a.deadline == b.deadline
             && a.stepHistogram == b.stepHistogram && a.latencyHistogram == b.latencyHistogram)
     }
 

@@ -71,6 +71,14 @@ final class SpawnedTask: @unchecked Sendable {
         loop.onLoop { loop in loop.registry.noteShielded(id, by: awaiter) }
     }
 
+    /// Records on the task that a time-out cancels it `seconds` from now.
+    func noteDeadline(in seconds: Double) {
+        guard let loop, loop.instrumented, !loop.isClosedNow else { return }
+        let id = self.id
+        let deadline = loop.timeBase.now() &+ seconds.asNanos
+        loop.onLoop { loop in loop.registry.noteDeadline(id, deadline) }
+    }
+
     /// A short description of the result of a task that finished normally (nil for Void).
     var resultDescription: String? {
         guard case .success(let value)? = result, !(value is Void) else { return nil }

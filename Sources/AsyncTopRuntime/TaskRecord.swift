@@ -78,6 +78,8 @@ struct TaskRecord {
         var retrievedAt: Nanos?
         /// The tasks that awaited it through `shield`, first first (at most `shieldersLimit`).
         var shieldedBy: [TaskID] = []
+        /// When a time-out awaiting the task cancels it (loop time).
+        var deadline: Nanos?
         /// The async stack captured during a suspension (current while `capturedAt` is not
         /// before the record's `stateSince` and the task is still suspended).
         var stack: TaskStack?
@@ -222,6 +224,6 @@ struct TaskRecord {
             shieldedBy: (extras?.shieldedBy).flatMap { $0.isEmpty ? nil : $0 }, stack: currentStack,
             stepHistogram: histograms?.steps(sum: busy, max: Self.nanos(maxStep)),
             latencyHistogram: histograms?.latencies(max: Self.nanos(maxLatency)),
-            version: version)
+            deadline: extras?.deadline, version: version)
     }
 }

@@ -259,6 +259,15 @@ final class TaskRegistry {
         touch(slot)
     }
 
+    /// A time-out awaiting the task `id` cancels it at `deadline` (the earliest one counts).
+    func noteDeadline(_ id: TaskID, _ deadline: Nanos) {
+        guard let slot = table.find(id) else { return }
+        let extras = slots[Int(slot)].ensureExtras
+        guard extras.deadline.map({ deadline < $0 }) ?? true else { return }
+        extras.deadline = deadline
+        touch(slot)
+    }
+
     /// An await of the task threw `CancellationError`.
     func noteCancelDelivered(_ slot: Slot, in place: String, at now: Nanos) {
         let record = slots + Int(slot)

@@ -17,11 +17,17 @@ struct LintOptions: ParsableArguments {
         valueName: "N"))
     var unretrievedMs = 1_000
 
+    @Option(name: .customLong("read-wait-ms"), help: ArgumentHelp(
+        "A task waiting this many milliseconds (1 to 3600000) to read from a socket or pipe, with no timeout around the read, is a read-without-timeout lint.",
+        valueName: "N"))
+    var readWaitMs = 10_000
+
     /// An hour: far past any limit worth setting, and far from overflowing nanoseconds.
     static let maximum = 3_600_000
 
     func validate() throws {
-        for (flag, value) in [("--slow-step-ms", slowStepMs), ("--cancel-ack-ms", cancelAckMs), ("--unretrieved-ms", unretrievedMs)] {
+        for (flag, value) in [("--slow-step-ms", slowStepMs), ("--cancel-ack-ms", cancelAckMs), ("--unretrieved-ms", unretrievedMs),
+                              ("--read-wait-ms", readWaitMs)] {
             guard value > 0 else {
                 throw ValidationError("\(flag) must be a number of milliseconds above 0, not \(value)")
             }
@@ -33,7 +39,7 @@ struct LintOptions: ParsableArguments {
 
     var thresholds: LintThresholds {
         LintThresholds(longStep: Nanos(slowStepMs) * 1_000_000, cancelAcknowledge: Nanos(cancelAckMs) * 1_000_000,
-                       errorRetrieve: Nanos(unretrievedMs) * 1_000_000)
+                       errorRetrieve: Nanos(unretrievedMs) * 1_000_000, ioRead: Nanos(readWaitMs) * 1_000_000)
     }
 }
 

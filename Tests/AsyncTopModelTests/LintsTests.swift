@@ -22,6 +22,26 @@ import AsyncTopModel
 
     static let second: Nanos = 1_000_000_000
 
+    @Test func aReadWaitingPastTheThresholdWithNoTimeoutAroundIt() {
+        let read = TaskState.suspended(.resource(kind: "read", id: 40, name: "127.0.0.1:6379 (fd 9)"))
+        let stuck = TaskInfo(id: 1, name: "client", state: read, stateSince: 0)
+        let recent = TaskInfo(id: 2, name: "recent", state: read, stateSince: 9 * Self.second)
+        let timed = TaskInfo(id: 3, name: "timed", state: read, stateSince: 0, deadline: 30 * Self.second)
+        // A group child of a task a time-out bounds is bounded too; a task it merely spawned is not.
+        let bounded = TaskInfo(id: 4, name: "bounded", state: .suspended(.children(count: 1)), deadline: 30 * Self.second)
+        let child = TaskInfo(id: 5, parentID: 4, name: "child", origin: .groupChild, state: read, stateSince: 0)
+        let spawned = TaskInfo(id: 6, parentID: 4, name: "spawned", origin: .spawned, state: read, stateSince: 0)
+        let locked = TaskInfo(id: 7, name: "locked", state: .suspended(.resource(kind: "Lock", id: 41, name: nil)), stateSince: 0)
+        let snapshot = Snapshot(takenAt: 12 * Self.second, tasks: [stuck, recent, timed, bounded, child, spawned, locked])
+        let lints = Lints.evaluate(snapshot)
+        #expect(lints.map(\.kind) == [.readWithoutTimeout, .readWithoutTimeout])
+        #expect(lints.map(\.tasks) == [[1], [6]])
+        #expect(lints[0].message == "client (1) has waited 12.0s to read from 127.0.0.1:6379 (fd 9) with no timeout around it")
+        #expect(lints[0].resources == [40] && lints[0].since == 0)
+        #expect(Lints.evaluate(snapshot, LintThresholds(ioRead: 20 * Self.second)).isEmpty)
+        #expect(Lints.evaluate(snapshot, LintThresholds(ioRead: 2 * Self.second)).count == 3)
+    }
+
     @Test func aCancelNotSeenAfterTheThresholdIsNotAcknowledged() {
         let asked = CancelInfo(requestedBy: .task(9), message: nil, requestedAt: 1 * Self.second)
         let spinning = TaskInfo(id: 1, name: "spin", state: .running, cancel: asked)

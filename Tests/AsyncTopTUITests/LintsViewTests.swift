@@ -19,7 +19,7 @@ import AsyncTopModel
         let lines = screen.lines
         #expect(lines[3] == " View tree  Filter all  Sort id▲   4 lints")
         #expect(Array(lines[4...10]) == [
-            " Lints (4)   long step > 100ms · cancel seen within 1.0s · error taken within 1.0s",
+            " Lints (4)   long step > 100ms · cancel seen < 1.0s · error taken < 1.0s · read waits < 10.0s",
             "   KIND                    TASK                   MESSAGE",
             " ⚠ long step               fetch (2)              held the loop for 300ms in one step",
             " ⚠ error never retrieved   parser (5)             failed 1.6s ago and no one took its error: bad i…",
@@ -59,10 +59,10 @@ import AsyncTopModel
         let lines = screen(Snapshot()).lines
         #expect(lines[3] == " View tree  Filter all  Sort id▲")
         #expect(Array(lines[4...8]) == [
-            " Lints   long step > 100ms · cancel seen within 1.0s · error taken within 1.0s",
+            " Lints   long step > 100ms · cancel seen < 1.0s · error taken < 1.0s · read waits < 10.0s",
             "",
             "   No lints: no long steps, unacknowledged or swallowed cancellations, orphaned work, unretrieved",
-            "   errors or deadlocks.",
+            "   errors, deadlocks or reads waiting with no timeout.",
             "",
         ])
         #expect(lines[29] == "EscBack   F10Quit")
@@ -70,7 +70,7 @@ import AsyncTopModel
 
     @Test func thresholdsComeFromTheState() {
         let lines = screen { $0.lintThresholds = LintThresholds(longStep: 500_000_000) }.lines
-        #expect(lines[4] == " Lints (3)   long step > 500ms · cancel seen within 1.0s · error taken within 1.0s")
+        #expect(lines[4] == " Lints (3)   long step > 500ms · cancel seen < 1.0s · error taken < 1.0s · read waits < 10.0s")
         #expect(!lines.contains { $0.contains("long step   ") })
     }
 

@@ -17,6 +17,10 @@ public struct Lint: Hashable, Sendable, Identifiable {
         case errorNeverRetrieved = "error-never-retrieved"
         /// Tasks that can only wake one another (a cycle of the wait-for graph).
         case deadlock
+        /// A task has waited longer than the threshold to read from a socket or pipe, and no
+        /// time-out (`waitFor`, `withTimeout`) around it will ever end the wait: a peer that
+        /// never answers hangs it for good.
+        case readWithoutTimeout = "read-without-timeout"
 
         /// A short title for lists: "long step", "deadlock".
         public var title: String { rawValue.split(separator: "-").joined(separator: " ") }
@@ -51,12 +55,15 @@ public struct LintThresholds: Hashable, Sendable {
     public var cancelAcknowledge: Nanos
     /// A failed task whose error no one took for this long has an error never retrieved.
     public var errorRetrieve: Nanos
+    /// A read waiting this long with no time-out around it is a read-without-timeout.
+    public var ioRead: Nanos
 
     public init(longStep: Nanos = 100_000_000, cancelAcknowledge: Nanos = 1_000_000_000,
-                errorRetrieve: Nanos = 1_000_000_000) {
+                errorRetrieve: Nanos = 1_000_000_000, ioRead: Nanos = 10_000_000_000) {
         self.longStep = longStep
         self.cancelAcknowledge = cancelAcknowledge
         self.errorRetrieve = errorRetrieve
+        self.ioRead = ioRead
     }
 
     /// The time-based thresholds divided by `speed`, for a demo run faster than real time,
@@ -66,6 +73,7 @@ public struct LintThresholds: Hashable, Sendable {
         scaled.longStep = Nanos(Double(longStep) / speed)
         scaled.cancelAcknowledge = Nanos(Double(cancelAcknowledge) / speed)
         scaled.errorRetrieve = Nanos(Double(errorRetrieve) / speed)
+        scaled.ioRead = Nanos(Double(ioRead) / speed)
         return scaled
     }
 }
@@ -122,6 +130,7 @@ public enum Lints {
                                   since: failedAt))
             }
         }
+        lints += unboundedReads(snapshot, thresholds, who: who)
         for executor in snapshot.executors {
             // Orphaned work has an awaiting task, whose await was cancelled. Executors are
             // shared between loops: only work this snapshot's tasks awaited counts.
@@ -160,6 +169,41 @@ public enum Lints {
                 }
             }
             lints.append(Lint(kind: .deadlock, tasks: tasks, resources: resources, message: text))
+        }
+        return lints
+    }
+}
+
+extension Lints {
+    /// The waits of a read from a socket or pipe, as the loop names them.
+    static let readOperations: Set<String> = ["read", "readline", "readexactly", "readuntil"]
+
+    /// Tasks waiting to read for longer than the threshold with no time-out that will end
+    /// the wait: none on the task, nor on the tasks whose structured child it is (a time-out
+    /// cancels a task group or `async let` with its children).
+    static func unboundedReads(_ snapshot: Snapshot, _ thresholds: LintThresholds,
+                               who: (TaskID) -> String) -> [Lint] {
+        var lints: [Lint] = []
+        let now = snapshot.takenAt
+        for task in snapshot.tasks {
+            guard case .suspended(.resource(let kind, let resource, let name)) = task.state,
+                  readOperations.contains(kind), now >= task.stateSince,
+                  now - task.stateSince > thresholds.ioRead else { continue }
+            var bounded = false
+            var current: TaskInfo? = task
+            var hops = 0
+            while let link = current, hops < 64 {
+                if link.deadline != nil { bounded = true; break }
+                guard link.origin == .asyncLet || link.origin == .groupChild, let parent = link.parentID else { break }
+                current = snapshot.task(parent)
+                hops += 1
+            }
+            guard !bounded else { continue }
+            let what = name ?? "resource #\(resource)"
+            lints.append(Lint(kind: .readWithoutTimeout, tasks: [task.id], resources: [resource],
+                              message: "\(who(task.id)) has waited \(formatDuration(now - task.stateSince)) to \(kind) "
+                                + "from \(what) with no timeout around it",
+                              since: task.stateSince))
         }
         return lints
     }

@@ -56,6 +56,7 @@ func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout seconds: Double?, label
     let waiter = TaskSetWaiter(label: "\(label) of task \(task.id)", count: 1)
     waiter.watch([task.box])
     let requester = CancelRequester.combinator("time-out of \(label)", task: me)
+    task.box.noteDeadline(in: seconds)
     guard let taskLoop = task.box.loop else { return try await task.value }  // closed and gone: throws
     try waiter.startTimer(seconds, on: taskLoop) { waiter in
         waiter.expire(wake: false)

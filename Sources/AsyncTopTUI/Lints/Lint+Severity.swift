@@ -14,7 +14,7 @@ extension Lint.Kind {
     var severity: LintSeverity {
         switch self {
         case .deadlock, .errorNeverRetrieved: .error
-        case .longStep, .cancelNotAcknowledged, .cancelSwallowed, .orphanedWork: .warning
+        case .longStep, .cancelNotAcknowledged, .cancelSwallowed, .orphanedWork, .readWithoutTimeout: .warning
         }
     }
 }

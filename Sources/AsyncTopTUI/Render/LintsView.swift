@@ -6,7 +6,7 @@ struct LintsView {
     let context: RenderContext
 
     static let empty = "No lints: no long steps, unacknowledged or swallowed cancellations, orphaned work, "
-        + "unretrieved errors or deadlocks."
+        + "unretrieved errors, deadlocks or reads waiting with no timeout."
 
     func draw(into screen: inout Screen) {
         let layout = context.layout, theme = context.theme, report = context.lints
@@ -38,11 +38,11 @@ struct LintsView {
         drawDetail(report.lints[selected], into: &screen)
     }
 
-    /// "long step > 100ms · cancel seen within 1.0s · error taken within 1.0s"
+    /// "long step > 100ms · cancel seen < 1.0s · error taken < 1.0s · read waits < 10.0s"
     private var thresholds: String {
         let limits = context.lints.thresholds
-        return "long step > \(formatDuration(limits.longStep)) · cancel seen within \(formatDuration(limits.cancelAcknowledge))"
-            + " · error taken within \(formatDuration(limits.errorRetrieve))"
+        return "long step > \(formatDuration(limits.longStep)) · cancel seen < \(formatDuration(limits.cancelAcknowledge))"
+            + " · error taken < \(formatDuration(limits.errorRetrieve)) · read waits < \(formatDuration(limits.ioRead))"
     }
 
     /// Widths of the kind, task and message columns; narrow screens leave the message to
