@@ -67,6 +67,11 @@ func spelling(of error: any Error) -> String {
     case ToolkitError.overReleased, ToolkitError.taskDoneTooManyTimes: "ValueError"
     case ToolkitError.lockNotHeld, ToolkitError.conditionLockNotHeld: "RuntimeError"
     case ToolkitError.futureAlreadyDone, LoopError.invalidState: "InvalidStateError"
+    case is IncompleteReadError: "IncompleteReadError"
+    case is LimitOverrunError: "LimitOverrunError"
+    case StreamError.lineTooLong: "ValueError"
+    case let io as IOError where io.isConnectionRefused: "ConnectionRefusedError"
+    case let io as IOError where io.isConnectionLost: "ConnectionResetError"
     default: "unmapped \(type(of: error)): \(error)"
     }
 }

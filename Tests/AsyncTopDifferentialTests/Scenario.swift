@@ -28,6 +28,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
     case toThread = "to_thread"
     case executor
     case runCoroutineThreadsafe = "run_coroutine_threadsafe"
+    case streams
 
     var testDescription: String { rawValue }
 
@@ -80,6 +81,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case .toThread: try await ThreadTwins.toThread(log)
         case .executor: try await ThreadTwins.executor(log)
         case .runCoroutineThreadsafe: try await ThreadTwins.runCoroutineThreadsafe(log)
+        case .streams: try await StreamTwins.streams(log)
         }
     }
 }
