@@ -241,4 +241,42 @@ import Testing
             #expect(loop.reactor.count == 0)
         }
     }
+
+    @Test func cancellingCommunicateLeavesTheChildRunning() async throws {
+        try await onLoop {
+            let sleeper = try await createSubprocessExec("sleep", ["30"], stdin: .pipe, stdout: .pipe, stderr: .pipe)
+            let talker = try spawn(name: "talker") { try await sleeper.communicate() }
+            try await settle()
+            #expect(info(talker.id)?.state.description.contains("read pid \(sleeper.pid) (sleep) stdout") == true)
+            let helpers = try #require(EventLoop.current).snapshot().tasks.filter { $0.name?.hasPrefix("pid \(sleeper.pid) (sleep) ") == true }
+            #expect(helpers.compactMap(\.name).sorted() == ["pid \(sleeper.pid) (sleep) stderr", "pid \(sleeper.pid) (sleep) stdin"])
+            talker.cancel()
+            await #expect(throws: CancellationError.self) { try await talker.value }
+            try await settle()
+            // The stderr reader went with it; the child runs on.
+            for helper in helpers { #expect(info(helper.id)?.state.kind.isFinished == true) }
+            #expect(Glibc.kill(sleeper.pid, 0) == 0 && sleeper.returncode == nil)
+            try sleeper.kill()
+            #expect(try await sleeper.wait() == -SIGKILL)
+        }
+    }
+
+    @Test func aChildStillRunningWhenTheLoopClosesIsReapedAfterwards() async throws {
+        let pid = try await onLoop { () -> Int32 in
+            try await createSubprocessExec("sleep", ["0.1"]).pid
+        }
+        var waited = 0
+        while Self.exists(pid) && waited < 500 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        #expect(!Self.exists(pid))
+    }
+
+    @Test func argumentsWithNULBytesAreRefused() async throws {
+        try await onLoop {
+            await #expect(throws: StreamError.self) { _ = try await createSubprocessExec("echo", ["a\u{0}b"]) }
+            await #expect(throws: StreamError.self) { _ = try await createSubprocessExec("env", environment: ["A=B": "c"]) }
+        }
+    }
 }

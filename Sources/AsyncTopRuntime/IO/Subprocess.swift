@@ -120,10 +120,13 @@ final class ProcessWatch: IOWatch, @unchecked Sendable {
     /// Starts the fallback's thread: it reaps the child, records its status at once (so
     /// that `returncode` and `sendSignal` see it) and has the loop wake the waiters.
     func startReapingThread() {
+        let loop = loop
         Self.reapOnThread(pid: pid) { [self] code in
             record(code)
             guard !loop.isClosed else { return }
-            loop.onLoop { _ in self.exited(code) }
+            // Weakly: a loop that closes meanwhile keeps the callback in its inbox, and the
+            // watch holds the loop. While registered, the watch is the reactor's.
+            loop.onLoop { [weak self] _ in self?.exited(code) }
         }
     }
 }
@@ -331,6 +334,13 @@ extension EventLoop {
         guard !isClosedNow else { throw LoopError.closed }
         guard stdin != .stdout, stdout != .stdout else {
             throw StreamError.invalidArgument("createSubprocessExec: .stdout is only for stderr")
+        }
+        for text in [program] + arguments + (environment.map { Array($0.keys) + Array($0.values) } ?? [])
+        where text.utf8.contains(0) {
+            throw StreamError.invalidArgument("createSubprocessExec: embedded NUL byte in \(text.debugDescription)")
+        }
+        if let bad = environment?.keys.first(where: { $0.isEmpty || $0.contains("=") }) {
+            throw StreamError.invalidArgument("createSubprocessExec: illegal environment variable name \(bad.debugDescription)")
         }
         let path = try Subprocess.resolve(program, environment: environment)
 
