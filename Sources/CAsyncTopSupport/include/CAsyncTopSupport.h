@@ -143,4 +143,31 @@ int asynctop_format_address(const struct asynctop_address *address, char *buffer
 int asynctop_address_port(const struct asynctop_address *address);
 int asynctop_shutdown_write(int fd);
 
+// MARK: Subprocesses
+
+/// What a standard descriptor of a spawned process is, when not a descriptor of ours.
+#define ASYNCTOP_SPAWN_INHERIT (-1)
+#define ASYNCTOP_SPAWN_DEVNULL (-2)
+/// For stderr: the child's stdout (asyncio's STDOUT).
+#define ASYNCTOP_SPAWN_STDOUT (-3)
+
+/// Spawns `path` (no PATH search) with `argv`, `envp` (null: this process's environment)
+/// and `cwd` (null: ours). Each of stdin_fd/stdout_fd/stderr_fd is a descriptor to dup2
+/// onto 0/1/2 (numbered 3 or above), or one of the ASYNCTOP_SPAWN_ values. Every other
+/// descriptor is closed in the child; every signal is unblocked and at its default action.
+/// Returns 0 and the pid in `pid_out`, or an errno (the exec's: ENOENT, EACCES, ENOEXEC…).
+int asynctop_spawn_process(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                           int stdin_fd, int stdout_fd, int stderr_fd, int *pid_out);
+/// pidfd_open(2): a close-on-exec descriptor readable once the process exits. The
+/// descriptor, or minus an errno (-ENOSYS before Linux 5.3).
+int asynctop_pidfd_open(int pid);
+/// waitpid for one child, blocking or not, retrying on EINTR. Returns 1 with asyncio's
+/// returncode (the exit status, or minus the signal that ended it), 0 when it has not
+/// exited, or minus an errno (-ECHILD: not a child, or reaped already).
+int asynctop_reap(int pid, int blocking, int *returncode);
+/// A non-blocking, close-on-exec eventfd. The descriptor, or minus an errno.
+int asynctop_eventfd(void);
+/// 0 when `path` is a regular file this process may execute; else an errno (ENOENT, EACCES).
+int asynctop_is_executable_file(const char *path);
+
 #endif
