@@ -97,14 +97,15 @@ func say(_ text: String, loop: EventLoop? = nil) {
 
 /// The demos this build ships.
 public enum DemoCatalogue {
-    /// In the order of a course: the combinators, the primitives, threads and processes,
-    /// cancellation, the classic mistakes, then scale.
+    /// In the order of a course: the combinators, the primitives, the network, threads and
+    /// processes, cancellation, the classic mistakes, then scale.
     public static let all: [Demo] = [
         gather, asCompletedDemo, waitModes, waitForTimeout, shieldDemo, taskGroup, asyncGenerator,
         semaphoreCrawler, producerConsumer,
+        echoServer, httpCrawler,
         toThread, singleThreadExecutor, processPool, threadsafe,
         cancelCascade, stubbornCancel, orphanedThreadWork,
-        blockingTheLoop, exceptionNeverRetrieved, deadlock,
+        blockingTheLoop, exceptionNeverRetrieved, deadlock, stuckPeer,
         stress,
     ]
 

@@ -36,7 +36,7 @@ import AsyncTopModel
         let lints = Lints.evaluate(snapshot)
         #expect(lints.map(\.kind) == [.readWithoutTimeout, .readWithoutTimeout])
         #expect(lints.map(\.tasks) == [[1], [6]])
-        #expect(lints[0].message == "client (1) has waited 12.0s to read from 127.0.0.1:6379 (fd 9) with no timeout around it")
+        #expect(lints[0].message == "client (1) has waited 12.0s in read on 127.0.0.1:6379 (fd 9) with no timeout around it")
         #expect(lints[0].resources == [40] && lints[0].since == 0)
         #expect(Lints.evaluate(snapshot, LintThresholds(ioRead: 20 * Self.second)).isEmpty)
         #expect(Lints.evaluate(snapshot, LintThresholds(ioRead: 2 * Self.second)).count == 3)

@@ -201,8 +201,8 @@ extension Lints {
             guard !bounded else { continue }
             let what = name ?? "resource #\(resource)"
             lints.append(Lint(kind: .readWithoutTimeout, tasks: [task.id], resources: [resource],
-                              message: "\(who(task.id)) has waited \(formatDuration(now - task.stateSince)) to \(kind) "
-                                + "from \(what) with no timeout around it",
+                              message: "\(who(task.id)) has waited \(formatDuration(now - task.stateSince)) in \(kind) "
+                                + "on \(what) with no timeout around it",
                               since: task.stateSince))
         }
         return lints

@@ -138,14 +138,15 @@ public final class Server: @unchecked Sendable {
         closedWaiters = []
     }
 
-    /// Stops listening: the listening sockets close and their accept tasks end.
+    /// Stops listening: the listening sockets close and their accept tasks return.
     /// Connections already open go on (asyncio's `close()`); `closeClients()` ends them.
     public func close() {
         guard loop.isOnLoopThread else { loop.onLoop { _ in self.close() }; return }
         guard !isClosed else { return }
         isClosed = true
+        // Each accept task sees its socket closed and returns (a cancel would be one it
+        // never gets to acknowledge).
         for listener in listeners { listener.close() }
-        for acceptor in acceptors { acceptor.cancel(message: "the server closed") }
         if kind == .unix {
             for listener in listeners { _ = unlink(listener.address) }
         }

@@ -67,7 +67,11 @@ public final class StreamReader: @unchecked Sendable {
     ///   ``LimitOverrunError`` when no separator comes within ``limit`` bytes (they stay
     ///   in the buffer).
     public func readUntil(_ separator: [UInt8] = [0x0A]) async throws -> [UInt8] {
-        try onLoop("readUntil")
+        try await readUntil(separator, as: .readuntil)
+    }
+
+    private func readUntil(_ separator: [UInt8], as operation: IOOperation) async throws -> [UInt8] {
+        try onLoop(operation == .readline ? "readLine" : "readUntil")
         guard !separator.isEmpty else { throw StreamError.invalidArgument("readUntil: the separator is empty") }
         var offset = 0
         while true {
@@ -86,7 +90,7 @@ public final class StreamReader: @unchecked Sendable {
                 throw IncompleteReadError(partial: connection.take(connection.buffered), expected: nil)
             }
             offset = max(0, connection.buffered - separator.count + 1)
-            try await connection.readMore(for: .readuntil)
+            try await connection.readMore(for: operation)
         }
     }
 
@@ -97,7 +101,7 @@ public final class StreamReader: @unchecked Sendable {
     ///   (the buffered bytes are dropped, as asyncio does, up to the line end if it came).
     public func readLine() async throws -> [UInt8] {
         do {
-            return try await readUntil([0x0A])
+            return try await readUntil([0x0A], as: .readline)
         } catch let error as IncompleteReadError {
             return error.partial
         } catch let error as LimitOverrunError {
