@@ -102,7 +102,7 @@ public enum DemoCatalogue {
     public static let all: [Demo] = [
         gather, asCompletedDemo, waitModes, waitForTimeout, shieldDemo, taskGroup, asyncGenerator,
         semaphoreCrawler, producerConsumer,
-        echoServer, httpCrawler,
+        echoServer, httpCrawler, subprocessPipeline,
         toThread, singleThreadExecutor, processPool, threadsafe,
         cancelCascade, stubbornCancel, orphanedThreadWork,
         blockingTheLoop, exceptionNeverRetrieved, deadlock, stuckPeer,

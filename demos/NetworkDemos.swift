@@ -156,3 +156,44 @@ extension DemoCatalogue {
         return "the read with a 2 s timeout \(boundedEnd); the read without one \(stuckEnd)"
     }
 }
+
+extension DemoCatalogue {
+    static let subprocessPipeline = Demo(
+        name: "subprocess-pipeline",
+        summary: "seq | sort -nr with the loop pumping the pipe between them, and a sleep waited for",
+        expected: "seq 1 20000 | sort -nr through the loop: 20000 lines, the first 20000; sleep exited with 0",
+        about: """
+            Child processes on the loop (`createSubprocessExec`): `seq 1 20000` and `sort -nr`, with a \
+            task of the loop pumping seq's standard output into sort's standard input (`drain` waits \
+            when sort's pipe is full), another reading sort's output, and a `sleep` the demo waits for. \
+            In the dashboard the pump waits in "read pid <n> (seq) stdout" or "drain pid <n> (sort) \
+            stdin", and the waiter in "wait pid <n> (sleep)": the child's exit comes through the \
+            loop's epoll (a pidfd), never by polling.
+            """
+    ) { _ in
+        let producer = try await createSubprocessExec("seq", ["1", "20000"], stdout: .pipe)
+        let sorter = try await createSubprocessExec("sort", ["-n", "-r"], stdin: .pipe, stdout: .pipe)
+        let pump = try spawn(name: "pump seq → sort") { () async throws -> Void in
+            guard let from = producer.stdout, let to = sorter.stdin else { return }
+            while true {
+                let chunk = try await from.read(4096)
+                if chunk.isEmpty { break }
+                try to.write(chunk)
+                try await to.drain()
+            }
+            to.close()
+        }
+        let collect = try spawn(name: "read sort") { () async throws -> [UInt8] in
+            try await sorter.stdout?.read() ?? []
+        }
+        let sleeper = try await createSubprocessExec("sleep", [String(Demo.scaled(0.5))])
+        let slept = try spawn(name: "wait for sleep") { try await sleeper.wait() }
+        try await pump.value
+        let sorted = String(decoding: try await collect.value, as: UTF8.self).split(separator: "\n")
+        _ = try await producer.wait()
+        _ = try await sorter.wait()
+        let status = try await slept.value
+        return "seq 1 20000 | sort -nr through the loop: \(sorted.count) lines, the first \(sorted.first ?? "none"); "
+            + "sleep exited with \(status)"
+    }
+}
