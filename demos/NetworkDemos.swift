@@ -132,6 +132,7 @@ extension DemoCatalogue {
                 _ = try await withTimeout(Demo.scaled(2), name: "read the status line") { try await fetch() }
                 return "answered"
             } catch is TimeoutError {
+                say("no answer within 2 s: gave up")
                 return "gave up"
             }
         }
@@ -149,6 +150,7 @@ extension DemoCatalogue {
         } catch is CancellationError {
             stuckEnd = "waited until cancelled"
         }
+        say("the read without a timeout \(stuckEnd)")
         let boundedEnd = try await bounded.value
         server.closeClients()
         server.close()

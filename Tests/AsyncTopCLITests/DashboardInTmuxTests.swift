@@ -85,8 +85,8 @@ struct DashboardInTmuxTests {
         #expect(session.waitFor("F2Demos"))
         session.send("d")
         #expect(session.waitFor("cancel-cascade"))
-        // cancel-cascade is the fourteenth of the catalogue (see DemoCatalogue.all).
-        for _ in 1...13 { session.send("j") }
+        // cancel-cascade is the seventeenth of the catalogue (see DemoCatalogue.all).
+        for _ in 1...16 { session.send("j") }
         #expect(session.waitFor { $0.contains("cancel-cascade") && $0.contains("gatherer") }.contains("gatherer"),
                 "its explanation shows under the list")
         session.send("Enter")
@@ -101,6 +101,28 @@ struct DashboardInTmuxTests {
         session.send("Enter")
         let screen = session.waitFor { $0.contains("⊘ cancelled") && $0.contains("from tmux") }
         #expect(screen.contains("from tmux"), "the message of the dashboard's cancel shows on the task")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
+    @Test func aReadStuckOnASilentPeerIsNamedLintedAndCancelledWithKeys() throws {
+        // Lint limits of 1 s: the stuck read is flagged within seconds, not after ten.
+        let session = try start("demo stuck-peer --read-wait-ms 1000", cols: 140, rows: 36)
+        let stuck = session.waitFor { $0.contains("fetch without timeout") && $0.contains("readline 127.0.0.1:") }
+        #expect(stuck.contains("accept 127.0.0.1:"), "the server's task waits in accept: \(stuck)")
+        #expect(session.waitFor { $0.contains("⚠ fetch without timeout") }.contains("⚠ fetch without timeout"),
+                "the lint marks the stuck fetch")
+        session.send("l")
+        let pane = session.waitFor { $0.contains("read without timeout") && $0.contains("no timeout around it") }
+        #expect(pane.contains("in readline on 127.0.0.1:"), "\(pane)")
+        // Enter goes to the stuck task; c cancels it.
+        session.send("Enter")
+        #expect(session.waitFor("F1Help"))
+        session.send("c")
+        #expect(session.waitFor("Cancel task"))
+        session.send("Enter")
+        let after = session.waitFor { $0.contains("the read without a timeout waited until cancelled") }
+        #expect(after.contains("waited until cancelled"), "the demo saw its read end with the cancel: \(after)")
         session.send("q")
         #expect(session.waitFor("asynctop-exit=0"))
     }
