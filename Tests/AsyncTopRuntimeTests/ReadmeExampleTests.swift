@@ -64,3 +64,30 @@ actor Inventory: LoopActor {
         #expect(stock == ["apple": 1, "pear": 1] && count == 1)
     }
 }
+
+/// README's network and subprocess example, as written there.
+@Suite struct ReadmeIOExampleTests {
+    @Test func theStreamAndSubprocessExampleRuns() async throws {
+        let (echoed, out) = try await EventLoop.run(name: "io", reportLeftovers: { _ in }) { () -> ([UInt8], [UInt8]?) in
+            let server = try await startServer(host: "127.0.0.1", port: 0) { reader, writer in  // 0: any free port
+                while case let line = try await reader.readLine(), !line.isEmpty {  // "readline 127.0.0.1:51234 (fd 9)"
+                    try writer.write(line)
+                    try await writer.drain()                                     // back-pressure: 64 KiB high, 16 KiB low
+                }
+                writer.close()
+            }
+            let (reader, writer) = try await openConnection(host: "localhost", port: server.port!)
+            try writer.write("hello\n")
+            let echoed = try await withTimeout(2) { try await reader.readLine() }  // TimeoutError if no answer
+
+            let sort = try await createSubprocessExec("sort", ["-r"], stdin: .pipe, stdout: .pipe)
+            let (out, _) = try await sort.communicate(input: Array("b\na\n".utf8))   // "wait pid 4242 (sort)"
+            writer.close()
+            server.close()
+            try await server.waitClosed()
+            return (echoed, out)
+        }
+        #expect(echoed == Array("hello\n".utf8))
+        #expect(out == Array("b\na\n".utf8))
+    }
+}
