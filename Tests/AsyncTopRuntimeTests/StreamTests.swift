@@ -228,6 +228,41 @@ import Testing
         }
     }
 
+    @Test func aResetConnectionIsAnIOErrorOfTheRead() async throws {
+        try await onLoop {
+            let loop = try #require(EventLoop.current)
+            // A raw listening socket: the test accepts and resets the connection itself.
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0
+            } }
+            let port = Int(UInt16(bigEndian: address.sin_port))
+            let reset = try spawn(name: "resetter") { () async throws -> Void in
+                let (fd, _) = try await loop.sockAccept(listener)
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                close(fd)  // with a zero linger: RST, not FIN
+            }
+            let (reader, writer) = try await openConnection(host: "127.0.0.1", port: port)
+            try await reset.value
+            do {
+                _ = try await reader.read(10)
+                Issue.record("a reset connection read as data or EOF")
+            } catch let error as IOError {
+                #expect(error.isConnectionLost && error.symbol == "ECONNRESET", "\(error)")
+                #expect(error.description.hasPrefix("read from 127.0.0.1:\(port) (fd "))
+            }
+            // The loop goes on: the writer is closed and a new connection works.
+            writer.close()
+            try await sleep(0.001)
+        }
+    }
+
     @Test func writingToAClosedWriterIsAClearError() async throws {
         try await onLoop {
             let server = try await startServer(port: 0) { reader, _ in _ = try await reader.read() }

@@ -71,13 +71,13 @@ extension EventLoop {
 
     /// Runs `attempt` until it does not would-block, waiting on a watch of the caller's
     /// descriptor that lives only while the call waits (asyncio adds and removes a reader).
-    func retryOnCaller<T>(_ fd: Int32, _ direction: IODirection, _ operation: IOOperation,
+    func retryOnCaller<T>(_ fd: Int32, _ direction: IODirection, _ operation: IOOperation, name: String? = nil,
                           _ attempt: () throws -> T?) async throws -> T {
         if let done = try attempt() { return done }
         guard reactor.entry(fd) == nil else {
             throw IOError.inUse(fd: fd, by: reactor.entry(fd)?.watch?.label ?? "add_reader/add_writer")
         }
-        let watch = IOWatch(fd: fd, kind: .socket, name: socketPeerName(fd), loop: self, ownsDescriptor: false)
+        let watch = IOWatch(fd: fd, kind: .socket, name: name ?? socketPeerName(fd), loop: self, ownsDescriptor: false)
         try watch.register()
         defer { watch.unregister() }
         while true {
@@ -144,7 +144,7 @@ extension EventLoop {
         guard started == EINPROGRESS || started == EAGAIN else {
             throw IOError(errno: started, doing: "connect to \(address)")
         }
-        let outcome: Int32 = try await retryOnCaller(fd, .write, .connect) { () -> Int32? in
+        let outcome: Int32 = try await retryOnCaller(fd, .write, .connect, name: address.description) { () -> Int32? in
             var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             guard Glibc.poll(&pending, 1, 0) == 1 else { return nil }
             return asynctop_socket_error(fd)
