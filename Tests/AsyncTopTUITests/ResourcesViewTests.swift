@@ -48,11 +48,11 @@ import AsyncTopModel
     @Test func descriptorsComeFirstThenPrimitivesWithHoldersWaitersAndDetail() {
         let screen = screen()
         #expect(Array(screen.lines[4...13]) == [
-            " Resources (7): 2 TCP sockets, 1 server, 1 pipe, 1 process, 1 lock, 1 semaphore",
+            " Resources (7): 1 server, 2 TCP sockets, 1 pipe, 1 process, 1 lock, 1 semaphore",
             " KIND        NAME                     HOLDERS        WAITERS                  DETAIL",
+            " Server      127.0.0.1:8080 (fd 7)    -              1: main (1)              accept, idle 0.5s",
             " TCP         127.0.0.1:6379 (fd 8)    -              -                        in 0 B, out 0 B, idl…",
             " TCP         127.0.0.1:6379 (fd 9)    -              1: fetch (2)             readline, in 1.2 KiB…",
-            " Server      127.0.0.1:8080 (fd 7)    -              1: main (1)              accept, idle 0.5s",
             " Pipe        stdout of pid 4242 (fd … -              -                        in 20 B, out 0 B, id…",
             " Process     pid 4242 (sleep) (fd 12) -              -                        idle 1.0s",
             " Lock        db                       idle (7)       1: worker-a (3)          locked",
@@ -86,11 +86,11 @@ import AsyncTopModel
     @Test func sixtyColumnsDropTheDetailColumnAndKeepItAtTheBottom() {
         let lines = screen(size: (24, 60)) { $0.resourceSelectedKey = "TCP#12" }.lines
         #expect(Array(lines[4...9]) == [
-            " Resources (7): 2 TCP sockets, 1 server, 1 pipe, 1 process,",
+            " Resources (7): 1 server, 2 TCP sockets, 1 pipe, 1 process,",
             " KIND      NAME               HOLDERS    WAITERS",
+            " Server    127.0.0.1:8080 (f… -          1: main (1)",
             " TCP       127.0.0.1:6379 (f… -          -",
             " TCP       127.0.0.1:6379 (f… -          1: fetch (2)",
-            " Server    127.0.0.1:8080 (f… -          1: main (1)",
             " Pipe      stdout of pid 424… -          -",
         ])
         #expect(Array(lines[18...22]) == [
@@ -103,13 +103,13 @@ import AsyncTopModel
         // At 40 columns the holders go too; the name and waiters stay.
         let narrow = screen(size: (12, 40)).lines
         #expect(narrow[5] == " KIND      NAME       WAITERS")
-        #expect(Array(narrow[5...7]) == [" KIND      NAME       WAITERS", " TCP       127.0.0.1… -", " " + String(repeating: "─", count: 38)],
+        #expect(Array(narrow[5...7]) == [" KIND      NAME       WAITERS", " Server    127.0.0.1… 1: main (1)", " " + String(repeating: "─", count: 38)],
                 "\(narrow)")
     }
 
     @Test func arrowsAndJKMoveTheSelectionAndEnterGoesToTheWaitersTask() {
-        // Down to the second TCP connection, whose reader is fetch (2).
-        var state = press([.character("r"), .down])
+        // Down past the server and a first connection to the second, whose reader is fetch (2).
+        var state = press([.character("r"), .down, .down])
         #expect(state.pane == .resources && state.resourceSelectedKey == "TCP#12")
         state = press([.enter], state)
         #expect(state.pane == .tasks && state.selectedID == 2)
@@ -129,20 +129,21 @@ import AsyncTopModel
         var hidden = ViewState()
         hidden.collapsed = [1]
         hidden.filter = .failed
-        let unfolded = press([.character("r"), .character("j"), .enter], hidden)
+        let unfolded = press([.character("r"), .character("j"), .character("j"), .enter], hidden)
         #expect(unfolded.selectedID == 2 && unfolded.filter == .all && !unfolded.collapsed.contains(1))
         #expect(unfolded.status == "filter reset to all to show task 2")
     }
 
     @Test func theSelectionFollowsTheResourceAcrossRefreshes() {
-        let state = press([.character("r"), .down, .down])
-        #expect(state.resourceSelectedKey == "Server#11")
-        // A new connection sorts in before it: the server stays selected.
+        let state = press([.character("r"), .down, .down, .down])
+        #expect(state.resourceSelectedKey == "Pipe#14")
+        // A new connection sorts in before it: the pipe stays selected, a row lower.
         var later = Self.withResources()
         later.resources.append(ResourceInfo(id: 9, kind: "TCP", name: "127.0.0.1:6379 (fd 5)"))
         let lines = render(snapshot: later, state: state, size: (30, 100))
-        #expect(lines.lines[9].hasPrefix(" Server "))
-        #expect(lines[9, 40].style == theme.selection)
+        #expect(lines.lines[10].hasPrefix(" Pipe "))
+        #expect(lines[10, 40].style == theme.selection)
+        #expect(lines[9, 40].style == .plain)
     }
 
     @Test func rAndEscClose() {

@@ -1,11 +1,12 @@
 import AsyncTopModel
 
 /// The resources of a snapshot in the order the resources view lists them: the loop's
-/// descriptors first (sockets, servers, pipes, child processes), then its primitives (locks,
-/// semaphores, events, conditions, queues, futures), each kind by id.
+/// descriptors first (listening servers, then sockets, pipes, child processes), then its
+/// primitives (locks, semaphores, events, conditions, queues, futures), each kind by id.
+/// Servers lead: a few of them would otherwise sink under hundreds of their connections.
 struct ResourceList {
     /// The kinds the loop's reactor registers (`IOWatch`), in the order listed.
-    static let ioKinds = ["TCP", "Unix socket", "Socket", "Server", "Pipe", "Process"]
+    static let ioKinds = ["Server", "TCP", "Unix socket", "Socket", "Pipe", "Process"]
     /// The primitives' kinds, in the order listed; others follow them by name.
     static let primitiveKinds = ["Lock", "Semaphore", "Event", "Condition", "Queue", "Future"]
 
@@ -42,7 +43,7 @@ struct ResourceList {
         return ioKinds.count + primitiveKinds.count
     }
 
-    /// "9 TCP sockets, 1 server, 2 locks": each kind present with its count, in list order.
+    /// "1 server, 9 TCP sockets, 2 locks": each kind present with its count, in list order.
     var counts: String {
         var seen: [(kind: String, count: Int)] = []
         for resource in resources {
