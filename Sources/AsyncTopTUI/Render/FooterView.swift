@@ -46,7 +46,7 @@ struct FooterView {
             [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F9", "Cancel"), ("F10", "Quit")]
         case .loop:
             [("Esc", "Back"), ("L", "Back"), ("F10", "Quit")]
-        case .resources where !ResourceList(snapshot: context.snapshot).isEmpty:
+        case .resources where !context.snapshot.resources.isEmpty:
             [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("r", "Back"), ("F10", "Quit")]
         case .resources:
             [("Esc", "Back"), ("r", "Back"), ("F10", "Quit")]
