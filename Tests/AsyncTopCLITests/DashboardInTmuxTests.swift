@@ -127,6 +127,32 @@ struct DashboardInTmuxTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    /// The resources view of the live loop: the echo server's listening socket and its
+    /// connections (both ends on loopback), each with the task reading from it; once the demo
+    /// has closed them all, the view says there are none.
+    @Test func theResourcesViewListsTheEchoServersSockets() throws {
+        let session = try start("demo echo-server", cols: 140, rows: 40)
+        // The demo lasts about a second: open the view as soon as the dashboard is up.
+        #expect(session.waitFor("F10Quit"))
+        session.send("r")
+        let pane = session.waitFor { screen in
+            let lines = screen.split(separator: "\n")
+            return lines.contains { $0.hasPrefix(" TCP ") && $0.contains("127.0.0.1:") }
+                && lines.contains { $0.hasPrefix(" Server ") && $0.contains("127.0.0.1:") }
+        }
+        let lines = pane.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix(" Server ") && $0.contains("(fd ") }, "\(pane)")
+        #expect(lines.contains { $0.hasPrefix(" KIND ") && $0.contains("WAITERS") && $0.contains("DETAIL") }, "\(pane)")
+        #expect(pane.contains(" Resources (") && pane.contains("TCP socket"), "\(pane)")
+        #expect(lines.contains { $0.hasPrefix(" TCP ") && $0.contains("idle ") }, "bytes and idle time in the detail: \(pane)")
+        // Live: the sockets go with the demo.
+        #expect(session.waitFor("No resources:"), "\(session.capture())")
+        session.send("Escape")
+        #expect(session.waitFor("F10Quit"))
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     @Test func theLintsPaneNamesTheBlockerAndGoesToItsMarkedRow() throws {
         let session = try start("demo blocking-the-loop")
         // The mark comes with the blocker's 0.3 s step, once the step has returned.

@@ -34,8 +34,9 @@ import AsyncTopModel
     @Test func helpListsEveryBoundAction() {
         let lines = KeyBindings.helpLines()
         // n and N (next and previous match) share the search's line, - (collapse) the expand's,
-        // a (all frames) the WHERE column's, L (the loop view) the executors'.
-        #expect(lines.count == Set(KeyBindings.table.values).count - 5)
+        // a (all frames) the WHERE column's, L (the loop view) the executors', r (the resources) the lints'.
+        #expect(lines.count == Set(KeyBindings.table.values).count - 6)
+        #expect(lines.contains { $0.keys == "l r" && $0.summary.contains("r: resources and their waiters") })
         #expect(lines.contains { $0.keys == "x L" && $0.summary.hasSuffix("L: the loop over time: charts and histograms") })
         #expect(lines.contains { $0.keys == "+ = -" && $0.summary == "expand, collapse the selected subtree" })
         #expect(lines.contains { $0.keys == "F10 q" && $0.summary == "quit" })

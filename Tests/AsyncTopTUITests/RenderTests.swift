@@ -204,7 +204,7 @@ import AsyncTopModel
     @Test func helpListsKeysStatesAndMarks() {
         let help = screen { $0.pane = .help }.lines
         #expect(help.contains("   F9 c              cancel the selected task (asks first)"))
-        #expect(help.contains("   l                 lints: what looks wrong, and Enter goes to the task"))
+        #expect(help.contains("   l r               lints: what looks wrong; r: resources and their waiters; Enter goes to a task"))
         #expect(help.contains(" Marks  ! cancel requested  ⚠ named by a lint (l)"))
     }
 

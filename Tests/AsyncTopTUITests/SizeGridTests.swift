@@ -14,7 +14,7 @@ import AsyncTopModel
         base.selectedID = 3
         var all: [(String, ViewState)] = []
         for (name, pane) in [("tasks", Pane.tasks), ("details", .details(2)), ("executors", .executors),
-                             ("lints", .lints), ("loop", .loop), ("help", .help), ("demos", .demos)] {
+                             ("lints", .lints), ("resources", .resources), ("loop", .loop), ("help", .help), ("demos", .demos)] {
             var state = base
             state.pane = pane
             all.append((name, state))

@@ -94,7 +94,7 @@ import AsyncTopModel
         #expect(launcher.pane == .tasks && launcher.status == "a replay cannot launch demos")
 
         let footer = render(snapshot: Fixtures.small(), state: state, size: size).lines[29]
-        #expect(footer == "F1Help   F5Tree   F6Sort   F10Quit   /Search fFilter SpcPause  xExec   LLoop")
+        #expect(footer == "F1Help   F5Tree   F6Sort   F10Quit   /Search fFilter SpcPause  xExec   LLoop   rRes")
         var help = state
         help.pane = .help
         let lines = render(snapshot: Fixtures.small(), state: help, size: (40, 100)).lines

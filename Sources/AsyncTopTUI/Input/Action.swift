@@ -10,7 +10,7 @@ public enum Action: Hashable, Sendable {
     case toggleTree, expand, collapse
     case startSearch, nextMatch, previousMatch, cycleFilter, nextSort, invertSort
     case cancelSelected, togglePause
-    case showDemos, showExecutors, showLints, showLoop, showHelp
+    case showDemos, showExecutors, showLints, showResources, showLoop, showHelp
     /// The task table's WHERE column: where each suspended task waits.
     case toggleWhere
     /// Every frame of a stack in the details, the runtime's and thunks included.
@@ -52,6 +52,7 @@ public enum Action: Hashable, Sendable {
         case .showDemos: "demo launcher"
         case .showExecutors: "executors and their queues"
         case .showLints: "lints: what looks wrong, and Enter goes to the task"
+        case .showResources: "resources (sockets, pipes, locks…) and their waiters"
         case .showLoop: "the loop over time: charts and histograms"
         case .showHelp: "this help"
         case .toggleWhere: "WHERE column: the line each task waits at"

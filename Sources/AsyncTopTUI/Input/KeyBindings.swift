@@ -18,7 +18,7 @@ public enum KeyBindings {
         .character(" "): .togglePause,
         .character("d"): .showDemos, .function(2): .showDemos,
         .character("x"): .showExecutors,
-        .character("l"): .showLints, .character("L"): .showLoop,
+        .character("l"): .showLints, .character("L"): .showLoop, .character("r"): .showResources,
         .character("w"): .toggleWhere, .character("a"): .toggleAllFrames,
         .character("?"): .showHelp, .function(1): .showHelp,
         .character("q"): .quit, .function(10): .quit,
@@ -48,8 +48,12 @@ public enum KeyBindings {
         func keys(_ action: Action) -> [String] { table.filter { $0.value == action }.map(\.key).map(name).sorted() }
         return order.filter { unavailable[$0] == nil }.map { action in
             // Pairs share a line (the search and its next and previous match, expand and
-            // collapse, the two stack views, the executors and the loop): the help fits 30 rows.
+            // collapse, the two stack views, the executors and the loop, the lints and the
+            // resources): the help fits 30 rows.
             switch action {
+            case .showLints:
+                return ((keys(action) + keys(.showResources)).joined(separator: " "),
+                        "lints: what looks wrong; r: resources and their waiters; Enter goes to a task")
             case .showExecutors:
                 return ((keys(action) + keys(.showLoop)).joined(separator: " "),
                         "\(action.summary); L: \(Action.showLoop.summary)")

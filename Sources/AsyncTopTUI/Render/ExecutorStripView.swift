@@ -17,19 +17,23 @@ struct ExecutorStripView {
                        maxCol: context.cols - 1)
         }
         let room = layout.executorStripRows - 1
+        let fds = ResourceList.ioCount(in: context.snapshot)
         for (n, executor) in executors.prefix(room).enumerated() {
             if n == room - 1 && executors.count > room {
                 screen.put("+\(executors.count - n) more", at: (top + 1 + n, 1), style: context.theme.dim)
                 break
             }
-            screen.put(Self.summary(executor, ellipsis: context.glyphs.ellipsis, width: context.cols - 2),
+            screen.put(Self.summary(executor, fds: fds, ellipsis: context.glyphs.ellipsis, width: context.cols - 2),
                        at: (top + 1 + n, 1))
         }
     }
 
-    /// "pool (threads)  busy 2/4  queue 3: task 12, task 14, …"
-    static func summary(_ executor: ExecutorInfo, ellipsis: Character, width: Int) -> String {
+    /// "pool (threads)  busy 2/4  queue 3: task 12, task 14, …"; the loop with the
+    /// descriptors registered in it (`fds`, the I/O resources), when it has any: "main (loop)
+    /// busy 1/1  fds 21  queue 0", before the queue's list so a long queue cannot hide it.
+    static func summary(_ executor: ExecutorInfo, fds: Int = 0, ellipsis: Character, width: Int) -> String {
         var text = "\(executor.name) (\(executor.kind.rawValue))  busy \(executor.busyWorkers)/\(executor.workers.count)"
+        if executor.kind == .loop && fds > 0 { text += "  fds \(fds)" }
         text += "  queue \(executor.queueDepth)"
         if !executor.queue.isEmpty {
             text += ": " + executor.queue.map { $0.task.map { "task \($0)" } ?? "item \($0.item)" }.joined(separator: ", ")

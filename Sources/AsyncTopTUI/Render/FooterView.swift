@@ -13,7 +13,9 @@ struct FooterView {
         }
         var col = 0
         let unavailable = context.state.unavailable
-        for (key, label) in hints where col < context.cols && unavailable[KeyBindings.table[hintKey(key)] ?? .quit] == nil {
+        for (n, (key, label)) in hints.enumerated() where unavailable[KeyBindings.table[hintKey(key)] ?? .quit] == nil {
+            // A hint that would be cut short at the edge is left out, except the first.
+            guard col < context.cols, n == 0 || col + key.count + label.count <= context.cols else { break }
             col = screen.put(key, at: (row, col), style: theme.footerKey)
             col = screen.put(label.padded(to: 7, ellipsis: context.glyphs.ellipsis), at: (row, col),
                              style: theme.footerLabel)
@@ -35,7 +37,7 @@ struct FooterView {
         switch context.state.pane {
         case .tasks:
             [("F1", "Help"), ("F2", "Demos"), ("F5", "Tree"), ("F6", "Sort"), ("F9", "Cancel"),
-             ("F10", "Quit"), ("/", "Search"), ("f", "Filter"), ("Spc", "Pause"), ("x", "Exec"), ("L", "Loop")]
+             ("F10", "Quit"), ("/", "Search"), ("f", "Filter"), ("Spc", "Pause"), ("x", "Exec"), ("L", "Loop"), ("r", "Res")]
         case .details:
             [("Esc", "Back"), ("j/k", "Scroll"), ("a", "Frames"), ("F9", "Cancel"), ("F10", "Quit")]
         case .demos:
@@ -44,6 +46,10 @@ struct FooterView {
             [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("F9", "Cancel"), ("F10", "Quit")]
         case .loop:
             [("Esc", "Back"), ("L", "Back"), ("F10", "Quit")]
+        case .resources where !context.snapshot.resources.isEmpty:
+            [("Enter", "Go to"), ("Esc", "Back"), ("j/k", "Select"), ("r", "Back"), ("F10", "Quit")]
+        case .resources:
+            [("Esc", "Back"), ("r", "Back"), ("F10", "Quit")]
         case .lints, .executors, .help:
             [("Esc", "Back"), ("F10", "Quit")]
         }

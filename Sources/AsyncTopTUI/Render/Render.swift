@@ -36,6 +36,7 @@ public func render(list: TaskList, lints: LintReport, output: [TraceEvent] = [],
     case .details(let id): DetailsView(context: context, id: id).draw(into: &screen)
     case .executors: ExecutorsView(context: context).draw(into: &screen)
     case .lints: LintsView(context: context).draw(into: &screen)
+    case .resources: ResourcesView(context: context).draw(into: &screen)
     case .loop: LoopView(context: context).draw(into: &screen)
     case .help: HelpView(context: context).draw(into: &screen)
     case .demos:

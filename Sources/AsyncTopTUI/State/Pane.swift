@@ -7,6 +7,8 @@ public enum Pane: Hashable, Sendable {
     case details(TaskID)
     case executors
     case lints
+    /// The loop's descriptors and primitives: who holds each, who waits on it.
+    case resources
     /// The loop over time: charts of its one-second series and its histograms.
     case loop
     case help

@@ -33,6 +33,7 @@ struct Reducer {
             let layout = Layout(rows: rows)
             state.pageSize = max(1, layout.taskRows)
             state.lintPageSize = layout.lintRows
+            state.resourcePageSize = layout.lintRows
             return .none
         }
         if case .cancelAnswered(let task, let answer) = action {
@@ -58,6 +59,7 @@ struct Reducer {
         case .showDemos: toggle(.demos)
         case .showExecutors: toggle(.executors)
         case .showLoop: toggle(.loop)
+        case .showResources: toggle(.resources)
         case .showLints:
             toggle(.lints)
             return requestStacks()
@@ -71,6 +73,7 @@ struct Reducer {
             case .details: applyDetails(action)
             case .demos: return applyDemos(action)
             case .lints: applyLints(action)
+            case .resources: applyResources(action)
             case .executors, .loop, .help: if action == .back { state.pane = .tasks }
             }
         }
@@ -171,15 +174,56 @@ struct Reducer {
         if row >= state.lintScrollTop + state.lintPageSize { state.lintScrollTop = row - state.lintPageSize + 1 }
     }
 
-    /// Shows the selected lint's first task in the task list: selected, its ancestors
-    /// unfolded in tree mode, the filter cleared if it hid the task, scrolled into view.
+    /// Shows the selected lint's first task in the task list.
     private mutating func goToSelectedLint() {
         guard let row = state.lintSelectionRow(in: lints) else { return }
-        let lint = lints.lints[row]
-        guard let id = lint.tasks.first else {
+        guard let id = lints.lints[row].tasks.first else {
             state.status = "this lint names no task"
             return
         }
+        goToTask(id)
+    }
+
+    private mutating func applyResources(_ action: Action) {
+        let resources = ResourceList(snapshot: list.snapshot)
+        let row = state.resourceSelectionRow(in: resources) ?? 0
+        switch action {
+        case .moveUp: selectResource(row: row - 1, in: resources)
+        case .moveDown: selectResource(row: row + 1, in: resources)
+        case .pageUp: selectResource(row: row - state.resourcePageSize, in: resources)
+        case .pageDown: selectResource(row: row + state.resourcePageSize, in: resources)
+        case .top: selectResource(row: 0, in: resources)
+        case .bottom: selectResource(row: resources.count - 1, in: resources)
+        case .activate:
+            // The task waiting on it (the reader of a socket, the first in a lock's line),
+            // else the one holding it.
+            guard let row = state.resourceSelectionRow(in: resources) else { return }
+            let resource = resources.resources[row]
+            if let id = resource.waiters.first ?? resource.holders.first {
+                goToTask(id)
+            } else {
+                state.status = "no task holds or waits on \(resource.title)"
+            }
+        case .back: state.pane = .tasks
+        default: break
+        }
+    }
+
+    /// Selects a resource row (clamped) and scrolls just enough to keep it on screen.
+    private mutating func selectResource(row: Int, in resources: ResourceList) {
+        guard !resources.isEmpty else { return }
+        let row = min(max(0, row), resources.count - 1)
+        state.resourceSelectedRow = row
+        state.resourceSelectedKey = ResourceList.key(resources.resources[row])
+        if row < state.resourceScrollTop { state.resourceScrollTop = row }
+        if row >= state.resourceScrollTop + state.resourcePageSize {
+            state.resourceScrollTop = row - state.resourcePageSize + 1
+        }
+    }
+
+    /// Shows a task in the task list: selected, its ancestors unfolded in tree mode, the
+    /// filter cleared if it hid the task, scrolled into view.
+    private mutating func goToTask(_ id: TaskID) {
         let tasks = list.snapshot.tasks
         guard let index = TaskForest.index(of: id, in: tasks) else {
             state.status = "task \(id) is no longer in the snapshot"

@@ -36,6 +36,14 @@ public struct ViewState: Hashable, Sendable {
     public var lintScrollTop = 0
     /// How many lint rows fit in the lints pane.
     public var lintPageSize = 10
+    /// The selected resource in the resources pane, by ``ResourceList/key(_:)``.
+    public var resourceSelectedKey: String?
+    /// Where the resource selection was last: the fallback when that resource is gone.
+    public var resourceSelectedRow = 0
+    /// The first resource row shown.
+    public var resourceScrollTop = 0
+    /// How many resource rows fit in the resources pane.
+    public var resourcePageSize = 10
     /// The last search confirmed with Enter: what `n` and `N` look for.
     public var lastSearch: String?
     /// Whether the task table shows the WHERE column (`w`).
@@ -79,6 +87,15 @@ extension ViewState {
         guard !report.isEmpty else { return nil }
         if let id = lintSelectedID, let row = report.index(of: id) { return row }
         return min(max(0, lintSelectedRow), report.count - 1)
+    }
+}
+
+extension ViewState {
+    /// The row of the resource selection in `list`; nil when there are no resources.
+    func resourceSelectionRow(in list: ResourceList) -> Int? {
+        guard !list.isEmpty else { return nil }
+        if let key = resourceSelectedKey, let row = list.index(of: key) { return row }
+        return min(max(0, resourceSelectedRow), list.count - 1)
     }
 }
 
