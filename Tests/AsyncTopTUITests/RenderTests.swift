@@ -114,6 +114,21 @@ import AsyncTopModel
         #expect(cancelled.contains("   outcome       cancelled"))
     }
 
+    @Test func detailsOfATaskWaitingOnASocketShowItsBytesAndIdleTime() {
+        let second: Nanos = 1_000_000_000
+        let reader = TaskInfo(id: 4, name: "client", state: .suspended(.resource(kind: "readline", id: 40, name: "127.0.0.1:6379 (fd 9)")),
+                              stateSince: 1 * second)
+        let socket = ResourceInfo(id: 40, kind: "TCP", name: "127.0.0.1:6379 (fd 9)", waiters: [4],
+                                  detail: "readline, in 1.2 KiB, out 300 B, idle 2.1s")
+        let snapshot = Snapshot(takenAt: 3 * second + second / 10, tasks: [reader], resources: [socket])
+        var state = ViewState()
+        state.pane = .details(4)
+        let lines = render(snapshot: snapshot, state: state, size: (rows: 30, cols: 100)).lines
+        let at = lines.firstIndex { $0.hasPrefix("   waiting on") }
+        #expect(at.map { lines[$0] } == "   waiting on    readline 127.0.0.1:6379 (fd 9) for 2.1s")
+        #expect(at.map { lines[$0 + 1] } == "                 TCP: readline, in 1.2 KiB, out 300 B, idle 2.1s")
+    }
+
     @Test func executorsPaneListsWorkersAndQueueInOrder() {
         let lines = screen { $0.pane = .executors }.lines
         #expect(Array(lines[8...13]) == [

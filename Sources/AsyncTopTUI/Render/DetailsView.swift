@@ -37,7 +37,15 @@ struct DetailsView {
             field("step time", "last \(formatDuration(task.lastStep))  max \(formatDuration(task.maxStep))"),
             field("latency", "last \(formatDuration(task.lastLatency))  max \(formatDuration(task.maxLatency))"),
         ]
-        if case .suspended(let target) = task.state { lines.append(field("waiting on", target.description)) }
+        if case .suspended(let target) = task.state {
+            let now = context.snapshot.takenAt
+            lines.append(field("waiting on", target.description + " for " + formatDuration(now &- min(now, task.stateSince))))
+            // What the resource says of itself: a socket's bytes in and out and idle time, a
+            // semaphore's permits, a queue's items.
+            if case .resource(_, let id, _) = target, let resource = context.snapshot.resource(id), !resource.detail.isEmpty {
+                lines.append(field("", "\(resource.kind): \(resource.detail)"))
+            }
+        }
         lines.append([])
         lines += stack(task)
         let lints = lints(task)
