@@ -43,9 +43,10 @@ Workloads and their extras:
                       readexactly(S), checked equal. Untimed: the clients close, every handler
                       sees EOF, the server closes and wait_closed(). ops = N round trips:
                       conns, size, us_per_roundtrip, mib_per_s.
-  idle_connections    N idle loopback connections (RLIMIT_NOFILE's soft limit raised to the
-                      hard one), then the process CPU time over 3 s of idling:
-                      idle_cpu_percent (seconds: the time to open them).
+  idle_connections    N idle loopback connections accepted by the loop, their far ends in a
+                      second process (RLIMIT_NOFILE's soft limit raised to the hard one), then
+                      the process CPU time over 3 s of idling: idle_cpu_percent (seconds: the
+                      time to open them).
 """
 import argparse
 import asyncio
@@ -363,10 +364,21 @@ async def echo(n):
                         "mib_per_s": n * size * 2 / seconds / 1048576}
 
 
+IDLE_PEER = """
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+sys.stdin.read()
+"""
+
+
 async def idle_connections(n, idle_seconds=3.0):
+    """The far ends are a second process (blocking sockets), as on the Swift side."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    check(hard >= 2 * n + 256, f"idle_connections: {n} connections need {2 * n + 256} descriptors, the limit is {hard}")
+    check(hard >= n + 256, f"idle_connections: {n + 256} descriptors needed, the limit is {hard}")
     accepted = eofs = 0
 
     async def handle(reader, writer):
@@ -380,22 +392,22 @@ async def idle_connections(n, idle_seconds=3.0):
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
     port = server.sockets[0].getsockname()[1]
     start = now()
-    clients = [await asyncio.open_connection("127.0.0.1", port) for _ in range(n)]
+    peer = await asyncio.create_subprocess_exec(sys.executable, "-c", IDLE_PEER, str(port), str(n),
+                                                stdin=asyncio.subprocess.PIPE)
     while accepted < n:
+        check(peer.returncode is None, "idle_connections: the peer process ended early")
         await asyncio.sleep(0.001)
     open_seconds = now() - start
     await asyncio.sleep(0.2)
     cpu0, wall0 = time.process_time(), now()
     await asyncio.sleep(idle_seconds)
     wall, cpu = now() - wall0, time.process_time() - cpu0
-    for _, writer in clients:
-        writer.close()
-    for _, writer in clients:
-        await writer.wait_closed()
+    peer.stdin.close()
     while eofs < n:
         await asyncio.sleep(0.001)
     server.close()
     await server.wait_closed()
+    await peer.wait()
     return open_seconds, n, {"idle_wall_s": wall, "idle_cpu_s": cpu, "idle_cpu_percent": cpu / wall * 100,
                              "open_us_per_conn": open_seconds / n * 1e6}
 

@@ -48,9 +48,9 @@ struct Bench: AsyncParsableCommand {
         alone over N steps of varied durations (ns per step in its extras).
         echo: N round trips of --size bytes over --conns loopback connections to an echo server
         of the loop (startServer/openConnection), one message in flight per connection.
-        idle_connections: N idle loopback connections (2N descriptors), then the process's CPU
-        share over 3 s of idling (idle_cpu_percent). Both need the loop's reactor: not
-        applicable on the global executor.
+        idle_connections: N idle loopback connections accepted by the loop (their far ends in a
+        second process), then the process's CPU share over 3 s of idling (idle_cpu_percent).
+        Both need the loop's reactor: not applicable on the global executor.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
@@ -58,6 +58,7 @@ struct Bench: AsyncParsableCommand {
     static func main() async {
         ExecutorWorkloads.registerWorkerFunctions()
         ProcessPool.runWorkerIfRequested()
+        IOWorkloads.runIdlePeerIfRequested()
         await main(nil)
     }
 

@@ -82,9 +82,21 @@ class IOWatch: @unchecked Sendable {
     /// "TCP 127.0.0.1:6379 (fd 9)" for messages.
     var label: String { "\(kind.rawValue) \(title)" }
 
+    /// Whether a read may find something: false once a read came back short or would block
+    /// and no edge came since (the descriptor is edge-triggered, so every arrival after that
+    /// read brings one), which saves the read that would only say EAGAIN. Once the peer hung
+    /// up or an error was seen, it stays true: a short read then says nothing of the end
+    /// still to be read, and no further edge comes for it.
+    var mayRead = true
+    private(set) var hungUp = false
+
     /// The reactor found the descriptor ready: wake whoever waits on the ready side.
     func handle(events: UInt32) {
-        if events & (ASYNCTOP_IO_IN | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP) != 0 { wakeReader() }
+        if events & (ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP) != 0 { hungUp = true }
+        if events & (ASYNCTOP_IO_IN | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP) != 0 {
+            mayRead = true
+            wakeReader()
+        }
         if events & (ASYNCTOP_IO_OUT | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR) != 0 { wakeWriters() }
     }
 

@@ -61,9 +61,12 @@ final class StreamConnection: IOWatch, @unchecked Sendable {
     private func fill() throws -> Bool {
         if let readError { throw readError }
         if closed || atEOF { atEOF = true; return true }
+        if !mayRead { return false }
         let room = input.reserve(Self.readChunk)
         let got = asynctop_read(fd, room.baseAddress, room.count)
         if got > 0 {
+            // Short: the kernel had no more; the next arrival brings an edge.
+            if got < room.count && !hungUp { mayRead = false }
             input.commit(Int(got))
             bytesIn &+= UInt64(got)
             lastActivity = loop.timeBase.now()
@@ -71,7 +74,7 @@ final class StreamConnection: IOWatch, @unchecked Sendable {
         }
         if got == 0 { atEOF = true; return true }
         let code = Int32(-got)
-        if code == EAGAIN { return false }
+        if code == EAGAIN { if !hungUp { mayRead = false }; return false }
         let error = IOError(errno: code, doing: "read from \(title)")
         readError = error
         throw error
