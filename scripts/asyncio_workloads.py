@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Python side of scripts/bench-compare: asynctop-bench's workloads written for asyncio.
 
-    scripts/asyncio_workloads.py WORKLOAD N [--loop asyncio|uvloop]
+    scripts/asyncio_workloads.py WORKLOAD N [--loop asyncio|uvloop] [--conns C] [--size S]
 
 Each workload does what the Swift workload of the same name in Sources/asynctop-bench does
 (that code is the definition; see Runner.swift, ToolkitWorkloads.swift and
@@ -36,6 +36,17 @@ Workloads and their extras:
                       return_exceptions: cancel_phase_s, cancelled.
   to_thread           16 worker tasks share a counter and add `await to_thread(trivial, i)`
                       until N calls were made, on a pre-warmed 16-thread default executor.
+  echo                an echo server (asyncio.start_server on 127.0.0.1, port 0) whose handler
+                      loops read(65536) / write / drain until EOF, then closes; C connections
+                      (--conns, 10) opened untimed; timed: C client tasks, gathered, share N
+                      round trips of one S-byte message (--size, 1024) each: write, drain,
+                      readexactly(S), checked equal. Untimed: the clients close, every handler
+                      sees EOF, the server closes and wait_closed(). ops = N round trips:
+                      conns, size, us_per_roundtrip, mib_per_s.
+  idle_connections    N idle loopback connections accepted by the loop, their far ends in a
+                      second process (RLIMIT_NOFILE's soft limit raised to the hard one), then
+                      the process CPU time over 3 s of idling: idle_cpu_percent (seconds: the
+                      time to open them).
 """
 import argparse
 import asyncio
@@ -303,8 +314,107 @@ async def to_thread(n):
     return seconds, n, {}
 
 
+ECHO_CONNS = 10
+ECHO_SIZE = 1024
+
+
+async def echo(n):
+    conns, size = ECHO_CONNS, ECHO_SIZE
+    eofs = 0
+
+    async def handle(reader, writer):
+        nonlocal eofs
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+        eofs += 1
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clients = [await asyncio.open_connection("127.0.0.1", port) for _ in range(conns)]
+
+    async def client(c, reader, writer):
+        share = n // conns + (1 if c < n % conns else 0)
+        message = bytes((c + k) & 255 for k in range(size))
+        for _ in range(share):
+            writer.write(message)
+            await writer.drain()
+            reply = await reader.readexactly(size)
+            if reply != message:
+                raise SystemExit("asyncio_workloads.py: echo: the reply is not the message")
+        return share
+
+    start = now()
+    done = sum(await asyncio.gather(*(client(c, r, w) for c, (r, w) in enumerate(clients))))
+    seconds = now() - start
+    check(done == n, f"echo: {done} round trips")
+    for _, writer in clients:
+        writer.close()
+    for _, writer in clients:
+        await writer.wait_closed()
+    while eofs < conns:
+        await asyncio.sleep(0.001)
+    server.close()
+    await server.wait_closed()
+    return seconds, n, {"conns": float(conns), "size": float(size), "us_per_roundtrip": seconds / n * 1e6,
+                        "mib_per_s": n * size * 2 / seconds / 1048576}
+
+
+IDLE_PEER = """
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+sys.stdin.read()
+"""
+
+
+async def idle_connections(n, idle_seconds=3.0):
+    """The far ends are a second process (blocking sockets), as on the Swift side."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    check(hard >= n + 256, f"idle_connections: {n + 256} descriptors needed, the limit is {hard}")
+    accepted = eofs = 0
+
+    async def handle(reader, writer):
+        nonlocal accepted, eofs
+        accepted += 1
+        while await reader.read(65536):
+            pass
+        eofs += 1
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+    port = server.sockets[0].getsockname()[1]
+    start = now()
+    peer = await asyncio.create_subprocess_exec(sys.executable, "-c", IDLE_PEER, str(port), str(n),
+                                                stdin=asyncio.subprocess.PIPE)
+    while accepted < n:
+        check(peer.returncode is None, "idle_connections: the peer process ended early")
+        await asyncio.sleep(0.001)
+    open_seconds = now() - start
+    await asyncio.sleep(0.2)
+    cpu0, wall0 = time.process_time(), now()
+    await asyncio.sleep(idle_seconds)
+    wall, cpu = now() - wall0, time.process_time() - cpu0
+    peer.stdin.close()
+    while eofs < n:
+        await asyncio.sleep(0.001)
+    server.close()
+    await server.wait_closed()
+    await peer.wait()
+    return open_seconds, n, {"idle_wall_s": wall, "idle_cpu_s": cpu, "idle_cpu_percent": cpu / wall * 100,
+                             "open_us_per_conn": open_seconds / n * 1e6}
+
+
 WORKLOADS = {f.__name__: f for f in (spawn_gather, yield_pingpong, timers, all_tasks_snapshot, memory_per_task,
-                                     queue_pipeline, semaphore_fanout, cancel_storm, to_thread)}
+                                     queue_pipeline, semaphore_fanout, cancel_storm, to_thread, echo,
+                                     idle_connections)}
 
 
 def main():
@@ -312,9 +422,13 @@ def main():
     ap.add_argument("workload", choices=sorted(WORKLOADS))
     ap.add_argument("n", type=int, help="N, the workload's size")
     ap.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    ap.add_argument("--conns", type=int, default=10, help="echo: the number of connections")
+    ap.add_argument("--size", type=int, default=1024, help="echo: the message size in bytes")
     a = ap.parse_args()
-    if a.n <= 0:
-        ap.error("N must be positive")
+    if a.n <= 0 or a.conns <= 0 or a.size <= 0:
+        ap.error("N, --conns and --size must be positive")
+    global ECHO_CONNS, ECHO_SIZE
+    ECHO_CONNS, ECHO_SIZE = a.conns, a.size
     loop_factory, uvloop_version = None, None
     if a.loop == "uvloop":
         try:

@@ -126,15 +126,19 @@ extension EventLoop {
     func drive() {
         stopRequested = false
         stats.windowStart = timeBase.now()
+        // Set right after the loop slept in the reactor: the poll that ended the sleep just
+        // dispatched what was ready, so the iteration it starts does not poll again.
+        var justPolled = false
         while !stopRequested {
             if inboxPending.load(ordering: .acquiring) { takeInbox() }
             var now = timeBase.now()
             if now >= stats.nextSampleAt { recordSeries(now: now) }
             if !timers.isEmpty { fireDueTimers(now: now) }
-            if reactor.count > 0 { reactor.poll(timeout: 0, dispatchIO) }
+            if reactor.count > 0 && !justPolled { reactor.poll(timeout: 0, dispatchIO) }
+            justPolled = false
             var count = ready.count
             if count == 0 {
-                sleepUntilWork()
+                justPolled = sleepUntilWork()
                 continue
             }
             while count > 0, let item = ready.popFirst() {
@@ -154,20 +158,23 @@ extension EventLoop {
     }
 
     /// Blocks in the reactor until a descriptor is ready, the next timer is due, or another
-    /// thread hands work over.
-    private func sleepUntilWork() {
+    /// thread hands work over. Returns whether it polled the reactor.
+    private func sleepUntilWork() -> Bool {
+        var polled = false
         lock.lock()
         if inbox.isEmpty && phase == .running {
             sleeping = true
             lock.unlock()
             let timeout: Int64 = timers.min.map { Int64(clamping: $0.deadline &- min($0.deadline, timeBase.now())) } ?? -1
             reactor.poll(timeout: timeout, dispatchIO)
+            polled = true
             lock.lock()
             sleeping = false
             stats.wakeups &+= 1
         }
         lock.unlock()
         if inboxPending.load(ordering: .acquiring) { takeInbox() }
+        return polled
     }
 
     /// Runs one item; returns the time it ended, which is also when the next one starts.

@@ -28,6 +28,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case actorCalls = "actor_calls"
     case stacks
     case histogramRecord = "histogram_record"
+    case echo
+    case idleConnections = "idle_connections"
 }
 
 @main
@@ -44,6 +46,11 @@ struct Bench: AsyncParsableCommand {
         then all the rest at once.
         histogram_record: what a step records into the loop's and its task's histograms, timed
         alone over N steps of varied durations (ns per step in its extras).
+        echo: N round trips of --size bytes over --conns loopback connections to an echo server
+        of the loop (startServer/openConnection), one message in flight per connection.
+        idle_connections: N idle loopback connections accepted by the loop (their far ends in a
+        second process), then the process's CPU share over 3 s of idling (idle_cpu_percent).
+        Both need the loop's reactor: not applicable on the global executor.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
@@ -51,22 +58,29 @@ struct Bench: AsyncParsableCommand {
     static func main() async {
         ExecutorWorkloads.registerWorkerFunctions()
         ProcessPool.runWorkerIfRequested()
+        IOWorkloads.runIdlePeerIfRequested()
         await main(nil)
     }
 
     @Argument(help: "The workload.") var workload: Workload
     @Argument(help: "N, the workload's size.") var n: Int
     @Option(help: "instrumented, bare or global.") var mode: Mode = .instrumented
+    @Option(help: "echo: the number of connections.") var conns: Int = 10
+    @Option(help: "echo: the message size in bytes.") var size: Int = 1024
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
         if mode != .instrumented, [.histogramRecord, .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
+        if mode == .global, [.echo, .idleConnections].contains(workload) {
+            throw ValidationError("\(workload.rawValue) is not applicable on the global executor: it needs the loop's reactor")
+        }
+        guard conns > 0, size > 0 else { throw ValidationError("--conns and --size must be positive") }
     }
 
     func run() async throws {
-        let measured = try await Runner(mode: mode, n: n).run(workload)
+        let measured = try await Runner(mode: mode, n: n, conns: conns, size: size).run(workload)
         var record: [String: Any] = [
             "workload": workload.rawValue, "n": n, "mode": mode.rawValue, "seconds": measured.seconds,
             "ops": measured.ops, "ops_per_s": Double(measured.ops) / measured.seconds,

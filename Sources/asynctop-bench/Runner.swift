@@ -5,6 +5,8 @@ import Foundation
 struct Runner: Sendable {
     let mode: Mode
     let n: Int
+    var conns = 10
+    var size = 1024
 
     func run(_ workload: Workload) async throws -> Measured {
         switch workload {
@@ -24,16 +26,16 @@ struct Runner: Sendable {
         case .global:
             return try await onGlobal(workload)
         case .instrumented, .bare:
-            let n = self.n
+            let n = self.n, conns = self.conns, size = self.size
             let retention = RetentionPolicy(maxFinished: 10_000, maxAge: 60)
             return try await EventLoop.run(name: "bench", instrumented: mode == .instrumented, retention: retention,
                                            reportLeftovers: { _ in }) {
-                try await Self.onLoop(workload, n: n)
+                try await Self.onLoop(workload, n: n, conns: conns, size: size)
             }
         }
     }
 
-    static func onLoop(_ workload: Workload, n: Int) async throws -> Measured {
+    static func onLoop(_ workload: Workload, n: Int, conns: Int = 10, size: Int = 1024) async throws -> Measured {
         switch workload {
         case .spawnGather:
             let start = now()
@@ -108,6 +110,8 @@ struct Runner: Sendable {
         case .stacks: return try await StackWorkloads.stacks(n: n)
         case .toThread: return try await ExecutorWorkloads.toThreadOnLoop(n: n)
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
+        case .idleConnections: return try await IOWorkloads.idleConnections(n: n)
+        case .echo: return try await IOWorkloads.echo(n: n, conns: conns, size: size)
         case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .histogramRecord:
             fatalError("run before the mode switch")
         }
@@ -160,7 +164,8 @@ struct Runner: Sendable {
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
-        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks, .histogramRecord:
+        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks, .histogramRecord,
+             .echo, .idleConnections:
             fatalError("validated away")
         }
     }

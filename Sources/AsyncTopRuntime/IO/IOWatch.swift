@@ -82,9 +82,27 @@ class IOWatch: @unchecked Sendable {
     /// "TCP 127.0.0.1:6379 (fd 9)" for messages.
     var label: String { "\(kind.rawValue) \(title)" }
 
+    /// Whether a read may find something: false once a read said EAGAIN (or, for TCP, came
+    /// back short) and no edge came since (the descriptor is edge-triggered, so every arrival
+    /// after that read brings one), which saves the read that would only say EAGAIN.
+    var mayRead = true
+    /// Set for good once a hang-up, an error or urgent data was seen: a short read then says
+    /// nothing of what is still to be read (the end, the bytes past the urgent mark), and no
+    /// further edge comes for it, so reads go on until EAGAIN.
+    private(set) var readsToEAGAIN = false
+
+    /// EPOLLPRI: TCP urgent data is pending (the reactor asks for it on task descriptors).
+    static let urgentEvent: UInt32 = 0x002
+
     /// The reactor found the descriptor ready: wake whoever waits on the ready side.
     func handle(events: UInt32) {
-        if events & (ASYNCTOP_IO_IN | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP) != 0 { wakeReader() }
+        if events & (ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP | Self.urgentEvent) != 0 {
+            readsToEAGAIN = true
+        }
+        if events & (ASYNCTOP_IO_IN | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR | ASYNCTOP_IO_RDHUP | Self.urgentEvent) != 0 {
+            mayRead = true
+            wakeReader()
+        }
         if events & (ASYNCTOP_IO_OUT | ASYNCTOP_IO_HUP | ASYNCTOP_IO_ERR) != 0 { wakeWriters() }
     }
 

@@ -101,7 +101,7 @@ final class Reactor {
         if let entry = entries[watch.fd] {
             throw IOError.inUse(fd: watch.fd, by: entry.watch?.label ?? "add_reader/add_writer")
         }
-        let bits = ASYNCTOP_IO_IN | ASYNCTOP_IO_OUT | ASYNCTOP_IO_RDHUP | ASYNCTOP_IO_ET
+        let bits = ASYNCTOP_IO_IN | ASYNCTOP_IO_OUT | ASYNCTOP_IO_RDHUP | ASYNCTOP_IO_ET | IOWatch.urgentEvent
         let failed = asynctop_reactor_ctl(epollFD, 0, watch.fd, bits)
         guard failed == 0 else { throw IOError(errno: failed, doing: "watch fd \(watch.fd)") }
         entries[watch.fd] = Entry(watch: watch)

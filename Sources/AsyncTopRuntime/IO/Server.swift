@@ -39,7 +39,9 @@ public final class Server: @unchecked Sendable {
     let loop: EventLoop
     let listeners: [ListenWatch]
     private var acceptors: [TaskHandle<Void>] = []
-    private var handlers: [TaskID: TaskHandle<Void>] = [:]
+    /// By a number of the server's own: a bare loop does not know which task runs.
+    private var handlers: [Int: TaskHandle<Void>] = [:]
+    private var handlersStarted = 0
     private var closedWaiters: [SleepWaiter] = []
     private var isClosed = false
     let limit: Int
@@ -113,8 +115,10 @@ public final class Server: @unchecked Sendable {
                 continue
             }
             let handler = self.handler
+            handlersStarted += 1
+            let key = handlersStarted
             let task = try loop.spawn(name: "client \(peerName)") { [self] in
-                defer { self.handlerEnded() }
+                defer { self.handlerEnded(key) }
                 do {
                     try await handler(streams.0, streams.1)
                 } catch {
@@ -124,12 +128,12 @@ public final class Server: @unchecked Sendable {
                     throw error
                 }
             }
-            handlers[task.id] = task
+            handlers[key] = task
         }
     }
 
-    private func handlerEnded() {
-        if let id = loop.currentTaskIDNow { handlers[id] = nil }
+    private func handlerEnded(_ key: Int) {
+        handlers[key] = nil
         if isClosed && handlers.isEmpty { wakeClosedWaiters() }
     }
 

@@ -61,9 +61,14 @@ final class StreamConnection: IOWatch, @unchecked Sendable {
     private func fill() throws -> Bool {
         if let readError { throw readError }
         if closed || atEOF { atEOF = true; return true }
+        if !mayRead { return false }
         let room = input.reserve(Self.readChunk)
         let got = asynctop_read(fd, room.baseAddress, room.count)
         if got > 0 {
+            // Short: TCP's receive queue was empty; the next arrival brings an edge. (Not
+            // trusted for other kinds: a Unix socket's read stops at a message carrying
+            // descriptors or credentials, a packet-mode pipe's after each packet.)
+            if got < room.count && kind == .tcp && !readsToEAGAIN { mayRead = false }
             input.commit(Int(got))
             bytesIn &+= UInt64(got)
             lastActivity = loop.timeBase.now()
@@ -71,7 +76,7 @@ final class StreamConnection: IOWatch, @unchecked Sendable {
         }
         if got == 0 { atEOF = true; return true }
         let code = Int32(-got)
-        if code == EAGAIN { return false }
+        if code == EAGAIN { if !readsToEAGAIN { mayRead = false }; return false }
         let error = IOError(errno: code, doing: "read from \(title)")
         readError = error
         throw error
