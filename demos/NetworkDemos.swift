@@ -109,7 +109,7 @@ extension DemoCatalogue {
         lints: [.readWithoutTimeout],
         about: """
             The most common hang of networked code: a server that takes the request and never \
-            answers. Two fetches ask it. "fetch with timeout" reads under `withTimeout(2)` and gives up; \
+            answers. Two fetches ask it; in the dashboard you watch one give up and the other hang. "fetch with timeout" reads under `withTimeout(2)` and gives up; \
             "fetch without timeout" waits in "readline 127.0.0.1:<port>" for ever. After 10 s the \
             read-without-timeout lint names it; select it and press F9 (or c) to cancel it, or the demo \
             cancels it after 15 s. The server's handlers wait on an Event that is never set.

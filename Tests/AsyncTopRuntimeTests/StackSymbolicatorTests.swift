@@ -70,7 +70,9 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
     /// A task parked in level3 ← level2 ← level1, its await lines and its stack's addresses.
     private func parkedTask() throws -> (task: Task<Void, Never>, parking: Parking, lines: [Int], addresses: [UInt]) {
         let parking = Parking()
-        let task = Task { await symbolicatorLevel1(parking, [#line]) }
+        // On the global executor: a plain `Task` would inherit the suite's preference for the
+        // blocking tests' two threads, which other blocking tests may hold for minutes.
+        let task = Task(executorPreference: globalConcurrentExecutor) { await symbolicatorLevel1(parking, [#line]) }
         let deadline = Date().addingTimeInterval(10)
         while parking.lines == nil && Date() < deadline { usleep(1000) }
         guard let lines = parking.lines else {
@@ -110,7 +112,7 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
 
     @Test func aSleepingTaskShowsTheFunctionThatSleepsWithItsLine() throws {
         let line = Shared<Int?>(nil)
-        let task = Task { await symbolicatorSleeper(line) }
+        let task = Task(executorPreference: globalConcurrentExecutor) { await symbolicatorSleeper(line) }
         defer { task.cancel() }
         let deadline = Date().addingTimeInterval(10)
         while line.get() == nil && Date() < deadline { usleep(1000) }
