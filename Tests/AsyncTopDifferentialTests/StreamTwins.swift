@@ -1,4 +1,8 @@
 import AsyncTopRuntime
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The twin of streams.py.
 enum StreamTwins {
@@ -68,11 +72,36 @@ enum StreamTwins {
         server.close()
         try await server.waitClosed()
         log("server closed")
+        let bound = try BoundPort()
+        defer { bound.close() }
         do {
-            _ = try await openConnection(host: "127.0.0.1", port: port)
-            log("connected again")
+            _ = try await openConnection(host: "127.0.0.1", port: bound.port)
+            log("connected to a port with no listener")
         } catch {
-            log("connecting again raised \(spelling(of: error))")
+            log("connecting to a port with no listener raised \(spelling(of: error))")
         }
     }
+}
+
+/// A TCP port on 127.0.0.1 bound and not listening: a connect to it is refused for sure (a
+/// closed server's port may be taken again, or be the connect's own ephemeral port).
+struct BoundPort {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        } }
+        guard fd >= 0, bound else { throw IOError(errno: errno, doing: "bind a port") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

@@ -1,8 +1,9 @@
 """Streams: a line server and its client on loopback. readline, readexactly, readuntil,
 read of what is buffered, a line over the limit (ValueError, the line dropped), a read
 cancelled while it waits (the stream stays usable), write_eof and read to the end,
-IncompleteReadError's partial bytes, and a refused connection once the server closed."""
+IncompleteReadError's partial bytes, and a refused connection."""
 import asyncio
+import socket
 from difflog import err, log, run, ticks
 
 
@@ -71,11 +72,16 @@ async def main():
     server.close()
     await server.wait_closed()
     log("server closed")
+    # A port bound and not listening refuses for sure (a closed server's port may be taken
+    # again by another program, or be the ephemeral port of the connect itself).
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
     try:
-        await asyncio.open_connection("127.0.0.1", port)
-        log("connected again")
+        await asyncio.open_connection("127.0.0.1", bound.getsockname()[1])
+        log("connected to a port with no listener")
     except OSError as error:
-        log(f"connecting again raised {err(error)}")
+        log(f"connecting to a port with no listener raised {err(error)}")
+    bound.close()
 
 
 run(main)
