@@ -51,6 +51,9 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
 
 /// The tests wait synchronously for their tasks on the global executor: off its threads.
 @Suite(.offCooperativePool) struct StackSymbolicatorTests {
+    /// Where the parked tasks run: a thread nothing else uses.
+    static let parkingExecutor = BlockingTestExecutor(threads: 1)
+
     /// Waits (up to 30 s: the whole suite at once on two cores) until `task` is suspended,
     /// and returns its resume addresses.
     private func capture<T>(_ task: Task<T, Never>) throws -> [UInt] {
@@ -70,9 +73,10 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
     /// A task parked in level3 ← level2 ← level1, its await lines and its stack's addresses.
     private func parkedTask() throws -> (task: Task<Void, Never>, parking: Parking, lines: [Int], addresses: [UInt]) {
         let parking = Parking()
-        // On the global executor: a plain `Task` would inherit the suite's preference for the
-        // blocking tests' two threads, which other blocking tests may hold for minutes.
-        let task = Task(executorPreference: globalConcurrentExecutor) { await symbolicatorLevel1(parking, [#line]) }
+        // On a thread of its own: a plain `Task` would inherit the suite's preference for the
+        // blocking tests' two threads, which other blocking tests may hold for minutes, and the
+        // global executor's may be held as long by tests that block the cooperative pool.
+        let task = Task(executorPreference: Self.parkingExecutor) { await symbolicatorLevel1(parking, [#line]) }
         let deadline = Date().addingTimeInterval(10)
         while parking.lines == nil && Date() < deadline { usleep(1000) }
         guard let lines = parking.lines else {
@@ -112,7 +116,7 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
 
     @Test func aSleepingTaskShowsTheFunctionThatSleepsWithItsLine() throws {
         let line = Shared<Int?>(nil)
-        let task = Task(executorPreference: globalConcurrentExecutor) { await symbolicatorSleeper(line) }
+        let task = Task(executorPreference: Self.parkingExecutor) { await symbolicatorSleeper(line) }
         defer { task.cancel() }
         let deadline = Date().addingTimeInterval(10)
         while line.get() == nil && Date() < deadline { usleep(1000) }

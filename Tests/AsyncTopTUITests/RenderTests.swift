@@ -129,6 +129,24 @@ import AsyncTopModel
         #expect(at.map { lines[$0 + 1] } == "                 TCP: readline, in 1.2 KiB, out 300 B, idle 2.1s")
     }
 
+    @Test func executorsPaneListsTheLoopsDescriptorsUnderIt() {
+        let reader = TaskInfo(id: 4, name: "client", state: .suspended(.resource(kind: "readline", id: 40, name: "127.0.0.1:6379 (fd 9)")))
+        let snapshot = Snapshot(
+            tasks: [reader], executors: [ExecutorInfo(name: "app", kind: .loop, workers: [WorkerInfo(name: "app")])],
+            resources: [ResourceInfo(id: 40, kind: "TCP", name: "127.0.0.1:6379 (fd 9)", waiters: [4],
+                                     detail: "readline, in 1.2 KiB, out 300 B, idle 2.1s"),
+                        ResourceInfo(id: 41, kind: "Server", name: "127.0.0.1:8080 (fd 7)", detail: "idle 5.0s"),
+                        ResourceInfo(id: 42, kind: "Lock", name: "db", detail: "locked")])
+        var state = ViewState()
+        state.pane = .executors
+        let lines = render(snapshot: snapshot, state: state, size: (rows: 20, cols: 100)).lines
+        let at = try? #require(lines.firstIndex { $0.hasPrefix("   descriptors 2") })
+        #expect(at.map { Array(lines[($0 + 1)...($0 + 2)]) } == [
+            "   Server 127.0.0.1:8080 (fd 7)  idle 5.0s",
+            "   TCP 127.0.0.1:6379 (fd 9)  ← client (4)  readline, in 1.2 KiB, out 300 B, idle 2.1s",
+        ], "\(lines)")
+    }
+
     @Test func executorsPaneListsWorkersAndQueueInOrder() {
         let lines = screen { $0.pane = .executors }.lines
         #expect(Array(lines[8...13]) == [

@@ -33,7 +33,7 @@ public final class BlockingTestExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
-    init(threads: Int) {
+    public init(threads: Int) {
         for index in 0..<threads {
             let thread = Thread { [self] in work() }
             thread.name = "blocking-tests-\(index)"

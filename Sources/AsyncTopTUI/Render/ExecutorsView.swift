@@ -59,6 +59,24 @@ struct ExecutorsView {
             if executor.queueDepth > executor.queue.count {
                 lines.append([Span("  … \(executor.queueDepth - executor.queue.count) more waiting", theme.dim)])
             }
+            if executor.kind == .loop { lines += descriptors() }
+        }
+        return lines
+    }
+
+    /// The loop's registered descriptors, under the loop: kind and name, the task waiting on
+    /// each and how, bytes and idle time (the resource's own detail).
+    private func descriptors() -> [[Span]] {
+        let io = ResourceList(snapshot: context.snapshot).resources.filter { ResourceList.isIO($0.kind) }
+        guard !io.isEmpty else { return [] }
+        var lines: [[Span]] = [[Span("  descriptors ", context.theme.label), Span("\(io.count)")]]
+        for resource in io {
+            let waiting = resource.waiters.map { id in
+                "\(context.snapshot.task(id)?.displayName ?? "task") (\(id))"
+            }.joined(separator: ", ")
+            lines.append([Span("  \(resource.kind) \(resource.name ?? "#\(resource.id)")"),
+                          Span(waiting.isEmpty ? "" : "  ← \(waiting)"),
+                          Span(resource.detail.isEmpty ? "" : "  \(resource.detail)", context.theme.dim)])
         }
         return lines
     }
