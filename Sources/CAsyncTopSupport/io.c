@@ -223,25 +223,21 @@ int asynctop_accept_nonblocking(int fd, struct asynctop_address *peer) {
     return accepted;
 }
 
-int asynctop_local_address(int fd, struct asynctop_address *out) {
+/// getsockname or getpeername into an asynctop_address.
+static int socket_name(int fd, struct asynctop_address *out,
+                       int (*name)(int, struct sockaddr *, socklen_t *)) {
     struct sockaddr_storage storage;
     socklen_t length = sizeof storage;
-    if (getsockname(fd, (struct sockaddr *)&storage, &length) != 0) return errno;
+    if (name(fd, (struct sockaddr *)&storage, &length) != 0) return errno;
     out->family = storage.ss_family;
     out->length = length > sizeof out->bytes ? (uint32_t)sizeof out->bytes : (uint32_t)length;
     memcpy(out->bytes, &storage, out->length);
     return 0;
 }
 
-int asynctop_peer_address(int fd, struct asynctop_address *out) {
-    struct sockaddr_storage storage;
-    socklen_t length = sizeof storage;
-    if (getpeername(fd, (struct sockaddr *)&storage, &length) != 0) return errno;
-    out->family = storage.ss_family;
-    out->length = length > sizeof out->bytes ? (uint32_t)sizeof out->bytes : (uint32_t)length;
-    memcpy(out->bytes, &storage, out->length);
-    return 0;
-}
+int asynctop_local_address(int fd, struct asynctop_address *out) { return socket_name(fd, out, getsockname); }
+
+int asynctop_peer_address(int fd, struct asynctop_address *out) { return socket_name(fd, out, getpeername); }
 
 int asynctop_format_address(const struct asynctop_address *address, char *buffer, int size) {
     const struct sockaddr *raw = (const struct sockaddr *)address->bytes;

@@ -152,13 +152,7 @@ class IOWatch: @unchecked Sendable {
             }
         }
         do {
-            try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                    waiter.install(continuation)
-                }
-            } onCancel: {
-                waiter.cancel()
-            }
+            try await waiter.park()
         } catch {
             loop.noteCancelDelivered(in: "\(operation.rawValue) \(title)")
             throw error
@@ -210,4 +204,18 @@ func formatBytes(_ count: UInt64) -> String {
     var unit = 0
     while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
     return (value >= 100 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)) + " " + units[unit]
+}
+
+extension SleepWaiter {
+    /// Suspends the running task until the waiter fires (the loop saw what it waits for) or
+    /// the task is cancelled (then it throws `CancellationError`).
+    func park() async throws {
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                install(continuation)
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
 }

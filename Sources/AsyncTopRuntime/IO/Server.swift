@@ -171,13 +171,7 @@ public final class Server: @unchecked Sendable {
         while !(isClosed && handlers.isEmpty) {
             let waiter = SleepWaiter()
             closedWaiters.append(waiter)
-            try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                    waiter.install(continuation)
-                }
-            } onCancel: {
-                waiter.cancel()
-            }
+            try await waiter.park()
         }
     }
 
@@ -188,13 +182,7 @@ public final class Server: @unchecked Sendable {
             while !isClosed {
                 let waiter = SleepWaiter()
                 closedWaiters.append(waiter)
-                try await withTaskCancellationHandler {
-                    try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                        waiter.install(continuation)
-                    }
-                } onCancel: {
-                    waiter.cancel()
-                }
+                try await waiter.park()
             }
         } catch {
             close()

@@ -230,13 +230,7 @@ final class StreamConnection: IOWatch, @unchecked Sendable {
         while !closed {
             let waiter = SleepWaiter()
             closeWaiters.append(waiter)
-            try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                    waiter.install(continuation)
-                }
-            } onCancel: {
-                waiter.cancel()
-            }
+            try await waiter.park()
         }
     }
 
