@@ -36,7 +36,12 @@ import Testing
             let second = try spawn(name: "second") {
                 try await b.withLock { try await sleep(0.002); try await a.withLock {} }
             }
-            try await sleep(0.02)
+            // Until each waits on the other's lock (a loaded machine may take a while).
+            for _ in 0..<5000 {
+                let now = try #require(EventLoop.current).snapshot()
+                if now.resource(a.id)?.waiters.isEmpty == false && now.resource(b.id)?.waiters.isEmpty == false { break }
+                try await sleep(0.001)
+            }
             let snapshot = try #require(EventLoop.current).snapshot()
             #expect(snapshot.resource(a.id)?.holders == [first.id])
             #expect(snapshot.resource(a.id)?.waiters == [second.id])

@@ -110,7 +110,10 @@ import Testing
                 async let child: Void = sleep(30)
                 try await child
             }
-            try await sleep(0.001)
+            // Until the `async let` child has run (a loaded machine may take a while).
+            for _ in 0..<5000 where EventLoop.current!.snapshot().tasks.first(where: { $0.parentID == native.id }) == nil {
+                try await sleep(0.001)
+            }
             let childID = try #require(EventLoop.current!.snapshot().tasks.first { $0.parentID == native.id }).id
             let results = await Task.detached {
                 [loop.cancel(task: target.id, message: "from the dashboard"),
