@@ -76,7 +76,7 @@ actor Tally: LoopActor {
     }
 
     @Test func theMainLoopActorRunsOnTheMainLoop() async throws {
-        let (onMainLoop, counted) = try await EventLoop.run(on: .main, reportLeftovers: { _ in }) { () -> ([Bool], Int) in
+        let (onMainLoop, counted) = try await AsyncTopRuntimeTests.onMainLoop { () -> ([Bool], Int) in
             let before = await mainLoopCounter
             var seen: [Bool] = []
             for _ in 0..<3 { seen.append(await bumpMainLoopCounter()) }

@@ -54,7 +54,7 @@ actor Inventory: LoopActor {
     }
 
     @Test func theIsolationExampleRunsAsTheReadmeShowsIt() async throws {
-        let (stock, count) = try await EventLoop.run(on: .main, reportLeftovers: { _ in }) { () -> ([String: Int], Int) in
+        let (stock, count) = try await onMainLoop { () -> ([String: Int], Int) in
             let inventory = Inventory(loop: EventLoop.current!)
             let before = await served
             try await gather({ await inventory.add("apple") }, { await inventory.add("pear") })
