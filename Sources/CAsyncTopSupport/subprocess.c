@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CAsyncTopSupport.h"
+#include "spawn_defaults.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -43,12 +44,7 @@ int asynctop_spawn_process(const char *path, char *const argv[], char *const env
     if (cwd) posix_spawn_file_actions_addchdir_np(&actions, cwd);
     // The loop's thread blocks SIGPIPE, and a program may ignore or catch signals: the
     // child starts with every signal unblocked and at its default action.
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    asynctop_spawn_default_signals(&attr);
     pid_t pid = 0;
     int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&actions);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CAsyncTopSupport.h"
+#include "spawn_defaults.h"
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -83,12 +84,7 @@ int asynctop_spawn_worker(const char *path, char *const argv[], const char *extr
     posix_spawn_file_actions_adddup2(&actions, request_fd, 3);
     posix_spawn_file_actions_adddup2(&actions, result_fd, 4);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    asynctop_spawn_default_signals(&attr);
     pid_t pid = 0;
     int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&actions);

@@ -6,6 +6,19 @@ import Testing
 /// The loop's I/O on real loopback sockets: servers, connections, the stream calls, drain's
 /// back-pressure, cancellation of an I/O wait, and what a waiting task shows.
 @Suite struct StreamTests {
+    /// A socket of `type` bound to a free port of 127.0.0.1, and the port.
+    static func boundLoopbackSocket(type: Int32) -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, type, 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        } }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     /// An echo server on a port the system picks: each line comes back upper-cased.
     static func upperServer() async throws -> Server {
         try await startServer(host: "127.0.0.1", port: 0) { reader, writer in
@@ -83,16 +96,8 @@ import Testing
         try await onLoop {
             // A port bound and not listening: a connect to it is refused for sure (a closed
             // server's port may be taken again, or be the connect's own ephemeral port).
-            let bound = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let (bound, port) = Self.boundLoopbackSocket(type: Int32(SOCK_STREAM.rawValue))
             defer { close(bound) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(bound, $0, length) == 0 && getsockname(bound, $0, &length) == 0
-            } }
-            let port = Int(UInt16(bigEndian: address.sin_port))
             do {
                 _ = try await openConnection(host: "127.0.0.1", port: port)
                 Issue.record("connected to a closed port")
@@ -241,16 +246,9 @@ import Testing
         try await onLoop {
             let loop = try #require(EventLoop.current)
             // A raw listening socket: the test accepts and resets the connection itself.
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            let (listener, port) = Self.boundLoopbackSocket(type: Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
             defer { close(listener) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0
-            } }
-            let port = Int(UInt16(bigEndian: address.sin_port))
+            _ = listen(listener, 4)
             let reset = try spawn(name: "resetter") { () async throws -> Void in
                 let (fd, _) = try await loop.sockAccept(listener)
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

@@ -38,7 +38,6 @@ final class ListenWatch: IOWatch, @unchecked Sendable {
 public final class Server: @unchecked Sendable {
     let loop: EventLoop
     let listeners: [ListenWatch]
-    private var acceptors: [TaskHandle<Void>] = []
     /// By a number of the server's own: a bare loop does not know which task runs.
     private var handlers: [Int: TaskHandle<Void>] = [:]
     private var handlersStarted = 0
@@ -79,9 +78,9 @@ public final class Server: @unchecked Sendable {
     func start() throws {
         for listener in listeners {
             try listener.register()
-            acceptors.append(try loop.spawn(name: "server \(listener.address)") { [self] in
+            _ = try loop.spawn(name: "server \(listener.address)") { [self] in
                 try await self.acceptLoop(listener)
-            })
+            }
         }
     }
 
@@ -199,9 +198,6 @@ struct IOErrorReport: Error, CustomStringConvertible {
 }
 
 extension EventLoop {
-    /// The id of the task running now on the loop, nil between tasks.
-    var currentTaskIDNow: TaskID? { currentID == 0 ? nil : currentID }
-
     /// Listens on `host:port` and runs `handler` in a new task for each connection:
     /// asyncio's `start_server`. Port 0 lets the system choose (see ``Server/port``); a
     /// host that resolves to several addresses ("localhost") listens on each.
