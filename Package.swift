@@ -9,6 +9,10 @@ let package = Package(
         .library(name: "AsyncTopModel", targets: ["AsyncTopModel"]),
         // Optional: a loop's counters, gauges and timers through swift-metrics.
         .library(name: "AsyncTopMetrics", targets: ["AsyncTopMetrics"]),
+        // Preloaded by `asynctop run` into a program to watch its plain Swift tasks (C only),
+        // and the socket server it loads once its checks pass.
+        .library(name: "AsyncTopPreload", type: .dynamic, targets: ["CAsyncTopObserver"]),
+        .library(name: "AsyncTopObserver", type: .dynamic, targets: ["AsyncTopObserver"]),
         .executable(name: "asynctop", targets: ["asynctop"]),
         .executable(name: "asynctop-bench", targets: ["asynctop-bench"]),
     ],
@@ -39,6 +43,15 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The observer of a program's plain Swift tasks: hooks and interposed runtime entry
+        // points, in C (preloaded; see docs/DESIGN.md), and the declarations the monitor reads
+        // it through (the monitor finds the definitions in the process).
+        .target(name: "CAsyncTopObserver", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+        .target(name: "CAsyncTopObserverAPI"),
+        // The observed tasks served on a monitor socket, loaded by the preloaded observer.
+        .target(name: "AsyncTopObserver", dependencies: ["AsyncTopRuntime", "AsyncTopModel", "CAsyncTopObserverAPI"]),
+        // A plain Swift program that knows nothing of asynctop, watched by `asynctop run` in tests.
+        .executableTarget(name: "asynctop-plain-fixture"),
         // Reports a loop through swift-metrics to whatever backend the program bootstrapped.
         // Its own product: the runtime does not depend on swift-metrics.
         .target(

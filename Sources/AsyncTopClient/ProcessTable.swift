@@ -11,7 +11,11 @@ public enum ProcessTable {
         public var state: String
         public var waitingOn: String?
         public var parent: TaskID?
+        /// How it was made: spawned, native, asyncLet, groupChild, main, unstructured, detached.
+        public var kind: String
         public var executor: String
+        /// Who asked it to stop ("dashboard", "task 4"), when someone did.
+        public var cancelRequestedBy: String? = nil
         /// Seconds since the task was created, at the snapshot's time.
         public var age: Double
         /// Where it was spawned ("File.swift:12"), when known.
@@ -71,8 +75,9 @@ public enum ProcessTable {
             var waiting: String?
             if case .suspended(let target) = task.state { waiting = target.description }
             var row = Row(id: task.id, name: task.displayName, state: task.state.kind.rawValue, waitingOn: waiting,
-                          parent: task.parentID, executor: task.executor,
+                          parent: task.parentID, kind: task.origin.rawValue, executor: task.executor,
                           age: Double(snapshot.takenAt &- min(task.createdAt, snapshot.takenAt)) / 1e9, site: task.site)
+            row.cancelRequestedBy = task.cancel?.requestedBy.description
             if let histogram = task.stepHistogram {
                 row.stepTime = Percentiles(histogram)
                 row.latency = Percentiles(task.latencyHistogram)
@@ -151,7 +156,7 @@ public enum ProcessTable {
         func walk(_ node: Node, prefix: String, last: Bool, root: Bool) {
             out += (root ? "" : prefix + (last ? "└── " : "├── ")) + line(node) + "\n"
             let childPrefix = root ? "" : prefix + (last ? "    " : "│   ")
-            let row = Row(id: node.id, name: node.name, state: node.state, parent: nil, executor: "", age: 0, site: node.site,
+            let row = Row(id: node.id, name: node.name, state: node.state, parent: nil, kind: "", executor: "", age: 0, site: node.site,
                           stack: node.stack, stackProblem: node.stackProblem)
             let under = childPrefix + (node.children.isEmpty ? "    " : "│   ")
             for frameLine in stackLines(row, indent: under) { out += frameLine + "\n" }

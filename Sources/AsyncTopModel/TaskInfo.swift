@@ -9,8 +9,12 @@ public enum TaskOrigin: String, Hashable, Codable, Sendable {
     case asyncLet
     /// A native task-group child (`group.addTask`).
     case groupChild
-    /// The main task of `EventLoop.run`.
+    /// The main task of `EventLoop.run` (or of a program `asynctop run` watches).
     case main
+    /// A `Task {}` of a program watched by `asynctop run`.
+    case unstructured
+    /// A `Task.detached {}` of a program watched by `asynctop run`.
+    case detached
 }
 
 /// One entry of a task's state history.

@@ -15,7 +15,7 @@ import Foundation
 @_silgen_name("swift_task_getJobTaskId")
 private func _jobTaskID(_ job: UnownedJob) -> UInt64
 
-enum RuntimeInternals {
+package enum RuntimeInternals {
     /// Byte offset of `Job::Flags` (a 32-bit word whose low byte is the job kind).
     static let jobFlagsOffset = 32
     /// Byte offset of `AsyncTask::PrivateStorage::Status.Flags` on 64-bit targets:
@@ -359,7 +359,7 @@ extension RuntimeInternals {
     static let isRunningBit: UInt32 = 0x800
     static let isEnqueuedBit: UInt32 = 0x1000
     /// The longest chain walked; deeper stacks are cut (and say so).
-    static let stackFrameLimit = 128
+    package static let stackFrameLimit = 128
 
     /// The runtime's own description of its layout: the variables debuggers read.
     struct LayoutGuards: Sendable {
@@ -405,7 +405,7 @@ extension RuntimeInternals {
     }()
 
     /// What a walk of a task's async contexts found: resume addresses, innermost first.
-    enum StackCapture: Equatable, Sendable {
+    package enum StackCapture: Equatable, Sendable {
         case addresses([UInt], cut: Bool)
         /// No stack, and why ("running", "finished", …).
         case unavailable(String)
@@ -418,7 +418,7 @@ extension RuntimeInternals {
     /// loop. For a task that may run elsewhere meanwhile, pass `safeReads`: every read then
     /// goes through `process_vm_readv`, which fails instead of faulting on freed memory; the
     /// status word read before and after the walk discards a walk the task ran during.
-    static func captureStack(ofTask task: UnsafeRawPointer, safeReads: Bool, code: inout CodeRanges) -> StackCapture {
+    package static func captureStack(ofTask task: UnsafeRawPointer, safeReads: Bool, code: inout CodeRanges) -> StackCapture {
         if let problem = layoutGuards.problem { return .unavailable(problem) }
         func word(_ address: UInt) -> UInt? {
             guard address & 7 == 0, address != 0 else { return nil }
@@ -459,11 +459,11 @@ extension RuntimeInternals {
 }
 
 /// The executable segments of the loaded images, to tell a code address from garbage.
-struct CodeRanges {
+package struct CodeRanges {
     private var ranges: [(start: UInt, end: UInt)] = []
     private var refreshed = false
 
-    init() { load() }
+    package init() { load() }
 
     private mutating func load() {
         var buffer = [UInt](repeating: 0, count: 512)

@@ -14,8 +14,8 @@ import Synchronization
 /// address by address), so this never runs on a loop's thread; the Runtime
 /// library's own caches are per thread, so every lookup runs on the same thread. The
 /// address cache and the image map are touched only there.
-final class StackSymbolicator: Sendable {
-    static let shared = StackSymbolicator()
+package final class StackSymbolicator: Sendable {
+    package static let shared = StackSymbolicator()
 
     /// The most addresses kept; the cache starts again empty when it is full.
     static let cacheLimit = 100_000
@@ -44,13 +44,13 @@ final class StackSymbolicator: Sendable {
     /// Symbolicates each stack (resume addresses, innermost first) on the symbolicator's thread
     /// and calls `completion` there with one `[StackFrame]` per stack, innermost first (an address can give
     /// several frames: inlined callees first, marked `inlined`), plus per stack a problem string or nil.
-    func symbolicate(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
+    package func symbolicate(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
         inbox.put(Request(stacks: stacks, completion: completion))
     }
 
     /// The stacks' frames at once, when every address was looked up before (any thread, a
     /// lock and a dictionary lookup per address); nil when one was not.
-    func symbolicateIfKnown(_ stacks: [[UInt]]) -> [(frames: [StackFrame], problem: String?)]? {
+    package func symbolicateIfKnown(_ stacks: [[UInt]]) -> [(frames: [StackFrame], problem: String?)]? {
         known.frames(of: stacks)
     }
 

@@ -13,7 +13,7 @@ struct AsyncTop: ParsableCommand {
         the demo launcher, ? for help, q to quit.
         """,
         subcommands: [DashboardCommand.self, DemosCommand.self, DemoCommand.self, AttachCommand.self, PsCommand.self, PsTreeCommand.self,
-                      ReplayCommand.self, ExporterCommand.self],
+                      ReplayCommand.self, ExporterCommand.self, RunCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
     /// This program is also its own process pool worker: the `process-pool` demo starts

@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Serves one loop on a Unix domain socket: a hello, then snapshot deltas to every client,
+/// Serves one loop (or another ``MonitorSource``) on a Unix domain socket: a hello, then snapshot deltas to every client,
 /// and their commands (cancel, pause, resume, launch, ping). See docs/PROTOCOL.md.
 ///
 /// The loop is only asked for a delta once per interval while clients are connected, on a
@@ -15,7 +15,7 @@ import Glibc
 public final class MonitorServer: Sendable {
     /// The socket's path.
     public let path: String
-    let loop: EventLoop
+    let loop: any MonitorSource
     let configuration: MonitorConfiguration
     let listener: Int32
     let hello: ServerMessage.Hello
@@ -33,7 +33,12 @@ public final class MonitorServer: Sendable {
 
     /// Starts serving `loop`.
     /// - Throws: ``MonitorError`` when the socket cannot be made.
-    public init(loop: EventLoop, configuration: MonitorConfiguration) throws {
+    public convenience init(loop: EventLoop, configuration: MonitorConfiguration) throws {
+        try self.init(source: loop, configuration: configuration)
+    }
+
+    /// Starts serving `source`.
+    package init(source loop: any MonitorSource, configuration: MonitorConfiguration) throws {
         let path = try configuration.path ?? {
             let program = (CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "program")
             return try MonitorConfiguration.privateDirectory() + "/\(program)-\(getpid()).sock"
@@ -263,7 +268,7 @@ public final class MonitorServer: Sendable {
             wake.signal()
             return .reply(id: id, result: "resumed")
         case .cancel(let id, let task, let text):
-            switch loop.cancel(task: task, message: text, requester: .dashboard) {
+            switch loop.cancel(task: task, message: text, requester: .dashboard, timeout: 0.25) {
             case .requested: return .reply(id: id, result: "requested")
             case .queued: return .reply(id: id, result: "queued")
             case .notFound: return .error(id: id, code: "not-found", message: "no task \(task)")
@@ -277,7 +282,7 @@ public final class MonitorServer: Sendable {
         case .stacks(let id, let tasks):
             let walked = DispatchSemaphore(value: 0)
             let answers = LoopReply<[TaskID: StackAnswer]>()
-            loop.captureStacks(of: tasks, completion: { answers.fill($0) }, walked: { walked.signal() })
+            loop.captureStacks(of: tasks, minimumAge: 0, limit: .max, completion: { answers.fill($0) }, walked: { walked.signal() })
             guard walked.wait(timeout: .now() + Self.stacksTimeout) == .success else {
                 return .error(id: id, code: "loop-busy",
                               message: "the loop did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)")
@@ -296,13 +301,13 @@ public final class MonitorServer: Sendable {
                 }
             })
         case .launch(let id, let demo):
-            guard let launch = configuration.launch else {
+            guard let launch = configuration.launch, let eventLoop = loop as? EventLoop else {
                 return .error(id: id, code: "not-allowed", message: "this program does not allow launching demos")
             }
             guard configuration.demos.contains(demo) else {
                 return .error(id: id, code: "unknown-demo", message: "no demo '\(demo)'; allowed: \(configuration.demos.joined(separator: ", "))")
             }
-            launch(demo, loop)
+            launch(demo, eventLoop)
             return .reply(id: id, result: "launched")
         }
     }

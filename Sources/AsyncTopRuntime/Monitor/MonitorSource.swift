@@ -1,0 +1,20 @@
+import AsyncTopModel
+
+/// What a ``MonitorServer`` serves: an event loop, or the observer of a program's plain
+/// Swift tasks (the `AsyncTopObserver` library). Every call is safe from any thread.
+package protocol MonitorSource: AnyObject, Sendable {
+    /// The name in the hello and in every snapshot.
+    var name: String { get }
+    /// True once there is nothing more to serve: the server then closes its socket.
+    var isClosed: Bool { get }
+    func snapshot(timeout: Double) -> Snapshot
+    func delta(since version: UInt64, timeout: Double) -> SnapshotDelta
+    func cancel(task id: TaskID, message: String?, requester: CancelRequester, timeout: Double) -> CancelAnswer
+    /// Files stacks of long-suspended tasks for a recording; never waits.
+    func sampleStacks()
+    /// Async stacks of `ids` (or of every suspended task); `walked` once the walk is done.
+    func captureStacks(of ids: [TaskID]?, minimumAge: Double, limit: Int,
+                       completion: (@Sendable ([TaskID: StackAnswer]) -> Void)?, walked: (@Sendable () -> Void)?)
+}
+
+extension EventLoop: MonitorSource {}

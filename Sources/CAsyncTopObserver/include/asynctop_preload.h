@@ -1,0 +1,1 @@
+// Everything is in observer.c; its interface is CAsyncTopObserverAPI's header.

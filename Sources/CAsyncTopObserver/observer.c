@@ -1,0 +1,964 @@
+// The observer of a program's plain Swift tasks, preloaded into it by `asynctop run`
+// (libAsyncTopPreload.so). Plain C, so nothing here depends on the program's Swift
+// runtime beyond the functions it exports and the few layout facts checked at load.
+//
+// What it sees, and through what (each verified at load; anything missing turns it off):
+// - task creation: `swift_task_create`, which a program calls through its PLT (a
+//   preloaded definition comes first): id, parent (the current task), kind (create flags
+//   and the job's flags), name (the TaskName option record), spawn site (return address);
+// - every job the global executor runs: its dispatch executor hands each job to
+//   `dispatch_async_f` (or `dispatch_after_f`, a dispatch timer source for a sleep with
+//   tolerance) with the runtime's own run function, from libswift_Concurrency's PLT. The
+//   interposed dispatch functions keep the same queue and deadline and wrap only the run
+//   function: enqueue time, start, end, the thread, the task's status after its step;
+// - waits the program's own code announces: `swift_continuation_await`,
+//   `swift_asyncLet_get`; sleeps from the timers above;
+// - cancellation: `Task.cancel()` and the groups' `cancelAll()` (Swift entry points a
+//   program calls through its PLT).
+// Calls made inside the runtime itself are not interposed (and are not seen).
+#define _GNU_SOURCE
+#include "../CAsyncTopObserverAPI/include/asynctop_observer.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SWIFTCC __attribute__((swiftcall))
+#define ASYNCCC __attribute__((swiftasynccall))
+#define EXPORT __attribute__((visibility("default")))
+
+// MARK: - Runtime facts (checked in `check_runtime`)
+
+enum { JOB_FLAGS_OFFSET = 32, TASK_STATUS_OFFSET = 96 };
+enum { STATUS_CANCELLED = 0x100, STATUS_COMPLETE = 0x2000 };
+enum { JOB_KIND_TASK = 0 };
+enum { JOB_IS_CHILD = 1u << 24, JOB_IS_GROUP_CHILD = 1u << 26, JOB_IS_ASYNC_LET = 1u << 28 };
+enum { CREATE_IS_CHILD = 1u << 8, CREATE_COPY_LOCALS = 1u << 10, CREATE_INHERIT_CONTEXT = 1u << 11 };
+enum { OPTION_TASK_GROUP = 1, OPTION_TASK_NAME = 7 };
+static const uint32_t expected_layout_version = 1;
+static const size_t expected_task_size = 208;
+
+typedef struct { void *task; void *context; } task_and_context;
+typedef task_and_context (*create_fn)(size_t, void *, const void *, void *, void *) SWIFTCC;
+typedef void (*one_pointer_fn)(void *) SWIFTCC;
+typedef uint64_t (*task_id_fn)(void *) SWIFTCC;
+typedef void *(*current_fn)(void) SWIFTCC;
+typedef void *(*retain_fn)(void *);
+typedef void (*release_fn)(void *);
+typedef void (*dispatch_fn)(void *, void *, void (*)(void *));
+typedef void (*dispatch_after_fn)(uint64_t, void *, void *, void (*)(void *));
+typedef void (*set_timer_fn)(void *, uint64_t, uint64_t, uint64_t);
+typedef void (*set_context_fn)(void *, void *);
+typedef void (*set_handler_fn)(void *, void (*)(void *));
+// Its one argument is the continuation's context, in the first argument register.
+typedef void (*continuation_await_fn)(void *) ASYNCCC;
+// The caller's context goes in the async context register (r14), the rest as usual.
+typedef void (*async_let_get_fn)(void *__attribute__((swift_async_context)), void *, void *, void *, void *) ASYNCCC;
+
+static struct {
+    create_fn create;
+    one_pointer_fn task_cancel_method;        // $sScT6cancelyyF: Task.cancel()
+    one_pointer_fn task_cancel;               // swift_task_cancel
+    one_pointer_fn group_cancel_all[4];
+    task_id_fn task_id;
+    current_fn current;
+    retain_fn retain;
+    release_fn release;
+    dispatch_fn async_f;
+    dispatch_after_fn after_f;
+    set_timer_fn set_timer;
+    set_context_fn set_context;
+    set_handler_fn set_handler;
+    continuation_await_fn continuation_await;
+    async_let_get_fn async_let_get;
+    async_let_get_fn async_let_get_throwing;
+    void *main_queue;
+    uintptr_t runtime_start, runtime_end;     // libswift_Concurrency's code
+} real;
+
+static const char *group_cancel_symbols[4] = {
+    "$sScG9cancelAllyyF", "$sScg9cancelAllyyF",
+    "$ss19DiscardingTaskGroupV9cancelAllyyF", "$ss27ThrowingDiscardingTaskGroupV9cancelAllyyF",
+};
+
+static atomic_int active;
+static char off_reason[256];
+static void (*runtime_run_job)(void *);        // the runtime's dispatch run function
+static void (*runtime_run_leeway)(void *);     // ... and its timer-source handler
+
+EXPORT int asynctop_obs_active(void) { return atomic_load_explicit(&active, memory_order_acquire); }
+EXPORT const char *asynctop_obs_off_reason(void) { return off_reason; }
+
+EXPORT uint64_t asynctop_obs_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline int in_runtime(const void *address) {
+    uintptr_t a = (uintptr_t)address;
+    return a >= real.runtime_start && a < real.runtime_end;
+}
+
+static inline uint32_t job_flags(void *job) { return *(uint32_t *)((char *)job + JOB_FLAGS_OFFSET); }
+static inline int is_task(void *job) { return (job_flags(job) & 0xff) == JOB_KIND_TASK; }
+static inline uint32_t status_flags(void *task) {
+    return __atomic_load_n((uint32_t *)((char *)task + TASK_STATUS_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+static __thread int32_t thread_id;
+static inline int32_t my_tid(void) {
+    if (!thread_id) thread_id = (int32_t)syscall(SYS_gettid);
+    return thread_id;
+}
+
+// MARK: - The task table: 64 shards of chained hash tables, keyed by task id
+
+typedef struct record {
+    asynctop_obs_task_t info;
+    void *task;               // retained while alive; NULL for async let children (never retained)
+    void *group;              // a group child's group
+    uint64_t enqueued_at;
+    uint64_t run_seq;
+    int hidden;               // Task.sleep's wake-up job: its sleeper shows the sleep
+    struct record *next;
+} record;
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    record **buckets;
+    size_t bucket_count;
+    size_t count;
+} shard;
+
+enum { SHARDS = 64 };
+static shard shards[SHARDS];
+
+static inline size_t hash_id(uint64_t id) { return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 20); }
+static inline shard *shard_of(uint64_t id) { return &shards[hash_id(id) % SHARDS]; }
+
+static record *find(shard *s, uint64_t id) {
+    if (!s->bucket_count) return NULL;
+    for (record *r = s->buckets[(hash_id(id) / SHARDS) % s->bucket_count]; r; r = r->next)
+        if (r->info.id == id) return r;
+    return NULL;
+}
+
+static void grow(shard *s) {
+    size_t count = s->bucket_count ? s->bucket_count * 2 : 64;
+    record **buckets = calloc(count, sizeof(record *));
+    if (!buckets) return;
+    for (size_t i = 0; i < s->bucket_count; i++) {
+        record *r = s->buckets[i];
+        while (r) {
+            record *next = r->next;
+            size_t b = (hash_id(r->info.id) / SHARDS) % count;
+            r->next = buckets[b];
+            buckets[b] = r;
+            r = next;
+        }
+    }
+    free(s->buckets);
+    s->buckets = buckets;
+    s->bucket_count = count;
+}
+
+static record *insert(shard *s, uint64_t id) {
+    if (s->count >= s->bucket_count) grow(s);
+    if (!s->bucket_count) return NULL;
+    record *r = calloc(1, sizeof(record));
+    if (!r) return NULL;
+    r->info.id = id;
+    size_t b = (hash_id(id) / SHARDS) % s->bucket_count;
+    r->next = s->buckets[b];
+    s->buckets[b] = r;
+    s->count++;
+    return r;
+}
+
+static void unlink_record(shard *s, record *gone) {
+    record **at = &s->buckets[(hash_id(gone->info.id) / SHARDS) % s->bucket_count];
+    while (*at && *at != gone) at = &(*at)->next;
+    if (*at) {
+        *at = gone->next;
+        s->count--;
+    }
+}
+
+// Finished tasks stay for a while so a client sees how they ended, then are forgotten:
+// at most this many, for at most this long.
+enum { FINISHED_KEPT = 4096 };
+static const uint64_t finished_linger = 5ull * 1000000000ull;
+static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t finished_ids[FINISHED_KEPT];
+static uint64_t finished_times[FINISHED_KEPT];
+static size_t finished_head, finished_count;
+
+// Global counters.
+static atomic_uint_fast64_t spawned, steps_run, jobs_run, busy_total, queued_jobs, dropped_finished, version_clock;
+static atomic_uint_fast64_t step_buckets[32], latency_buckets[32];
+
+static inline uint64_t next_version(void) { return atomic_fetch_add_explicit(&version_clock, 1, memory_order_relaxed) + 1; }
+
+static inline int bucket_of(uint64_t ns) {
+    int b = 0;
+    ns >>= 6;
+    while (ns && b < 31) { ns >>= 1; b++; }
+    return b;
+}
+
+static void forget_old_finished(uint64_t now) {
+    for (;;) {
+        uint64_t id = 0;
+        pthread_mutex_lock(&finished_lock);
+        if (finished_count && (finished_count >= FINISHED_KEPT || now - finished_times[finished_head] > finished_linger)) {
+            id = finished_ids[finished_head];
+            finished_head = (finished_head + 1) % FINISHED_KEPT;
+            finished_count--;
+        }
+        pthread_mutex_unlock(&finished_lock);
+        if (!id) return;
+        shard *s = shard_of(id);
+        pthread_mutex_lock(&s->lock);
+        record *r = find(s, id);
+        if (r && r->info.state == ASYNCTOP_OBS_STATE_FINISHED) unlink_record(s, r); else r = NULL;
+        pthread_mutex_unlock(&s->lock);
+        free(r);
+    }
+}
+
+static void remember_finished(uint64_t id, uint64_t now) {
+    int full;
+    pthread_mutex_lock(&finished_lock);
+    full = finished_count == FINISHED_KEPT;
+    pthread_mutex_unlock(&finished_lock);
+    if (full) atomic_fetch_add_explicit(&dropped_finished, 1, memory_order_relaxed);
+    forget_old_finished(now);
+    pthread_mutex_lock(&finished_lock);
+    size_t at = (finished_head + finished_count) % FINISHED_KEPT;
+    finished_ids[at] = id;
+    finished_times[at] = now;
+    finished_count++;
+    pthread_mutex_unlock(&finished_lock);
+}
+
+/// Marks `r` finished (under its shard's lock); returns the task object to release.
+static void *finish_locked(record *r, uint32_t status, uint64_t now) {
+    r->info.state = ASYNCTOP_OBS_STATE_FINISHED;
+    r->info.finished = now;
+    r->info.state_since = now;
+    r->info.cancelled = (status & STATUS_CANCELLED) != 0;
+    r->info.worker_tid = 0;
+    r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
+    r->info.version = next_version();
+    void *task = r->task;
+    r->task = NULL;
+    return task;
+}
+
+static inline uint64_t current_task_id(void) {
+    void *current = real.current();
+    return current ? real.task_id(current) : 0;
+}
+
+/// The record of `job`'s task, made when first seen (under the shard's lock). A task the
+/// program did not create itself (an async let) is first seen when it is enqueued.
+static record *record_for(shard *s, uint64_t id, void *job, uint64_t now) {
+    record *r = find(s, id);
+    if (r) return r;
+    r = insert(s, id);
+    if (!r) return NULL;
+    uint32_t flags = job_flags(job);
+    r->info.kind = flags & JOB_IS_ASYNC_LET ? ASYNCTOP_OBS_KIND_ASYNC_LET
+                 : flags & JOB_IS_GROUP_CHILD ? ASYNCTOP_OBS_KIND_GROUP_CHILD
+                 : flags & JOB_IS_CHILD ? ASYNCTOP_OBS_KIND_CHILD : ASYNCTOP_OBS_KIND_UNKNOWN;
+    r->info.parent = current_task_id();
+    if (r->info.parent == id) r->info.parent = 0;
+    r->info.created = now;
+    r->info.state_since = now;
+    // Async let children live in their parent's allocator and are freed with the scope,
+    // whatever their reference count: never retained, read only with fault-safe reads.
+    if (!(flags & JOB_IS_ASYNC_LET)) r->task = real.retain(job);
+    atomic_fetch_add_explicit(&spawned, 1, memory_order_relaxed);
+    return r;
+}
+
+// MARK: - Creation
+
+EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, const void *type, void *entry, void *context) {
+    task_and_context made = real.create(flags, options, type, entry, context);
+    if (!atomic_load_explicit(&active, memory_order_relaxed) || !made.task) return made;
+    uintptr_t site = (uintptr_t)__builtin_return_address(0);
+    uint64_t now = asynctop_obs_now();
+    const char *name = NULL;
+    void *group = NULL;
+    for (uintptr_t *option = options; option; option = (uintptr_t *)option[1]) {
+        uint8_t kind = (uint8_t)(option[0] & 0xff);
+        if (kind == OPTION_TASK_NAME) name = (const char *)option[2];
+        else if (kind == OPTION_TASK_GROUP) group = (void *)option[2];
+    }
+    uint64_t id = real.task_id(made.task);
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = record_for(s, id, made.task, now);
+    if (r) {
+        r->info.kind = group ? ASYNCTOP_OBS_KIND_GROUP_CHILD
+                     : flags & CREATE_IS_CHILD ? ASYNCTOP_OBS_KIND_CHILD
+                     : flags & CREATE_COPY_LOCALS ? ASYNCTOP_OBS_KIND_UNSTRUCTURED
+                     : flags & CREATE_INHERIT_CONTEXT ? ASYNCTOP_OBS_KIND_MAIN : ASYNCTOP_OBS_KIND_DETACHED;
+        if (r->info.kind == ASYNCTOP_OBS_KIND_DETACHED || r->info.kind == ASYNCTOP_OBS_KIND_MAIN) r->info.parent = 0;
+        else r->info.parent = current_task_id();
+        r->group = group;
+        r->info.site = site;
+        if (name) {
+            size_t length = strlen(name);
+            size_t kept = length < sizeof r->info.name - 1 ? length : sizeof r->info.name - 1;
+            // Cut on a UTF-8 boundary.
+            while (kept < length && kept > 0 && ((unsigned char)name[kept] & 0xC0) == 0x80) kept--;
+            memcpy(r->info.name, name, kept);
+            r->info.name[kept] = 0;
+            r->info.name_truncated = kept < length;
+        }
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+    return made;
+}
+
+// MARK: - Enqueue and run
+
+static void note_enqueue(void *job, uint64_t deadline) {
+    if (!is_task(job)) {
+        atomic_fetch_add_explicit(&queued_jobs, 1, memory_order_relaxed);
+        return;
+    }
+    uint64_t now = asynctop_obs_now();
+    uint64_t id = real.task_id(job);
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    if (!r && deadline) {
+        // `Task.sleep` enqueues a small task of the runtime's own with the deadline; the
+        // task that sleeps is the one running now.
+        r = record_for(s, id, job, now);
+        if (r) r->hidden = 1;
+        pthread_mutex_unlock(&s->lock);
+        atomic_fetch_sub_explicit(&spawned, 1, memory_order_relaxed);
+        void *current = real.current();
+        uint64_t sleeper = current ? real.task_id(current) : 0;
+        if (!sleeper) return;
+        shard *ss = shard_of(sleeper);
+        pthread_mutex_lock(&ss->lock);
+        record *sr = find(ss, sleeper);
+        if (sr && sr->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+            sr->info.state = ASYNCTOP_OBS_STATE_SLEEPING;
+            sr->info.deadline = deadline;
+            sr->info.state_since = now;
+            sr->info.version = next_version();
+        }
+        pthread_mutex_unlock(&ss->lock);
+        return;
+    }
+    r = record_for(s, id, job, now);
+    if (r && r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+        r->info.state = deadline ? ASYNCTOP_OBS_STATE_SLEEPING : ASYNCTOP_OBS_STATE_READY;
+        r->info.deadline = deadline;
+        r->info.state_since = now;
+        r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
+        r->info.worker_tid = 0;
+        r->enqueued_at = deadline ? deadline : now;
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+// The threads that ran jobs: slots handed out once per thread.
+enum { WORKER_SLOTS = 256 };
+typedef struct worker_slot {
+    atomic_int tid;
+    atomic_uint_fast64_t task;
+    atomic_uint_fast64_t since;
+    atomic_int running_job;
+    int is_main;
+} worker_slot;
+static worker_slot workers[WORKER_SLOTS];
+static atomic_int worker_count;
+static __thread worker_slot *my_slot;
+static __thread int my_slot_tried;
+
+static worker_slot *slot(void) {
+    if (my_slot || my_slot_tried) return my_slot;
+    my_slot_tried = 1;
+    int index = atomic_fetch_add(&worker_count, 1);
+    if (index >= WORKER_SLOTS) return NULL;
+    my_slot = &workers[index];
+    my_slot->is_main = getpid() == my_tid();
+    atomic_store(&my_slot->tid, my_tid());
+    return my_slot;
+}
+
+// Reads `length` bytes of `address` without faulting when it is unmapped.
+static int safe_read(const void *address, void *into, size_t length) {
+    struct iovec local = {into, length}, remote = {(void *)address, length};
+    return syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0) == (ssize_t)length ? 0 : -1;
+}
+
+typedef struct step { uint64_t id; uint64_t seq; uint64_t start; int async_let; } step;
+
+static step begin_step(void *job) {
+    step st = {0, 0, asynctop_obs_now(), 0};
+    worker_slot *w = slot();
+    if (!is_task(job)) {
+        atomic_fetch_sub_explicit(&queued_jobs, 1, memory_order_relaxed);
+        if (w) {
+            atomic_store_explicit(&w->since, st.start, memory_order_relaxed);
+            atomic_store_explicit(&w->running_job, 1, memory_order_relaxed);
+        }
+        return st;
+    }
+    st.id = real.task_id(job);
+    st.async_let = (job_flags(job) & JOB_IS_ASYNC_LET) != 0;
+    shard *s = shard_of(st.id);
+    pthread_mutex_lock(&s->lock);
+    record *r = record_for(s, st.id, job, st.start);
+    if (r) {
+        uint64_t latency = r->enqueued_at && st.start > r->enqueued_at ? st.start - r->enqueued_at : 0;
+        r->info.last_latency = latency;
+        if (latency > r->info.max_latency) r->info.max_latency = latency;
+        atomic_fetch_add_explicit(&latency_buckets[bucket_of(latency)], 1, memory_order_relaxed);
+        if (!r->info.started) r->info.started = st.start;
+        if (r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+            r->info.state = ASYNCTOP_OBS_STATE_RUNNING;
+            r->info.state_since = st.start;
+            r->info.deadline = 0;
+            r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
+            r->info.worker_tid = my_tid();
+        }
+        st.seq = ++r->run_seq;
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (w) {
+        atomic_store_explicit(&w->task, st.id, memory_order_relaxed);
+        atomic_store_explicit(&w->since, st.start, memory_order_relaxed);
+    }
+    return st;
+}
+
+static void end_step(void *job, step st) {
+    uint64_t end = asynctop_obs_now();
+    uint64_t duration = end - st.start;
+    worker_slot *w = my_slot;
+    if (w) {
+        atomic_store_explicit(&w->task, 0, memory_order_relaxed);
+        atomic_store_explicit(&w->since, 0, memory_order_relaxed);
+        atomic_store_explicit(&w->running_job, 0, memory_order_relaxed);
+    }
+    atomic_fetch_add_explicit(&busy_total, duration, memory_order_relaxed);
+    atomic_fetch_add_explicit(&step_buckets[bucket_of(duration)], 1, memory_order_relaxed);
+    if (!st.id) {
+        atomic_fetch_add_explicit(&jobs_run, 1, memory_order_relaxed);
+        return;
+    }
+    atomic_fetch_add_explicit(&steps_run, 1, memory_order_relaxed);
+    shard *s = shard_of(st.id);
+    void *release = NULL;
+    int finished = 0;
+    uint32_t status = 0;
+    int known_status = 0;
+    if (st.async_let) {
+        // The parent may already have ended the scope and freed it: read it fault-safe,
+        // and only if it is still the same task.
+        uint32_t words[2];
+        uint32_t id32 = (uint32_t)st.id;
+        if (safe_read((char *)job + JOB_FLAGS_OFFSET, words, sizeof words) == 0 && words[1] == id32 &&
+            safe_read((char *)job + TASK_STATUS_OFFSET, &status, sizeof status) == 0) known_status = 1;
+        else { status = STATUS_COMPLETE; known_status = 1; }
+    }
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, st.id);
+    if (r) {
+        r->info.steps++;
+        r->info.busy += duration;
+        r->info.last_step = duration;
+        if (duration > r->info.max_step) r->info.max_step = duration;
+        if (r->task && !known_status) { status = status_flags(r->task); known_status = 1; }
+        if (r->info.state != ASYNCTOP_OBS_STATE_FINISHED && known_status && (status & STATUS_COMPLETE)) {
+            release = finish_locked(r, status, end);
+            finished = 1;
+        } else if (r->run_seq == st.seq && r->info.state == ASYNCTOP_OBS_STATE_RUNNING) {
+            r->info.state = ASYNCTOP_OBS_STATE_SUSPENDED;
+            r->info.state_since = end;
+            r->info.worker_tid = 0;
+        }
+        if (known_status) r->info.cancelled = (status & STATUS_CANCELLED) != 0;
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (release) real.release(release);
+    if (finished) remember_finished(st.id, end);
+}
+
+static void run_job(void *job) {
+    step st = begin_step(job);
+    runtime_run_job(job);
+    end_step(job, st);
+}
+
+// A program runs its async main's first step itself, with `swift_job_run`.
+typedef void (*job_run_fn)(void *, void *, uintptr_t) SWIFTCC;
+static job_run_fn real_job_run;
+
+EXPORT SWIFTCC void swift_job_run(void *job, void *identity, uintptr_t implementation) {
+    if (!atomic_load_explicit(&active, memory_order_relaxed) || !job) {
+        real_job_run(job, identity, implementation);
+        return;
+    }
+    if (!is_task(job)) atomic_fetch_add_explicit(&queued_jobs, 1, memory_order_relaxed);  // begin_step takes it back
+    step st = begin_step(job);
+    real_job_run(job, identity, implementation);
+    end_step(job, st);
+}
+
+// The runtime's timer-source context: {source, job}.
+static void run_leeway(void *context) {
+    void *job = ((void **)context)[1];
+    step st = begin_step(job);
+    runtime_run_leeway(context);
+    end_step(job, st);
+}
+
+// dispatch_time_t → the monotonic clock, decoded as libdispatch does: a non-negative value
+// is uptime (CLOCK_MONOTONIC ns); with bit 63 set, bit 62 marks the wall clock (stored
+// negated), otherwise the continuous clock (CLOCK_BOOTTIME) in the low bits.
+static uint64_t deadline_of(uint64_t when) {
+    if (when == ~0ull) return ~0ull >> 1;
+    uint64_t now = asynctop_obs_now();
+    if ((int64_t)when >= 0) return when ? when : now;
+    struct timespec ts;
+    uint64_t at, base;
+    if (when & (1ull << 62)) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        at = (uint64_t)-(int64_t)when;
+    } else {
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        at = when & ~(1ull << 63);
+    }
+    base = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return at > base ? now + (at - base) : now;
+}
+
+EXPORT void dispatch_async_f(void *queue, void *context, void (*work)(void *)) {
+    if (atomic_load_explicit(&active, memory_order_relaxed) && in_runtime((void *)work) && context) {
+        if (!runtime_run_job) runtime_run_job = work;
+        if (work == runtime_run_job) {
+            note_enqueue(context, 0);
+            real.async_f(queue, context, run_job);
+            return;
+        }
+    }
+    real.async_f(queue, context, work);
+}
+
+EXPORT void dispatch_after_f(uint64_t when, void *queue, void *context, void (*work)(void *)) {
+    if (atomic_load_explicit(&active, memory_order_relaxed) && in_runtime((void *)work) && context) {
+        if (!runtime_run_job) runtime_run_job = work;
+        if (work == runtime_run_job) {
+            note_enqueue(context, deadline_of(when));
+            real.after_f(when, queue, context, run_job);
+            return;
+        }
+    }
+    real.after_f(when, queue, context, work);
+}
+
+static __thread uint64_t timer_start;
+
+EXPORT void dispatch_source_set_timer(void *source, uint64_t start, uint64_t interval, uint64_t leeway) {
+    if (in_runtime(__builtin_return_address(0))) timer_start = start;
+    real.set_timer(source, start, interval, leeway);
+}
+
+EXPORT void dispatch_set_context(void *object, void *context) {
+    if (atomic_load_explicit(&active, memory_order_relaxed) && timer_start && in_runtime(__builtin_return_address(0)) && context) {
+        note_enqueue(((void **)context)[1], deadline_of(timer_start));
+        timer_start = 0;
+    }
+    real.set_context(object, context);
+}
+
+EXPORT void dispatch_source_set_event_handler_f(void *source, void (*handler)(void *)) {
+    if (atomic_load_explicit(&active, memory_order_relaxed) && in_runtime((void *)handler)) {
+        if (!runtime_run_leeway) runtime_run_leeway = handler;
+        if (handler == runtime_run_leeway) {
+            real.set_handler(source, run_leeway);
+            return;
+        }
+    }
+    real.set_handler(source, handler);
+}
+
+// MARK: - Waits
+
+static void note_wait(uint32_t kind, uint64_t on) {
+    void *current = real.current();
+    if (!current) return;
+    uint64_t id = real.task_id(current);
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    if (r) {
+        r->info.wait_kind = kind;
+        r->info.wait_on = on;
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+EXPORT ASYNCCC void swift_continuation_await(void *context) {
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_CONTINUATION, 0);
+    __attribute__((musttail)) return real.continuation_await(context);
+}
+
+// An AsyncLet's first word is its task pointer (with two flag bits), checked at load.
+static uint64_t async_let_child(void *alet) {
+    void *task = (void *)(*(uintptr_t *)alet & ~(uintptr_t)3);
+    return task ? real.task_id(task) : 0;
+}
+
+EXPORT ASYNCCC void swift_asyncLet_get(void *caller __attribute__((swift_async_context)), void *alet, void *buffer, void *resume,
+                                        void *context) {
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, async_let_child(alet));
+    __attribute__((musttail)) return real.async_let_get(caller, alet, buffer, resume, context);
+}
+
+EXPORT ASYNCCC void swift_asyncLet_get_throwing(void *caller __attribute__((swift_async_context)), void *alet, void *buffer,
+                                                 void *resume, void *context) {
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, async_let_child(alet));
+    __attribute__((musttail)) return real.async_let_get_throwing(caller, alet, buffer, resume, context);
+}
+
+// MARK: - Cancellation
+
+static void note_cancel(uint64_t id, uint32_t from) {
+    uint64_t now = asynctop_obs_now(), by = from == ASYNCTOP_OBS_CANCEL_DASHBOARD ? 0 : current_task_id();
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    if (r && !r->info.cancel_from && r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+        r->info.cancel_from = from == ASYNCTOP_OBS_CANCEL_TASK && !by ? ASYNCTOP_OBS_CANCEL_THREAD : from;
+        r->info.cancel_by = by;
+        r->info.cancel_tid = by ? 0 : my_tid();
+        r->info.cancel_at = now;
+        r->info.version = next_version();
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+EXPORT SWIFTCC void $sScT6cancelyyF(void *task) {
+    if (atomic_load_explicit(&active, memory_order_relaxed) && task) note_cancel(real.task_id(task), ASYNCTOP_OBS_CANCEL_TASK);
+    real.task_cancel_method(task);
+}
+
+static void note_group_cancel(void *group) {
+    uint64_t now = asynctop_obs_now(), by = current_task_id();
+    int32_t tid = by ? 0 : my_tid();
+    for (int i = 0; i < SHARDS; i++) {
+        shard *s = &shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (size_t b = 0; b < s->bucket_count; b++)
+            for (record *r = s->buckets[b]; r; r = r->next)
+                if (r->group == group && !r->info.cancel_from && r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+                    r->info.cancel_from = ASYNCTOP_OBS_CANCEL_GROUP;
+                    r->info.cancel_by = by;
+                    r->info.cancel_tid = tid;
+                    r->info.cancel_at = now;
+                    r->info.version = next_version();
+                }
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+#define GROUP_CANCEL(index, symbol)                                                      \
+    EXPORT SWIFTCC void symbol(void *group) {                                            \
+        if (atomic_load_explicit(&active, memory_order_relaxed)) note_group_cancel(group); \
+        real.group_cancel_all[index](group);                                             \
+    }
+GROUP_CANCEL(0, $sScG9cancelAllyyF)
+GROUP_CANCEL(1, $sScg9cancelAllyyF)
+GROUP_CANCEL(2, $ss19DiscardingTaskGroupV9cancelAllyyF)
+GROUP_CANCEL(3, $ss27ThrowingDiscardingTaskGroupV9cancelAllyyF)
+
+EXPORT int asynctop_obs_cancel(uint64_t id) {
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    int answer = !r ? 1 : r->info.state == ASYNCTOP_OBS_STATE_FINISHED ? 2 : 0;
+    void *task = answer == 0 && r->task ? real.retain(r->task) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (answer == 0 && !task) return 3;  // an async let child: cancel its parent
+    if (!task) return answer;
+    note_cancel(id, ASYNCTOP_OBS_CANCEL_DASHBOARD);
+    real.task_cancel(task);
+    real.release(task);
+    return 0;
+}
+
+EXPORT void *asynctop_obs_task_object(uint64_t id) {
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    void *task = r ? r->task : NULL;
+    pthread_mutex_unlock(&s->lock);
+    return task;
+}
+
+// MARK: - Reading
+
+EXPORT size_t asynctop_obs_copy_tasks(asynctop_obs_task_t *out, size_t max) {
+    uint64_t now = asynctop_obs_now();
+    forget_old_finished(now);
+    size_t total = 0;
+    for (int i = 0; i < SHARDS; i++) {
+        shard *s = &shards[i];
+        void *released[64];
+        size_t releasing = 0;
+        uint64_t finished[64];
+        pthread_mutex_lock(&s->lock);
+        for (size_t b = 0; b < s->bucket_count; b++)
+            for (record *r = s->buckets[b]; r; r = r->next) {
+                // A task that ended away from the global executor (on an actor, on a
+                // custom executor): its status word says so.
+                if (r->task && releasing < 64) {
+                    uint32_t status = status_flags(r->task);
+                    r->info.cancelled = (status & STATUS_CANCELLED) != 0;
+                    if ((status & STATUS_COMPLETE) && r->info.state != ASYNCTOP_OBS_STATE_RUNNING) {
+                        finished[releasing] = r->info.id;
+                        released[releasing++] = finish_locked(r, status, now);
+                    }
+                }
+                if (r->hidden) continue;
+                if (total < max) out[total] = r->info;
+                total++;
+            }
+        pthread_mutex_unlock(&s->lock);
+        for (size_t k = 0; k < releasing; k++) {
+            real.release(released[k]);
+            remember_finished(finished[k], now);
+        }
+    }
+    return total;
+}
+
+EXPORT size_t asynctop_obs_copy_workers(asynctop_obs_worker_t *out, size_t max) {
+    int count = atomic_load(&worker_count);
+    if (count > WORKER_SLOTS) count = WORKER_SLOTS;
+    size_t n = 0;
+    for (int i = 0; i < count && n < max; i++) {
+        worker_slot *w = &workers[i];
+        int tid = atomic_load(&w->tid);
+        if (!tid) continue;
+        asynctop_obs_worker_t *o = &out[n++];
+        memset(o, 0, sizeof *o);
+        o->tid = tid;
+        o->is_main = w->is_main;
+        o->task = atomic_load_explicit(&w->task, memory_order_relaxed);
+        o->since = atomic_load_explicit(&w->since, memory_order_relaxed);
+        o->running_job = atomic_load_explicit(&w->running_job, memory_order_relaxed);
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t got = read(fd, o->name, sizeof o->name - 1);
+            close(fd);
+            if (got > 0 && o->name[got - 1] == '\n') got--;
+            o->name[got > 0 ? got : 0] = 0;
+        } else {
+            atomic_store(&w->tid, 0);  // the thread is gone
+            n--;
+        }
+    }
+    return n;
+}
+
+EXPORT void asynctop_obs_copy_stats(asynctop_obs_stats_t *out) {
+    memset(out, 0, sizeof *out);
+    out->now = asynctop_obs_now();
+    out->spawned = atomic_load(&spawned);
+    out->steps = atomic_load(&steps_run);
+    out->jobs = atomic_load(&jobs_run);
+    out->busy = atomic_load(&busy_total);
+    int64_t queued = (int64_t)atomic_load(&queued_jobs);
+    out->queued_jobs = queued > 0 ? (uint64_t)queued : 0;
+    out->dropped_finished = atomic_load(&dropped_finished);
+    for (int i = 0; i < 32; i++) {
+        out->step_buckets[i] = atomic_load_explicit(&step_buckets[i], memory_order_relaxed);
+        out->latency_buckets[i] = atomic_load_explicit(&latency_buckets[i], memory_order_relaxed);
+    }
+}
+
+// MARK: - Loading: checks, then the monitor library
+
+static void *next_symbol(const char *name, int *missing) {
+    void *found = dlsym(RTLD_NEXT, name);
+    if (!found && !*missing) {
+        *missing = 1;
+        snprintf(off_reason, sizeof off_reason, "the Swift runtime does not export %s", name);
+    }
+    return found;
+}
+
+static int find_runtime_code(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    uintptr_t probe = (uintptr_t)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        if (probe >= start && probe < end) {
+            real.runtime_start = start;
+            real.runtime_end = end;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/// Whether the program itself (not this library) links libswift_Concurrency.so.
+static int main_needs_concurrency(void) {
+    struct link_map *main_map = dlopen(NULL, RTLD_NOW | RTLD_NOLOAD);
+    if (!main_map) return 0;
+    const ElfW(Dyn) *dyn = main_map->l_ld;
+    const char *strtab = NULL;
+    for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
+        if (d->d_tag == DT_STRTAB) strtab = (const char *)(d->d_un.d_ptr < main_map->l_addr ? d->d_un.d_ptr + main_map->l_addr : d->d_un.d_ptr);
+    if (!strtab) return 0;
+    for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
+        if (d->d_tag == DT_NEEDED && strstr(strtab + d->d_un.d_val, "libswift_Concurrency.so")) return 1;
+    return 0;
+}
+
+static int check_runtime(void) {
+    int missing = 0;
+    real.create = (create_fn)next_symbol("swift_task_create", &missing);
+    real.task_cancel_method = (one_pointer_fn)next_symbol("$sScT6cancelyyF", &missing);
+    real.task_cancel = (one_pointer_fn)next_symbol("swift_task_cancel", &missing);
+    for (int i = 0; i < 4; i++) real.group_cancel_all[i] = (one_pointer_fn)next_symbol(group_cancel_symbols[i], &missing);
+    real.task_id = (task_id_fn)next_symbol("swift_task_getJobTaskId", &missing);
+    real.current = (current_fn)next_symbol("swift_task_getCurrent", &missing);
+    real.retain = (retain_fn)next_symbol("swift_retain", &missing);
+    real.release = (release_fn)next_symbol("swift_release", &missing);
+    real.continuation_await = (continuation_await_fn)next_symbol("swift_continuation_await", &missing);
+    real.async_let_get = (async_let_get_fn)next_symbol("swift_asyncLet_get", &missing);
+    real.async_let_get_throwing = (async_let_get_fn)next_symbol("swift_asyncLet_get_throwing", &missing);
+    real_job_run = (job_run_fn)next_symbol("swift_job_run", &missing);
+    if (missing) return 0;
+    const uint32_t *layout = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_internal_layout_version");
+    const size_t *task_size = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_asyncTaskSize");
+    const uint8_t *escalation = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_supportsPriorityEscalation");
+    uint32_t expected = expected_layout_version;
+    const char *override = getenv("ASYNCTOP_OBSERVE_EXPECT_LAYOUT");  // for the tests of this path
+    if (override && *override) expected = (uint32_t)strtoul(override, NULL, 10);
+    if (!layout || *layout != expected) {
+        snprintf(off_reason, sizeof off_reason, "the Swift runtime's task layout is version %u; the observer knows version %u",
+                 layout ? *layout : 0, expected);
+        return 0;
+    }
+    if (!task_size || *task_size != expected_task_size) {
+        snprintf(off_reason, sizeof off_reason, "the Swift runtime's tasks are %zu bytes; the observer knows %zu-byte tasks",
+                 task_size ? *task_size : 0, expected_task_size);
+        return 0;
+    }
+    if (escalation && *escalation) {
+        snprintf(off_reason, sizeof off_reason, "the Swift runtime escalates priorities (another status layout)");
+        return 0;
+    }
+    Dl_info info;
+    if (!dladdr((void *)real.create, &info) || !strstr(info.dli_fname, "libswift_Concurrency") ||
+        !dl_iterate_phdr(find_runtime_code, (void *)real.create)) {
+        snprintf(off_reason, sizeof off_reason, "swift_task_create is not in libswift_Concurrency.so");
+        return 0;
+    }
+    return 1;
+}
+
+/// Writes the observer's verdict where `asynctop run` reads it (a file of its own).
+static void write_status(const char *path, const char *text) {
+    if (!path || !*path) return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    size_t length = strlen(text);
+    while (length) {
+        ssize_t wrote = write(fd, text, length);
+        if (wrote < 0 && errno == EINTR) continue;
+        if (wrote <= 0) break;
+        text += wrote;
+        length -= (size_t)wrote;
+    }
+    close(fd);
+}
+
+typedef int (*serve_fn)(const char *socket, const char *status_path);
+
+__attribute__((constructor)) static void asynctop_preload_start(void) {
+    const char *socket = getenv("ASYNCTOP_OBSERVE_SOCKET");
+    if (!socket || !*socket) return;
+    const char *status = getenv("ASYNCTOP_OBSERVE_STATUS");
+    // `asynctop run` watches the process it started (through exec: a wrapper script keeps
+    // its pid and parent), not the program's own children, which inherit the environment.
+    // (The environment is left as it is: changing it this early broke the Swift runtime.)
+    const char *parent = getenv("ASYNCTOP_OBSERVE_PARENT");
+    if (parent && *parent && atoi(parent) != (int)getppid()) return;
+    // A wrapper (a shell script, env) is passed through: the Swift program it runs is the one.
+    if (!main_needs_concurrency()) return;
+    char message[512];
+    real.async_f = (dispatch_fn)dlsym(RTLD_NEXT, "dispatch_async_f");
+    real.after_f = (dispatch_after_fn)dlsym(RTLD_NEXT, "dispatch_after_f");
+    real.set_timer = (set_timer_fn)dlsym(RTLD_NEXT, "dispatch_source_set_timer");
+    real.set_context = (set_context_fn)dlsym(RTLD_NEXT, "dispatch_set_context");
+    real.set_handler = (set_handler_fn)dlsym(RTLD_NEXT, "dispatch_source_set_event_handler_f");
+    if (!real.async_f || !real.after_f || !real.set_timer || !real.set_context || !real.set_handler) {
+        snprintf(off_reason, sizeof off_reason, "libdispatch's functions were not found");
+    } else if (check_runtime()) {
+        for (int i = 0; i < SHARDS; i++) pthread_mutex_init(&shards[i].lock, NULL);
+        atomic_store_explicit(&active, 1, memory_order_release);
+        // The monitor: the socket server, in Swift, loaded only now that the checks passed.
+        const char *library = getenv("ASYNCTOP_OBSERVE_LIBRARY");
+        char path[4096];
+        if (!library || !*library) {
+            Dl_info self;
+            if (dladdr((void *)asynctop_preload_start, &self) && self.dli_fname) {
+                snprintf(path, sizeof path, "%s", self.dli_fname);
+                char *slash = strrchr(path, '/');
+                snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0), "libAsyncTopObserver.so");
+                library = path;
+            }
+        }
+        void *monitor = library ? dlopen(library, RTLD_NOW | RTLD_LOCAL) : NULL;
+        serve_fn serve = monitor ? (serve_fn)dlsym(monitor, "asynctop_observer_serve") : NULL;
+        if (!serve) {
+            atomic_store(&active, 0);
+            snprintf(off_reason, sizeof off_reason, "the monitor library did not load: %s", dlerror());
+        } else if (serve(socket, status) != 0) {
+            // It said why (in the status file, or on standard error).
+            atomic_store(&active, 0);
+            return;
+        } else {
+            return;
+        }
+    }
+    snprintf(message, sizeof message, "off %s\n", off_reason);
+    write_status(status, message);
+    if (!status || !*status) fprintf(stderr, "asynctop: the observer is off: %s; the program runs unobserved\n", off_reason);
+}
