@@ -139,7 +139,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AsyncTopMonitorTests",
-            dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "AsyncTopSync", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
+            dependencies: ["AsyncTopRuntime", "AsyncTopClient", "AsyncTopModel", "AsyncTopSync", "asynctop", "asynctop-monitor-fixture",
+                           "asynctop-plain-fixture", "TmuxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

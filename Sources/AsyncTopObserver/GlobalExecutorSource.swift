@@ -72,7 +72,7 @@ final class GlobalExecutorSource: MonitorSource {
         asynctop_obs_copy_stats(&stats)
         let takenAt = time(stats.now)
         let byID = Dictionary(raw.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        sites.request(raw.compactMap { $0.site == 0 ? nil : UInt($0.site) })
+        sites.request(raw.compactMap { Self.sites(of: $0) })
         // Stacks stay filed while the suspension they were taken in goes on.
         state.stacks = state.stacks.filter { id, filed in
             byID[id].map { $0.state == UInt32(ASYNCTOP_OBS_STATE_SUSPENDED) && $0.state_since == filed.since } ?? false
@@ -144,7 +144,7 @@ final class GlobalExecutorSource: MonitorSource {
         }
         return TaskInfo(
             id: record.id, parentID: record.parent == 0 ? nil : record.parent, name: name, origin: origin,
-            site: record.site == 0 ? nil : sites.name(of: UInt(record.site)), state: taskState,
+            site: Self.sites(of: record).flatMap { sites.name(of: $0) }, state: taskState,
             cancel: cancelInfo(record, finished: finished, byID: byID),
             createdAt: time(record.created), startedAt: record.started == 0 ? nil : time(record.started),
             stateSince: time(record.state_since), finishedAt: finished ? time(record.finished) : nil,
@@ -174,6 +174,12 @@ final class GlobalExecutorSource: MonitorSource {
         }
         let outcome: CancelOutcome = !finished ? .pending : record.cancelled != 0 ? .cancelled : .swallowed
         return CancelInfo(requestedBy: requester, message: nil, requestedAt: time(record.cancel_at), outcome: outcome)
+    }
+
+    /// The creating call's return addresses, innermost first; nil when unknown.
+    static func sites(of record: asynctop_obs_task_t) -> [UInt]? {
+        let addresses = withUnsafeBytes(of: record.sites) { Array($0.bindMemory(to: UInt64.self)) }.prefix { $0 != 0 }.map { UInt($0) }
+        return addresses.isEmpty ? nil : addresses
     }
 
     static func threadName(_ tid: Int32) -> String {
@@ -271,31 +277,32 @@ final class GlobalExecutorSource: MonitorSource {
     }
 }
 
-/// Spawn sites: return addresses of the calls that created tasks, named by the symbolicator
-/// on its own thread ("main.swift:12 in worker()"); nil until named.
+/// Spawn sites: the return addresses of the calls that created tasks (and their callers),
+/// named by the symbolicator on its own thread as the first frame of the program's own code
+/// ("main.swift:12 in worker()"); nil until named.
 final class SiteNames: Sendable {
-    private let names = Mutex<[UInt: String]>([:])
-    private let asked = Mutex<Set<UInt>>([])
+    private let names = Mutex<[[UInt]: String]>([:])
+    private let asked = Mutex<Set<[UInt]>>([])
 
-    func name(of address: UInt) -> String? { names.withLock { $0[address] } }
+    func name(of sites: [UInt]) -> String? { names.withLock { $0[sites] } }
 
-    func request(_ addresses: [UInt]) {
+    func request(_ all: [[UInt]]) {
         let new = asked.withLock { asked in
-            let fresh = Set(addresses).subtracting(asked)
+            let fresh = Set(all).subtracting(asked)
             asked.formUnion(fresh)
             return Array(fresh)
         }
         guard !new.isEmpty else { return }
         // A return address points after the call: look up the call itself.
-        StackSymbolicator.shared.symbolicate(new.map { [$0 &- 1] }) { [self] results in
+        StackSymbolicator.shared.symbolicateCallSites(new.map { $0.map { $0 &- 1 } }) { [self] results in
             names.withLock { names in
-                for (address, result) in zip(new, results) {
-                    let frame = result.frames.first { !$0.isRuntime } ?? result.frames.first
-                    guard let frame else { continue }
+                for (sites, result) in zip(new, results) {
+                    let own = result.frames.filter { !$0.isRuntime }
+                    guard let frame = own.first(where: { $0.file != nil }) ?? own.first ?? result.frames.first else { continue }
                     if let file = frame.file, let line = frame.line {
-                        names[address] = "\((file as NSString).lastPathComponent):\(line) in \(frame.function)"
+                        names[sites] = "\((file as NSString).lastPathComponent):\(line) in \(frame.function)"
                     } else {
-                        names[address] = frame.function
+                        names[sites] = frame.function
                     }
                 }
             }

@@ -32,7 +32,7 @@ package final class StackSymbolicator: Sendable {
             inbox.setThread()
             let symbols = Symbols(known: known)
             while let request = inbox.take() {
-                request.completion(request.stacks.map { symbols.symbolicate($0) })
+                request.completion(request.stacks.map { request.callSites ? symbols.callSite($0) : symbols.symbolicate($0) })
             }
         }
         thread.stackSize = 1 << 20
@@ -46,6 +46,12 @@ package final class StackSymbolicator: Sendable {
     /// several frames: inlined callees first, marked `inlined`), plus per stack a problem string or nil.
     package func symbolicate(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
         inbox.put(Request(stacks: stacks, completion: completion))
+    }
+
+    /// Symbolicates native call sites (a return address less one, then its callers'), each
+    /// address as it is: no funclet is looked past, nothing is cached for async stacks.
+    package func symbolicateCallSites(_ stacks: [[UInt]], completion: @escaping @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void) {
+        inbox.put(Request(stacks: stacks, callSites: true, completion: completion))
     }
 
     /// The stacks' frames at once, when every address was looked up before (any thread, a
@@ -111,6 +117,7 @@ private final class KnownFrames: Sendable {
 
 private struct Request: Sendable {
     var stacks: [[UInt]]
+    var callSites = false
     var completion: @Sendable ([(frames: [StackFrame], problem: String?)]) -> Void
 }
 
@@ -250,6 +257,25 @@ private final class Symbols {
             guard let path = image.path, let base = bases[path] else { return true }
             return base == UInt64(image.baseAddress)
         }
+    }
+
+    /// Frames of plain code addresses (call sites), innermost first.
+    func callSite(_ addresses: [UInt]) -> (frames: [StackFrame], problem: String?) {
+        var frames: [StackFrame] = []
+        for address in addresses {
+            guard let image = image(containing: address) else { continue }
+            for frame in locations(address) {
+                guard let symbol = frame.symbol, symbol.name != "<unknown>" else { continue }
+                var file: String?, line: Int?
+                if let location = symbol.sourceLocation, location.line != 0, location.path != "<compiler-generated>" {
+                    file = location.path
+                    line = location.line
+                }
+                frames.append(StackFrame(function: symbol.name, file: file, line: line, runtime: isRuntime(frame, in: image),
+                                         inlined: frame.inlined))
+            }
+        }
+        return (frames, nil)
     }
 
     private func lookUp(_ address: UInt, in image: Backtrace.Image) -> Entry {

@@ -296,10 +296,40 @@ static record *record_for(shard *s, uint64_t id, void *job, uint64_t now) {
 
 // MARK: - Creation
 
+// The stack's bounds of this thread, for walking frame pointers without leaving it.
+static __thread uintptr_t stack_low, stack_high;
+
+/// Fills sites[1…3] with the return addresses of the callers above the creating call (a
+/// debug build's `Task.init` is a function of the program's own), walking frame pointers
+/// only while they stay in this thread's stack and go up it.
+static void caller_sites(uintptr_t sites[4]) {
+    if (!stack_high) {
+        pthread_attr_t attr;
+        void *base;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+        if (pthread_attr_getstack(&attr, &base, &size) == 0) {
+            stack_low = (uintptr_t)base;
+            stack_high = (uintptr_t)base + size;
+        }
+        pthread_attr_destroy(&attr);
+        if (!stack_high) return;
+    }
+    uintptr_t *frame = __builtin_frame_address(0);
+    // frame[0]: our caller's frame; frame[1]: the return address into it (sites[0]).
+    for (int i = 1; i < 4;) {
+        uintptr_t next = frame[0];
+        if (next <= (uintptr_t)frame || next & 7 || next < stack_low || next + 16 > stack_high) return;
+        frame = (uintptr_t *)next;
+        if (frame[1] != sites[i - 1]) sites[i++] = frame[1];
+    }
+}
+
 EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, const void *type, void *entry, void *context) {
     task_and_context made = real.create(flags, options, type, entry, context);
     if (!atomic_load_explicit(&active, memory_order_relaxed) || !made.task) return made;
-    uintptr_t site = (uintptr_t)__builtin_return_address(0);
+    uintptr_t sites[4] = {(uintptr_t)__builtin_return_address(0), 0, 0, 0};
+    caller_sites(sites);
     uint64_t now = asynctop_obs_now();
     const char *name = NULL;
     void *group = NULL;
@@ -320,7 +350,7 @@ EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, c
         if (r->info.kind == ASYNCTOP_OBS_KIND_DETACHED || r->info.kind == ASYNCTOP_OBS_KIND_MAIN) r->info.parent = 0;
         else r->info.parent = current_task_id();
         r->group = group;
-        r->info.site = site;
+        memcpy(r->info.sites, sites, sizeof sites);
         if (name) {
             size_t length = strlen(name);
             size_t kept = length < sizeof r->info.name - 1 ? length : sizeof r->info.name - 1;
@@ -631,10 +661,25 @@ EXPORT ASYNCCC void swift_continuation_await(void *context) {
     __attribute__((musttail)) return real.continuation_await(context);
 }
 
-// An AsyncLet's first word is its task pointer (with two flag bits), checked at load.
+// An AsyncLet begins with its child-task status record (flags, parent, first child), then
+// the child task pointer with two flag bits. Read fault-safe and believed only when it is
+// a known async let child of the task that waits.
+enum { ASYNC_LET_TASK_OFFSET = 24 };
+static int safe_read(const void *address, void *into, size_t length);
 static uint64_t async_let_child(void *alet) {
-    void *task = (void *)(*(uintptr_t *)alet & ~(uintptr_t)3);
-    return task ? real.task_id(task) : 0;
+    uintptr_t word;
+    uint32_t header[2];
+    if (safe_read((char *)alet + ASYNC_LET_TASK_OFFSET, &word, sizeof word) != 0) return 0;
+    void *task = (void *)(word & ~(uintptr_t)0xF);
+    if (!task || safe_read((char *)task + JOB_FLAGS_OFFSET, header, sizeof header) != 0) return 0;
+    if ((header[0] & 0xff) != JOB_KIND_TASK || !(header[0] & JOB_IS_ASYNC_LET)) return 0;
+    uint64_t id = header[1], parent = current_task_id();
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    int known = r && r->info.kind == ASYNCTOP_OBS_KIND_ASYNC_LET && r->info.parent == parent;
+    pthread_mutex_unlock(&s->lock);
+    return known ? id : 0;
 }
 
 EXPORT ASYNCCC void swift_asyncLet_get(void *caller __attribute__((swift_async_context)), void *alet, void *buffer, void *resume,

@@ -119,7 +119,8 @@ struct RunCommand: ParsableCommand {
         let status = child.waitForExit()
         let said = stopped ? "was stopped with SIGTERM when the dashboard closed" : status.description
         FileHandle.standardError.write(Data("asynctop: \(name) (pid \(child.pid)) \(said); its output is in \(outputPath!)\n".utf8))
-        throw ExitCode(status.exitCode)
+        // Quitting while it ran is the user's choice, not the program's failure.
+        throw ExitCode(stopped ? 0 : status.exitCode)
     }
 }
 

@@ -11,6 +11,7 @@ public enum BuiltBinary {
     public static let asynctop = path(named: "asynctop", override: "ASYNCTOP_BINARY")
     public static let monitorFixture = path(named: "asynctop-monitor-fixture", override: "ASYNCTOP_MONITOR_FIXTURE")
     public static let workerFixture = path(named: "asynctop-worker-fixture", override: "ASYNCTOP_WORKER_FIXTURE")
+    public static let plainFixture = path(named: "asynctop-plain-fixture", override: "ASYNCTOP_PLAIN_FIXTURE")
 
     static func path(named name: String, override: String) -> String? {
         if let path = ProcessInfo.processInfo.environment[override] { return path }

@@ -60,7 +60,7 @@ typedef struct asynctop_obs_task {
     uint64_t wait_on;
     uint64_t cancel_at;
     uint64_t cancel_by;
-    uint64_t site;            // return address of the call that created it, 0 when unknown
+    uint64_t sites[4];        // return addresses of the call that created it and its callers, 0: unknown
     int32_t cancel_tid;
     int32_t worker_tid;       // RUNNING: the thread
     uint32_t kind;
