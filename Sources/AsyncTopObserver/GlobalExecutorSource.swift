@@ -41,7 +41,9 @@ final class GlobalExecutorSource: MonitorSource {
     }
 
     func delta(since version: UInt64, timeout: Double) -> SnapshotDelta {
-        state.withLock { state in
+        // Only a client (or a recording) asks for deltas.
+        asynctop_obs_note_reader()
+        return state.withLock { state in
             let (tasks, stats, executors, takenAt) = build(&state)
             let previous = state.last
             let from = state.version
@@ -77,7 +79,17 @@ final class GlobalExecutorSource: MonitorSource {
         state.stacks = state.stacks.filter { id, filed in
             byID[id].map { $0.state == UInt32(ASYNCTOP_OBS_STATE_SUSPENDED) && $0.state_since == filed.since } ?? false
         }
-        var tasks = raw.map { info(of: $0, byID: byID, stack: state.stacks[$0.id]?.stack) }
+        // A record whose version did not move is the task it was (with its site named and no
+        // new stack): the value built last time is reused.
+        let previous = state.last, stacks = state.stacks
+        var tasks = raw.map { record -> TaskInfo in
+            let stack = stacks[record.id]?.stack
+            if let known = previous[record.id], known.version == record.version, known.stack == stack,
+               known.site != nil || Self.sites(of: record) == nil {
+                return known
+            }
+            return info(of: record, byID: byID, stack: stack)
+        }
         tasks.sort { $0.id < $1.id }
 
         var counts: [TaskStateKind: Int] = [:]
@@ -160,6 +172,7 @@ final class GlobalExecutorSource: MonitorSource {
         case ASYNCTOP_OBS_CANCEL_TASK: requester = .task(record.cancel_by)
         case ASYNCTOP_OBS_CANCEL_THREAD: requester = .thread(Self.threadName(record.cancel_tid))
         case ASYNCTOP_OBS_CANCEL_DASHBOARD: requester = .dashboard
+        case ASYNCTOP_OBS_CANCEL_SCOPE_END: requester = .combinator("the end of its async let's scope", task: record.cancel_by)
         case ASYNCTOP_OBS_CANCEL_GROUP:
             requester = .combinator("group cancelAll()", task: record.cancel_by == 0 ? nil : record.cancel_by)
         default:

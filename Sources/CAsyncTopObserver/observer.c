@@ -83,6 +83,7 @@ static struct {
     continuation_await_fn continuation_await;
     async_let_get_fn async_let_get;
     async_let_get_fn async_let_get_throwing;
+    async_let_get_fn async_let_finish;
     void *main_queue;
     uintptr_t runtime_start, runtime_end;     // libswift_Concurrency's code
 } real;
@@ -132,14 +133,24 @@ typedef struct record {
     uint64_t enqueued_at;
     uint64_t run_seq;
     int hidden;               // Task.sleep's wake-up job: its sleeper shows the sleep
+    void *waited_child;       // the async let child it awaits (alive until its scope ends)
+    int ending_scope;         // its async let scope is ending: the child is cancelled and awaited
     struct record *next;
 } record;
+
+// Finished tasks stay for a while so a client sees how they ended, then are forgotten:
+// at most this many per shard (1,024 in all), for at most `finished_linger`.
+enum { FINISHED_PER_SHARD = 16 };
 
 typedef struct shard {
     pthread_mutex_t lock;
     record **buckets;
     size_t bucket_count;
     size_t count;
+    record *free_records;     // forgotten records, reused
+    uint64_t finished_ids[FINISHED_PER_SHARD];
+    uint64_t finished_at[FINISHED_PER_SHARD];
+    unsigned finished_head, finished_count;
 } shard;
 
 enum { SHARDS = 64 };
@@ -177,8 +188,13 @@ static void grow(shard *s) {
 static record *insert(shard *s, uint64_t id) {
     if (s->count >= s->bucket_count) grow(s);
     if (!s->bucket_count) return NULL;
-    record *r = calloc(1, sizeof(record));
-    if (!r) return NULL;
+    record *r = s->free_records;
+    if (r) {
+        s->free_records = r->next;
+        memset(r, 0, sizeof *r);
+    } else if (!(r = calloc(1, sizeof(record)))) {
+        return NULL;
+    }
     r->info.id = id;
     size_t b = (hash_id(id) / SHARDS) % s->bucket_count;
     r->next = s->buckets[b];
@@ -196,20 +212,17 @@ static void unlink_record(shard *s, record *gone) {
     }
 }
 
-// Finished tasks stay for a while so a client sees how they ended, then are forgotten:
-// at most this many, for at most this long.
-enum { FINISHED_KEPT = 4096 };
 static const uint64_t finished_linger = 5ull * 1000000000ull;
-static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t finished_ids[FINISHED_KEPT];
-static uint64_t finished_times[FINISHED_KEPT];
-static size_t finished_head, finished_count;
 
-// Global counters.
-static atomic_uint_fast64_t spawned, steps_run, jobs_run, busy_total, queued_jobs, dropped_finished, version_clock;
+// Counters: each thread counts in its own slot (no cache line shared between threads);
+// threads past the slots count here.
+static atomic_uint_fast64_t spawned, steps_run, jobs_run, busy_total, queued_jobs, dequeued_jobs, dropped_finished;
 static atomic_uint_fast64_t step_buckets[32], latency_buckets[32];
 
-static inline uint64_t next_version(void) { return atomic_fetch_add_explicit(&version_clock, 1, memory_order_relaxed) + 1; }
+typedef struct counters {
+    uint64_t spawned, steps, jobs, busy, queued, dequeued, dropped;
+    uint64_t step_buckets[32], latency_buckets[32];
+} counters;
 
 static inline int bucket_of(uint64_t ns) {
     int b = 0;
@@ -218,50 +231,68 @@ static inline int bucket_of(uint64_t ns) {
     return b;
 }
 
-static void forget_old_finished(uint64_t now) {
-    for (;;) {
-        uint64_t id = 0;
-        pthread_mutex_lock(&finished_lock);
-        if (finished_count && (finished_count >= FINISHED_KEPT || now - finished_times[finished_head] > finished_linger)) {
-            id = finished_ids[finished_head];
-            finished_head = (finished_head + 1) % FINISHED_KEPT;
-            finished_count--;
-        }
-        pthread_mutex_unlock(&finished_lock);
-        if (!id) return;
-        shard *s = shard_of(id);
-        pthread_mutex_lock(&s->lock);
+static counters *my_counters(void);
+
+#define COUNT(field, amount, global)                                                        \
+    do {                                                                                    \
+        counters *c_ = my_counters();                                                       \
+        if (c_) __atomic_store_n(&c_->field, c_->field + (amount), __ATOMIC_RELAXED);       \
+        else atomic_fetch_add_explicit(&(global), (amount), memory_order_relaxed);          \
+    } while (0)
+
+/// Forgets this shard's finished tasks past their time or its room (under its lock).
+static void forget_finished_locked(shard *s, uint64_t now, int making_room) {
+    while (s->finished_count) {
+        int full = making_room && s->finished_count == FINISHED_PER_SHARD;
+        if (!full && now - s->finished_at[s->finished_head] <= finished_linger) return;
+        uint64_t id = s->finished_ids[s->finished_head];
+        s->finished_head = (s->finished_head + 1) % FINISHED_PER_SHARD;
+        s->finished_count--;
         record *r = find(s, id);
-        if (r && r->info.state == ASYNCTOP_OBS_STATE_FINISHED) unlink_record(s, r); else r = NULL;
-        pthread_mutex_unlock(&s->lock);
-        free(r);
+        if (r && r->info.state == ASYNCTOP_OBS_STATE_FINISHED) {
+            unlink_record(s, r);
+            r->next = s->free_records;
+            s->free_records = r;
+            if (full) COUNT(dropped, 1, dropped_finished);
+        }
     }
 }
 
-static void remember_finished(uint64_t id, uint64_t now) {
-    int full;
-    pthread_mutex_lock(&finished_lock);
-    full = finished_count == FINISHED_KEPT;
-    pthread_mutex_unlock(&finished_lock);
-    if (full) atomic_fetch_add_explicit(&dropped_finished, 1, memory_order_relaxed);
-    forget_old_finished(now);
-    pthread_mutex_lock(&finished_lock);
-    size_t at = (finished_head + finished_count) % FINISHED_KEPT;
-    finished_ids[at] = id;
-    finished_times[at] = now;
-    finished_count++;
-    pthread_mutex_unlock(&finished_lock);
+/// Keeps `id` among its shard's finished tasks (under its lock).
+static void remember_finished_locked(shard *s, uint64_t id, uint64_t now) {
+    forget_finished_locked(s, now, 1);
+    unsigned at = (s->finished_head + s->finished_count) % FINISHED_PER_SHARD;
+    s->finished_ids[at] = id;
+    s->finished_at[at] = now;
+    s->finished_count++;
 }
 
-/// Marks `r` finished (under its shard's lock); returns the task object to release.
-static void *finish_locked(record *r, uint32_t status, uint64_t now) {
+// When a client last read the tasks: with nobody watching, a finished task is forgotten at
+// once (nobody would see it), which costs nothing later.
+static atomic_uint_fast64_t last_read_at;
+static const uint64_t watched_window = 2ull * 1000000000ull;
+
+/// Marks `r` finished (under its shard's lock) and returns the task object to release.
+/// Unless `keep`, `r` is gone when nobody watches: touch it no more.
+static void *finish_locked(shard *s, record *r, uint32_t status, uint64_t now, int keep) {
+    uint64_t read = atomic_load_explicit(&last_read_at, memory_order_relaxed);
+    if (!keep && (!read || now - read > watched_window)) {
+        void *task = r->task;
+        r->task = NULL;
+        r->info.state = ASYNCTOP_OBS_STATE_FINISHED;
+        unlink_record(s, r);
+        r->next = s->free_records;
+        s->free_records = r;
+        return task;
+    }
+    remember_finished_locked(s, r->info.id, now);
     r->info.state = ASYNCTOP_OBS_STATE_FINISHED;
     r->info.finished = now;
     r->info.state_since = now;
     r->info.cancelled = (status & STATUS_CANCELLED) != 0;
     r->info.worker_tid = 0;
     r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
-    r->info.version = next_version();
+    r->info.version++;
     void *task = r->task;
     r->task = NULL;
     return task;
@@ -290,7 +321,7 @@ static record *record_for(shard *s, uint64_t id, void *job, uint64_t now) {
     // Async let children live in their parent's allocator and are freed with the scope,
     // whatever their reference count: never retained, read only with fault-safe reads.
     if (!(flags & JOB_IS_ASYNC_LET)) r->task = real.retain(job);
-    atomic_fetch_add_explicit(&spawned, 1, memory_order_relaxed);
+    COUNT(spawned, 1, spawned);
     return r;
 }
 
@@ -360,7 +391,7 @@ EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, c
             r->info.name[kept] = 0;
             r->info.name_truncated = kept < length;
         }
-        r->info.version = next_version();
+        r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
     return made;
@@ -370,7 +401,7 @@ EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, c
 
 static void note_enqueue(void *job, uint64_t deadline) {
     if (!is_task(job)) {
-        atomic_fetch_add_explicit(&queued_jobs, 1, memory_order_relaxed);
+        COUNT(queued, 1, queued_jobs);
         return;
     }
     uint64_t now = asynctop_obs_now();
@@ -384,7 +415,7 @@ static void note_enqueue(void *job, uint64_t deadline) {
         r = record_for(s, id, job, now);
         if (r) r->hidden = 1;
         pthread_mutex_unlock(&s->lock);
-        atomic_fetch_sub_explicit(&spawned, 1, memory_order_relaxed);
+        COUNT(spawned, (uint64_t)-1, spawned);
         void *current = real.current();
         uint64_t sleeper = current ? real.task_id(current) : 0;
         if (!sleeper) return;
@@ -395,7 +426,7 @@ static void note_enqueue(void *job, uint64_t deadline) {
             sr->info.state = ASYNCTOP_OBS_STATE_SLEEPING;
             sr->info.deadline = deadline;
             sr->info.state_since = now;
-            sr->info.version = next_version();
+            sr->info.version++;
         }
         pthread_mutex_unlock(&ss->lock);
         return;
@@ -408,7 +439,7 @@ static void note_enqueue(void *job, uint64_t deadline) {
         r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
         r->info.worker_tid = 0;
         r->enqueued_at = deadline ? deadline : now;
-        r->info.version = next_version();
+        r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -416,6 +447,8 @@ static void note_enqueue(void *job, uint64_t deadline) {
 // The threads that ran jobs: slots handed out once per thread.
 enum { WORKER_SLOTS = 256 };
 typedef struct worker_slot {
+    counters counts;          // written by its thread only
+    atomic_int ran_jobs;
     atomic_int tid;
     atomic_uint_fast64_t task;
     atomic_uint_fast64_t since;
@@ -426,6 +459,13 @@ static worker_slot workers[WORKER_SLOTS];
 static atomic_int worker_count;
 static __thread worker_slot *my_slot;
 static __thread int my_slot_tried;
+
+static counters *my_counters(void);
+static worker_slot *slot(void);
+static counters *my_counters(void) {
+    worker_slot *w = slot();
+    return w ? &w->counts : NULL;
+}
 
 static worker_slot *slot(void) {
     if (my_slot || my_slot_tried) return my_slot;
@@ -446,11 +486,32 @@ static int safe_read(const void *address, void *into, size_t length) {
 
 typedef struct step { uint64_t id; uint64_t seq; uint64_t start; int async_let; } step;
 
+/// A parent resumes after awaiting its async let child (`task`, alive: the scope has not
+/// ended, and the parent is about to run), or after ending the scope (`gone`: the runtime
+/// cancelled the child, awaited it and freed it): the child is finished if it completed.
+static void settle_async_let(uint64_t id, void *task, int gone, uint64_t now) {
+    uint32_t status = gone ? (STATUS_COMPLETE | STATUS_CANCELLED) : task ? status_flags(task) : 0;
+    if (!(status & STATUS_COMPLETE)) return;
+    shard *s = shard_of(id);
+    pthread_mutex_lock(&s->lock);
+    record *r = find(s, id);
+    if (r && r->info.kind == ASYNCTOP_OBS_KIND_ASYNC_LET && r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+        if (gone && !r->info.cancel_from) {
+            r->info.cancel_from = ASYNCTOP_OBS_CANCEL_SCOPE_END;
+            r->info.cancel_by = r->info.parent;
+            r->info.cancel_at = now;
+        }
+        finish_locked(s, r, status, now, 0);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 static step begin_step(void *job) {
     step st = {0, 0, asynctop_obs_now(), 0};
     worker_slot *w = slot();
+    if (w && !atomic_load_explicit(&w->ran_jobs, memory_order_relaxed)) atomic_store(&w->ran_jobs, 1);
     if (!is_task(job)) {
-        atomic_fetch_sub_explicit(&queued_jobs, 1, memory_order_relaxed);
+        COUNT(dequeued, 1, dequeued_jobs);
         if (w) {
             atomic_store_explicit(&w->since, st.start, memory_order_relaxed);
             atomic_store_explicit(&w->running_job, 1, memory_order_relaxed);
@@ -460,13 +521,23 @@ static step begin_step(void *job) {
     st.id = real.task_id(job);
     st.async_let = (job_flags(job) & JOB_IS_ASYNC_LET) != 0;
     shard *s = shard_of(st.id);
+    uint64_t child = 0;
+    void *child_task = NULL;
+    int child_gone = 0;
     pthread_mutex_lock(&s->lock);
     record *r = record_for(s, st.id, job, st.start);
+    if (r && r->info.wait_kind == ASYNCTOP_OBS_WAIT_ASYNC_LET && r->info.wait_on) {
+        child = r->info.wait_on;
+        child_task = r->waited_child;
+        child_gone = r->ending_scope;
+        r->waited_child = NULL;
+        r->ending_scope = 0;
+    }
     if (r) {
         uint64_t latency = r->enqueued_at && st.start > r->enqueued_at ? st.start - r->enqueued_at : 0;
         r->info.last_latency = latency;
         if (latency > r->info.max_latency) r->info.max_latency = latency;
-        atomic_fetch_add_explicit(&latency_buckets[bucket_of(latency)], 1, memory_order_relaxed);
+        COUNT(latency_buckets[bucket_of(latency)], 1, latency_buckets[bucket_of(latency)]);
         if (!r->info.started) r->info.started = st.start;
         if (r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
             r->info.state = ASYNCTOP_OBS_STATE_RUNNING;
@@ -476,9 +547,10 @@ static step begin_step(void *job) {
             r->info.worker_tid = my_tid();
         }
         st.seq = ++r->run_seq;
-        r->info.version = next_version();
+        r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
+    if (child) settle_async_let(child, child_task, child_gone, st.start);
     if (w) {
         atomic_store_explicit(&w->task, st.id, memory_order_relaxed);
         atomic_store_explicit(&w->since, st.start, memory_order_relaxed);
@@ -495,27 +567,19 @@ static void end_step(void *job, step st) {
         atomic_store_explicit(&w->since, 0, memory_order_relaxed);
         atomic_store_explicit(&w->running_job, 0, memory_order_relaxed);
     }
-    atomic_fetch_add_explicit(&busy_total, duration, memory_order_relaxed);
-    atomic_fetch_add_explicit(&step_buckets[bucket_of(duration)], 1, memory_order_relaxed);
+    COUNT(busy, duration, busy_total);
+    COUNT(step_buckets[bucket_of(duration)], 1, step_buckets[bucket_of(duration)]);
     if (!st.id) {
-        atomic_fetch_add_explicit(&jobs_run, 1, memory_order_relaxed);
+        COUNT(jobs, 1, jobs_run);
         return;
     }
-    atomic_fetch_add_explicit(&steps_run, 1, memory_order_relaxed);
+    COUNT(steps, 1, steps_run);
     shard *s = shard_of(st.id);
     void *release = NULL;
-    int finished = 0;
     uint32_t status = 0;
     int known_status = 0;
-    if (st.async_let) {
-        // The parent may already have ended the scope and freed it: read it fault-safe,
-        // and only if it is still the same task.
-        uint32_t words[2];
-        uint32_t id32 = (uint32_t)st.id;
-        if (safe_read((char *)job + JOB_FLAGS_OFFSET, words, sizeof words) == 0 && words[1] == id32 &&
-            safe_read((char *)job + TASK_STATUS_OFFSET, &status, sizeof status) == 0) known_status = 1;
-        else { status = STATUS_COMPLETE; known_status = 1; }
-    }
+    // An async let child is not read after its step: its parent may have ended the scope
+    // and freed it already. Its end is seen from its parent (see `settle_async_let`).
     pthread_mutex_lock(&s->lock);
     record *r = find(s, st.id);
     if (r) {
@@ -524,20 +588,18 @@ static void end_step(void *job, step st) {
         r->info.last_step = duration;
         if (duration > r->info.max_step) r->info.max_step = duration;
         if (r->task && !known_status) { status = status_flags(r->task); known_status = 1; }
+        if (known_status) r->info.cancelled = (status & STATUS_CANCELLED) != 0;
+        r->info.version++;
         if (r->info.state != ASYNCTOP_OBS_STATE_FINISHED && known_status && (status & STATUS_COMPLETE)) {
-            release = finish_locked(r, status, end);
-            finished = 1;
+            release = finish_locked(s, r, status, end, 0);
         } else if (r->run_seq == st.seq && r->info.state == ASYNCTOP_OBS_STATE_RUNNING) {
             r->info.state = ASYNCTOP_OBS_STATE_SUSPENDED;
             r->info.state_since = end;
             r->info.worker_tid = 0;
         }
-        if (known_status) r->info.cancelled = (status & STATUS_CANCELLED) != 0;
-        r->info.version = next_version();
     }
     pthread_mutex_unlock(&s->lock);
     if (release) real.release(release);
-    if (finished) remember_finished(st.id, end);
 }
 
 static void run_job(void *job) {
@@ -555,7 +617,7 @@ EXPORT SWIFTCC void swift_job_run(void *job, void *identity, uintptr_t implement
         real_job_run(job, identity, implementation);
         return;
     }
-    if (!is_task(job)) atomic_fetch_add_explicit(&queued_jobs, 1, memory_order_relaxed);  // begin_step takes it back
+    if (!is_task(job)) COUNT(queued, 1, queued_jobs);  // begin_step takes it back
     step st = begin_step(job);
     real_job_run(job, identity, implementation);
     end_step(job, st);
@@ -641,7 +703,7 @@ EXPORT void dispatch_source_set_event_handler_f(void *source, void (*handler)(vo
 
 // MARK: - Waits
 
-static void note_wait(uint32_t kind, uint64_t on) {
+static void note_wait(uint32_t kind, uint64_t on, void *child, int ending_scope) {
     void *current = real.current();
     if (!current) return;
     uint64_t id = real.task_id(current);
@@ -651,47 +713,81 @@ static void note_wait(uint32_t kind, uint64_t on) {
     if (r) {
         r->info.wait_kind = kind;
         r->info.wait_on = on;
-        r->info.version = next_version();
+        r->waited_child = child;
+        r->ending_scope = ending_scope;
+        r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
 }
 
 EXPORT ASYNCCC void swift_continuation_await(void *context) {
-    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_CONTINUATION, 0);
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_CONTINUATION, 0, NULL, 0);
     __attribute__((musttail)) return real.continuation_await(context);
 }
 
 // An AsyncLet begins with its child-task status record (flags, parent, first child), then
-// the child task pointer with two flag bits. Read fault-safe and believed only when it is
-// a known async let child of the task that waits.
+// the child task pointer with flag bits in its low four. The first reads are fault-safe and
+// believed only for a known async let child of the task that waits; once one was, the
+// layout holds and reads are plain.
 enum { ASYNC_LET_TASK_OFFSET = 24 };
-static int safe_read(const void *address, void *into, size_t length);
-static uint64_t async_let_child(void *alet) {
+static atomic_int async_let_layout;  // 0: unchecked, 1: checked, -1: not as expected
+
+static void *async_let_task(void *alet) {
+    int layout = atomic_load_explicit(&async_let_layout, memory_order_relaxed);
+    if (layout < 0) return NULL;
     uintptr_t word;
+    if (layout > 0) return (void *)(*(uintptr_t *)((char *)alet + ASYNC_LET_TASK_OFFSET) & ~(uintptr_t)0xF);
     uint32_t header[2];
-    if (safe_read((char *)alet + ASYNC_LET_TASK_OFFSET, &word, sizeof word) != 0) return 0;
+    if (safe_read((char *)alet + ASYNC_LET_TASK_OFFSET, &word, sizeof word) != 0) return NULL;
     void *task = (void *)(word & ~(uintptr_t)0xF);
-    if (!task || safe_read((char *)task + JOB_FLAGS_OFFSET, header, sizeof header) != 0) return 0;
-    if ((header[0] & 0xff) != JOB_KIND_TASK || !(header[0] & JOB_IS_ASYNC_LET)) return 0;
+    if (!task || safe_read((char *)task + JOB_FLAGS_OFFSET, header, sizeof header) != 0 ||
+        (header[0] & 0xff) != JOB_KIND_TASK || !(header[0] & JOB_IS_ASYNC_LET)) {
+        atomic_store(&async_let_layout, -1);
+        return NULL;
+    }
     uint64_t id = header[1], parent = current_task_id();
     shard *s = shard_of(id);
     pthread_mutex_lock(&s->lock);
     record *r = find(s, id);
     int known = r && r->info.kind == ASYNCTOP_OBS_KIND_ASYNC_LET && r->info.parent == parent;
     pthread_mutex_unlock(&s->lock);
-    return known ? id : 0;
+    if (!known) return NULL;
+    atomic_store(&async_let_layout, 1);
+    return task;
+}
+
+static void note_async_let_wait(void *alet) {
+    void *task = async_let_task(alet);
+    note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, task ? real.task_id(task) : 0, task, 0);
 }
 
 EXPORT ASYNCCC void swift_asyncLet_get(void *caller __attribute__((swift_async_context)), void *alet, void *buffer, void *resume,
                                         void *context) {
-    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, async_let_child(alet));
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_async_let_wait(alet);
     __attribute__((musttail)) return real.async_let_get(caller, alet, buffer, resume, context);
 }
 
 EXPORT ASYNCCC void swift_asyncLet_get_throwing(void *caller __attribute__((swift_async_context)), void *alet, void *buffer,
                                                  void *resume, void *context) {
-    if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, async_let_child(alet));
+    if (atomic_load_explicit(&active, memory_order_relaxed)) note_async_let_wait(alet);
     __attribute__((musttail)) return real.async_let_get_throwing(caller, alet, buffer, resume, context);
+}
+
+/// The end of an async let's scope: a child that completed is finished now (it is freed
+/// before the parent resumes); one still running is cancelled and awaited by the runtime,
+/// and finished when the parent resumes.
+EXPORT ASYNCCC void swift_asyncLet_finish(void *caller __attribute__((swift_async_context)), void *alet, void *buffer,
+                                           void *resume, void *context) {
+    if (atomic_load_explicit(&active, memory_order_relaxed)) {
+        void *task = async_let_task(alet);
+        if (task) {
+            uint64_t id = real.task_id(task);
+            uint32_t status = status_flags(task);
+            if (status & STATUS_COMPLETE) settle_async_let(id, task, 0, asynctop_obs_now());
+            else note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, id, NULL, 1);
+        }
+    }
+    __attribute__((musttail)) return real.async_let_finish(caller, alet, buffer, resume, context);
 }
 
 // MARK: - Cancellation
@@ -706,7 +802,7 @@ static void note_cancel(uint64_t id, uint32_t from) {
         r->info.cancel_by = by;
         r->info.cancel_tid = by ? 0 : my_tid();
         r->info.cancel_at = now;
-        r->info.version = next_version();
+        r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -729,7 +825,7 @@ static void note_group_cancel(void *group) {
                     r->info.cancel_by = by;
                     r->info.cancel_tid = tid;
                     r->info.cancel_at = now;
-                    r->info.version = next_version();
+                    r->info.version++;
                 }
         pthread_mutex_unlock(&s->lock);
     }
@@ -771,26 +867,32 @@ EXPORT void *asynctop_obs_task_object(uint64_t id) {
 
 // MARK: - Reading
 
+EXPORT void asynctop_obs_note_reader(void) {
+    atomic_store_explicit(&last_read_at, asynctop_obs_now(), memory_order_relaxed);
+}
+
 EXPORT size_t asynctop_obs_copy_tasks(asynctop_obs_task_t *out, size_t max) {
     uint64_t now = asynctop_obs_now();
-    forget_old_finished(now);
     size_t total = 0;
     for (int i = 0; i < SHARDS; i++) {
         shard *s = &shards[i];
         void *released[64];
         size_t releasing = 0;
-        uint64_t finished[64];
         pthread_mutex_lock(&s->lock);
+        forget_finished_locked(s, now, 0);
         for (size_t b = 0; b < s->bucket_count; b++)
             for (record *r = s->buckets[b]; r; r = r->next) {
                 // A task that ended away from the global executor (on an actor, on a
                 // custom executor): its status word says so.
                 if (r->task && releasing < 64) {
                     uint32_t status = status_flags(r->task);
-                    r->info.cancelled = (status & STATUS_CANCELLED) != 0;
+                    uint32_t cancelled = (status & STATUS_CANCELLED) != 0;
+                    if (cancelled != r->info.cancelled) {
+                        r->info.cancelled = cancelled;
+                        r->info.version++;
+                    }
                     if ((status & STATUS_COMPLETE) && r->info.state != ASYNCTOP_OBS_STATE_RUNNING) {
-                        finished[releasing] = r->info.id;
-                        released[releasing++] = finish_locked(r, status, now);
+                        released[releasing++] = finish_locked(s, r, status, now, 1);
                     }
                 }
                 if (r->hidden) continue;
@@ -798,10 +900,7 @@ EXPORT size_t asynctop_obs_copy_tasks(asynctop_obs_task_t *out, size_t max) {
                 total++;
             }
         pthread_mutex_unlock(&s->lock);
-        for (size_t k = 0; k < releasing; k++) {
-            real.release(released[k]);
-            remember_finished(finished[k], now);
-        }
+        for (size_t k = 0; k < releasing; k++) real.release(released[k]);
     }
     return total;
 }
@@ -813,7 +912,7 @@ EXPORT size_t asynctop_obs_copy_workers(asynctop_obs_worker_t *out, size_t max) 
     for (int i = 0; i < count && n < max; i++) {
         worker_slot *w = &workers[i];
         int tid = atomic_load(&w->tid);
-        if (!tid) continue;
+        if (!tid || !atomic_load(&w->ran_jobs)) continue;
         asynctop_obs_worker_t *o = &out[n++];
         memset(o, 0, sizeof *o);
         o->tid = tid;
@@ -840,17 +939,33 @@ EXPORT size_t asynctop_obs_copy_workers(asynctop_obs_worker_t *out, size_t max) 
 EXPORT void asynctop_obs_copy_stats(asynctop_obs_stats_t *out) {
     memset(out, 0, sizeof *out);
     out->now = asynctop_obs_now();
+    uint64_t queued = atomic_load(&queued_jobs), dequeued = atomic_load(&dequeued_jobs);
     out->spawned = atomic_load(&spawned);
     out->steps = atomic_load(&steps_run);
     out->jobs = atomic_load(&jobs_run);
     out->busy = atomic_load(&busy_total);
-    int64_t queued = (int64_t)atomic_load(&queued_jobs);
-    out->queued_jobs = queued > 0 ? (uint64_t)queued : 0;
     out->dropped_finished = atomic_load(&dropped_finished);
-    for (int i = 0; i < 32; i++) {
-        out->step_buckets[i] = atomic_load_explicit(&step_buckets[i], memory_order_relaxed);
-        out->latency_buckets[i] = atomic_load_explicit(&latency_buckets[i], memory_order_relaxed);
+    for (int b = 0; b < 32; b++) {
+        out->step_buckets[b] = atomic_load_explicit(&step_buckets[b], memory_order_relaxed);
+        out->latency_buckets[b] = atomic_load_explicit(&latency_buckets[b], memory_order_relaxed);
     }
+    int count = atomic_load(&worker_count);
+    if (count > WORKER_SLOTS) count = WORKER_SLOTS;
+    for (int i = 0; i < count; i++) {
+        const counters *c = &workers[i].counts;
+        out->spawned += __atomic_load_n(&c->spawned, __ATOMIC_RELAXED);
+        out->steps += __atomic_load_n(&c->steps, __ATOMIC_RELAXED);
+        out->jobs += __atomic_load_n(&c->jobs, __ATOMIC_RELAXED);
+        out->busy += __atomic_load_n(&c->busy, __ATOMIC_RELAXED);
+        out->dropped_finished += __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+        queued += __atomic_load_n(&c->queued, __ATOMIC_RELAXED);
+        dequeued += __atomic_load_n(&c->dequeued, __ATOMIC_RELAXED);
+        for (int b = 0; b < 32; b++) {
+            out->step_buckets[b] += __atomic_load_n(&c->step_buckets[b], __ATOMIC_RELAXED);
+            out->latency_buckets[b] += __atomic_load_n(&c->latency_buckets[b], __ATOMIC_RELAXED);
+        }
+    }
+    out->queued_jobs = queued > dequeued ? queued - dequeued : 0;
 }
 
 // MARK: - Loading: checks, then the monitor library
@@ -907,6 +1022,7 @@ static int check_runtime(void) {
     real.continuation_await = (continuation_await_fn)next_symbol("swift_continuation_await", &missing);
     real.async_let_get = (async_let_get_fn)next_symbol("swift_asyncLet_get", &missing);
     real.async_let_get_throwing = (async_let_get_fn)next_symbol("swift_asyncLet_get_throwing", &missing);
+    real.async_let_finish = (async_let_get_fn)next_symbol("swift_asyncLet_finish", &missing);
     real_job_run = (job_run_fn)next_symbol("swift_job_run", &missing);
     if (missing) return 0;
     const uint32_t *layout = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_internal_layout_version");

@@ -30,6 +30,8 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case histogramRecord = "histogram_record"
     case echo
     case idleConnections = "idle_connections"
+    case observerSpawn = "observer_spawn"
+    case observerMix = "observer_mix"
 }
 
 @main
@@ -51,6 +53,10 @@ struct Bench: AsyncParsableCommand {
         idle_connections: N idle loopback connections accepted by the loop (their far ends in a
         second process), then the process's CPU share over 3 s of idling (idle_cpu_percent).
         Both need the loop's reactor: not applicable on the global executor.
+        observer_spawn, observer_mix: a plain program (asynctop-plain-fixture) of N tasks in
+        groups (spawn) or N request handlers (mix: an actor call, a yield, an async let and a
+        continuation each) run bare, watched by `asynctop run`'s observer with nobody attached,
+        and with a client reading; 5 rounds interleaved, medians and paired ratios.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 

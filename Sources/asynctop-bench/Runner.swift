@@ -20,6 +20,8 @@ struct Runner: Sendable {
             let cost = RecordingCost.measure(steps: n)
             precondition(cost.checksum != 0)
             return Measured(seconds: now() - start, ops: n, extras: ["ns_per_step": cost.nanosPerStep])
+        case .observerSpawn: return try ObserverWorkloads.run(workload: "spawn", tasks: n)
+        case .observerMix: return try ObserverWorkloads.run(workload: "mix", tasks: n)
         default: break
         }
         switch mode {
@@ -112,7 +114,7 @@ struct Runner: Sendable {
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .idleConnections: return try await IOWorkloads.idleConnections(n: n)
         case .echo: return try await IOWorkloads.echo(n: n, conns: conns, size: size)
-        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .histogramRecord:
+        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .histogramRecord, .observerSpawn, .observerMix:
             fatalError("run before the mode switch")
         }
     }
@@ -165,7 +167,7 @@ struct Runner: Sendable {
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
         case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks, .histogramRecord,
-             .echo, .idleConnections:
+             .echo, .idleConnections, .observerSpawn, .observerMix:
             fatalError("validated away")
         }
     }

@@ -1,6 +1,9 @@
 // A plain Swift program that knows nothing of asynctop: the tests watch it with
 // `asynctop run`. Its tasks hold for `--hold SECONDS` (default 600) and it exits with
 // `--exit CODE` (default 0) once they are done.
+//
+// `--workload spawn|mix --tasks N` runs a benchmark workload instead and prints
+// "elapsed NANOSECONDS" (asynctop-bench's observer workloads time it watched and not).
 @preconcurrency import Foundation
 
 setlinebuf(stdout)
@@ -12,6 +15,47 @@ let exitCode = Int32(option("--exit") ?? "0") ?? 0
 actor Tally {
     private(set) var count = 0
     func add() { count += 1 }
+}
+
+/// N children in task groups of 1,000, each returning its index: spawn-heavy.
+func spawnWorkload(_ n: Int) async {
+    var total = 0
+    for batch in stride(from: 0, to: n, by: 1_000) {
+        total &+= await withTaskGroup(of: Int.self) { group in
+            for index in batch..<min(n, batch + 1_000) { group.addTask { index } }
+            return await group.reduce(0, &+)
+        }
+    }
+    precondition(total == n * (n - 1) / 2)
+}
+
+/// A typical mix: request handlers (unstructured tasks) that each do some work, call an
+/// actor, yield, await an async let and a continuation resumed by another task.
+func mixWorkload(_ n: Int) async {
+    let tally = Tally()
+    func work(_ seed: Int) -> Int {
+        var hash = seed
+        for _ in 0..<2_000 { hash = hash &* 31 &+ 7 }
+        return hash
+    }
+    for batch in stride(from: 0, to: n, by: 200) {
+        await withTaskGroup(of: Void.self) { group in
+            for index in batch..<min(n, batch + 200) {
+                group.addTask {
+                    let handler = Task {
+                        async let part = work(index)
+                        await tally.add()
+                        await Task.yield()
+                        let other = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+                            Task { continuation.resume(returning: work(index + 1)) }
+                        }
+                        return await part &+ other
+                    }
+                    _ = await handler.value
+                }
+            }
+        }
+    }
 }
 
 func slowValue() async -> Int {
@@ -26,6 +70,23 @@ func resumedFromAThread() async -> Int {
             continuation.resume(returning: 1)
         }
     }
+}
+
+if let workload = option("--workload") {
+    let tasks = Int(option("--tasks") ?? "100000") ?? 100_000
+    // Time for a client to attach before the timed part.
+    if let delay = option("--delay").flatMap(Double.init) { try? await Task.sleep(for: .seconds(delay)) }
+    let start = ContinuousClock.now
+    switch workload {
+    case "spawn": await spawnWorkload(tasks)
+    case "mix": await mixWorkload(tasks)
+    default:
+        print("unknown workload \(workload)")
+        exit(64)
+    }
+    let elapsed = ContinuousClock.now - start
+    print("elapsed \(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)")
+    exit(0)
 }
 
 print("plain fixture \(getpid()) started")

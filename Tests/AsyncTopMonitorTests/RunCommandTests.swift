@@ -31,8 +31,16 @@ struct RunCommandTests {
             }, output: outputPath, environment: environment)
         }
 
+        /// SIGTERM goes on to the program (SIGKILL would leave it running on its own); then
+        /// SIGKILL if `asynctop run` is still there after 10 s.
         deinit {
-            if pid > 0 { kill(pid, SIGKILL); _ = wait() }
+            if pid > 0 {
+                kill(pid, SIGTERM)
+                var status: Int32 = 0
+                for _ in 0..<200 where waitpid(pid, &status, WNOHANG) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, WNOHANG)
+            }
             try? FileManager.default.removeItem(atPath: directory)
         }
 

@@ -41,6 +41,7 @@ enum {
     ASYNCTOP_OBS_CANCEL_THREAD = 2,     // cancel_tid: a thread running no task
     ASYNCTOP_OBS_CANCEL_DASHBOARD = 3,
     ASYNCTOP_OBS_CANCEL_GROUP = 4,      // its group's cancelAll(), by cancel_by (task) or cancel_tid
+    ASYNCTOP_OBS_CANCEL_SCOPE_END = 5,  // an async let child not awaited: its scope ended (cancel_by: the parent)
 };
 
 /// One task as the observer knows it (a copy: safe to read after the call).
@@ -106,6 +107,9 @@ uint64_t asynctop_obs_now(void);
 /// with more room when larger than `max`). Refreshes each live task's cancelled bit and
 /// notices tasks that completed away from the global executor.
 size_t asynctop_obs_copy_tasks(asynctop_obs_task_t *out, size_t max);
+/// Says someone reads the tasks now: finished tasks are then kept a while for them (with
+/// nobody reading for 2 s, a finished task is forgotten at once).
+void asynctop_obs_note_reader(void);
 size_t asynctop_obs_copy_workers(asynctop_obs_worker_t *out, size_t max);
 void asynctop_obs_copy_stats(asynctop_obs_stats_t *out);
 /// Cancels a task the observer holds. 0: requested; 1: no such task; 2: already finished.
