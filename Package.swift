@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "AsyncTopExporterTests",
             dependencies: ["AsyncTopExporter", "AsyncTopModel", "AsyncTopClient", "asynctop", "asynctop-monitor-fixture", "TmuxTestSupport"]),
-        .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "TmuxTestSupport"]),
+        .testTarget(name: "AsyncTopCLITests", dependencies: ["asynctop", "asynctop-plain-fixture", "TmuxTestSupport"]),
         // Each asyncio behaviour as a Python program and its Swift twin, run under CPython
         // and on the loop: the two logs must match. The demos too, run headless.
         .testTarget(

@@ -9,7 +9,9 @@
 setlinebuf(stdout)
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
-let hold = Double(option("--hold") ?? "600") ?? 600
+// The README's commands run it as `./my-server`, without arguments: the hold then comes
+// from the environment.
+let hold = Double(option("--hold") ?? ProcessInfo.processInfo.environment["PLAIN_FIXTURE_HOLD"] ?? "600") ?? 600
 let exitCode = Int32(option("--exit") ?? "0") ?? 0
 
 actor Tally {

@@ -94,6 +94,14 @@ struct ReadmeCommandsTests {
                     Issue.record("README command this test cannot run: \(command)")
                     continue
                 }
+                // The README's program to watch: a plain Swift program of this package's.
+                if words.contains("./my-server") {
+                    guard let plain = BuiltBinary.plainFixture else {
+                        Issue.record("asynctop-plain-fixture not built, for \(command)")
+                        continue
+                    }
+                    words = words.map { $0 == "./my-server" ? plain : $0 }
+                }
                 if words.contains(where: { $0.hasPrefix("/run/user/") }) {
                     try serve()
                     // A path ending in / is a directory of sockets: the one that holds it.
@@ -101,8 +109,10 @@ struct ReadmeCommandsTests {
                 }
                 let arguments = Array(words.dropFirst())
                 let subcommand = arguments.first ?? ""
-                if arguments.contains("--headless") || ["demos", "ps", "pstree"].contains(subcommand) {
-                    let (status, output) = await runIn(directory, [binary] + arguments)
+                if arguments.contains("--headless") || ["demos", "ps", "pstree"].contains(subcommand)
+                    || (subcommand == "run" && arguments.contains("--no-dashboard")) {
+                    // A watched program holds its tasks for half a second here, then exits 0.
+                    let (status, output) = await runIn(directory, [binary] + arguments, environment: "PLAIN_FIXTURE_HOLD=0.5")
                     #expect(status == 0, "\(command): status \(status)\n\(output.suffix(1500))")
                     #expect(!output.isEmpty, "\(command) printed nothing")
                 } else if subcommand == "exporter" {
@@ -146,9 +156,9 @@ struct ReadmeCommandsTests {
     }
 
     /// Runs a program with `directory` as its working directory, off the cooperative pool.
-    func runIn(_ directory: String, _ arguments: [String]) async -> (status: Int32, output: String) {
+    func runIn(_ directory: String, _ arguments: [String], environment: String = "") async -> (status: Int32, output: String) {
         let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
-        return await TmuxSession.runOffPool(["/bin/sh", "-c", "cd '\(directory)' && exec \(quoted)"])
+        return await TmuxSession.runOffPool(["/bin/sh", "-c", "cd '\(directory)' && \(environment.isEmpty ? "" : "export \(environment); ")exec \(quoted)"])
     }
 
     struct Failure: Error, CustomStringConvertible {
