@@ -150,9 +150,19 @@ final class GlobalExecutorSource: MonitorSource {
             default: taskState = .suspended(.unknown)
             }
         default:
-            // The runtime keeps no result the observer can read: a task that ended with its
-            // cancelled bit set is said to be cancelled, as a loop says of its native tasks.
-            taskState = record.cancelled != 0 ? .cancelled(message: nil) : .done(result: nil)
+            switch Int(record.result) {
+            case ASYNCTOP_OBS_RESULT_RETURNED: taskState = .done(result: nil)
+            case ASYNCTOP_OBS_RESULT_THREW:
+                if let type = Self.errorTypeName(record.error_type) {
+                    taskState = type == nil ? .cancelled(message: nil) : .failed(error: type!)
+                } else {
+                    taskState = record.cancelled != 0 ? .cancelled(message: nil) : .failed(error: "an error")
+                }
+            default:
+                // Its result was not read (an async let child its scope ended): cancelled if
+                // its cancelled bit was set, as a loop says of its native tasks.
+                taskState = record.cancelled != 0 ? .cancelled(message: nil) : .done(result: nil)
+            }
         }
         return TaskInfo(
             id: record.id, parentID: record.parent == 0 ? nil : record.parent, name: name, origin: origin,
@@ -185,8 +195,30 @@ final class GlobalExecutorSource: MonitorSource {
                 requester = .combinator("the Swift runtime (not seen by the observer)", task: nil)
             }
         }
-        let outcome: CancelOutcome = !finished ? .pending : record.cancelled != 0 ? .cancelled : .swallowed
+        let outcome: CancelOutcome
+        if !finished {
+            outcome = .pending
+        } else {
+            switch Int(record.result) {
+            case ASYNCTOP_OBS_RESULT_RETURNED: outcome = .swallowed
+            case ASYNCTOP_OBS_RESULT_THREW: outcome = (Self.errorTypeName(record.error_type) ?? nil) == nil ? .cancelled : .failedInstead
+            default: outcome = record.cancelled != 0 ? .cancelled : .swallowed
+            }
+        }
         return CancelInfo(requestedBy: requester, message: nil, requestedAt: time(record.cancel_at), outcome: outcome)
+    }
+
+    /// The metadata of `CancellationError` in this process (the program's runtime is ours).
+    private static let cancellationError = UInt(bitPattern: unsafeBitCast(CancellationError.self, to: Int.self))
+
+    /// The name of a thrown error's type: `.some(nil)` for `CancellationError`; nil when
+    /// its type was not read.
+    static func errorTypeName(_ metadata: UInt64) -> String?? {
+        guard metadata != 0 else { return nil }
+        if UInt(metadata) == cancellationError { return .some(nil) }
+        guard let pointer = UnsafeRawPointer(bitPattern: UInt(metadata)) else { return nil }
+        let type = unsafeBitCast(pointer, to: Any.Type.self)
+        return .some("\(_typeName(type, qualified: false)) thrown")
     }
 
     /// The creating call's return addresses, innermost first; nil when unknown.

@@ -43,7 +43,13 @@
 enum { JOB_FLAGS_OFFSET = 32, TASK_STATUS_OFFSET = 96 };
 enum { STATUS_CANCELLED = 0x100, STATUS_COMPLETE = 0x2000 };
 enum { JOB_KIND_TASK = 0 };
-enum { JOB_IS_CHILD = 1u << 24, JOB_IS_GROUP_CHILD = 1u << 26, JOB_IS_ASYNC_LET = 1u << 28 };
+enum { JOB_IS_CHILD = 1u << 24, JOB_IS_FUTURE = 1u << 25, JOB_IS_GROUP_CHILD = 1u << 26, JOB_IS_ASYNC_LET = 1u << 28,
+       JOB_HAS_EXECUTOR_PREFERENCE = 1u << 29 };
+// A future's fragment follows the 208-byte task and the child (16 bytes) and group child
+// (8 bytes) fragments it has: its wait queue word ends as 1 (returned) or 2 (threw), then
+// the result type, then the error (a box whose type metadata is at 16).
+enum { TASK_SIZE = 208, CHILD_FRAGMENT = 16, GROUP_CHILD_FRAGMENT = 8, ERROR_TYPE_OFFSET = 16, ERROR_BOXED_VALUE_OFFSET = 32,
+       EXISTENTIAL_METADATA_KIND = 0x303 };
 enum { CREATE_IS_CHILD = 1u << 8, CREATE_COPY_LOCALS = 1u << 10, CREATE_INHERIT_CONTEXT = 1u << 11 };
 enum { OPTION_TASK_GROUP = 1, OPTION_TASK_NAME = 7 };
 static const uint32_t expected_layout_version = 1;
@@ -272,9 +278,35 @@ static void remember_finished_locked(shard *s, uint64_t id, uint64_t now) {
 static atomic_uint_fast64_t last_read_at;
 static const uint64_t watched_window = 2ull * 1000000000ull;
 
+/// How a completed task ended, from its future fragment (the task is alive: retained, or
+/// an async let child whose scope has not ended).
+static void read_result(record *r, void *task) {
+    uint32_t flags = job_flags(task);
+    if (!(flags & JOB_IS_FUTURE) || (flags & JOB_HAS_EXECUTOR_PREFERENCE)) return;
+    uintptr_t *future = (uintptr_t *)((char *)task + TASK_SIZE + (flags & JOB_IS_CHILD ? CHILD_FRAGMENT : 0)
+                                      + (flags & JOB_IS_GROUP_CHILD ? GROUP_CHILD_FRAGMENT : 0));
+    uintptr_t queue = __atomic_load_n(&future[0], __ATOMIC_ACQUIRE);
+    if (queue == 1) {
+        r->info.result = ASYNCTOP_OBS_RESULT_RETURNED;
+    } else if (queue == 2 && future[2]) {
+        r->info.result = ASYNCTOP_OBS_RESULT_THREW;
+        // An error rethrown as `any Error` can be boxed again: its value (at 32) is the
+        // first box. The type named is the innermost one's.
+        uintptr_t box = future[2], type = *(uintptr_t *)(box + ERROR_TYPE_OFFSET);
+        for (int depth = 0; depth < 4 && type && *(uintptr_t *)type == EXISTENTIAL_METADATA_KIND; depth++) {
+            uintptr_t inner = *(uintptr_t *)(box + ERROR_BOXED_VALUE_OFFSET);
+            if (!inner) break;
+            box = inner;
+            type = *(uintptr_t *)(box + ERROR_TYPE_OFFSET);
+        }
+        r->info.error_type = type;
+    }
+}
+
 /// Marks `r` finished (under its shard's lock) and returns the task object to release.
 /// Unless `keep`, `r` is gone when nobody watches: touch it no more.
 static void *finish_locked(shard *s, record *r, uint32_t status, uint64_t now, int keep) {
+    if (r->task) read_result(r, r->task);
     uint64_t read = atomic_load_explicit(&last_read_at, memory_order_relaxed);
     if (!keep && (!read || now - read > watched_window)) {
         void *task = r->task;
@@ -436,7 +468,7 @@ static void note_enqueue(void *job, uint64_t deadline) {
         r->info.state = deadline ? ASYNCTOP_OBS_STATE_SLEEPING : ASYNCTOP_OBS_STATE_READY;
         r->info.deadline = deadline;
         r->info.state_since = now;
-        r->info.wait_kind = ASYNCTOP_OBS_WAIT_NONE;
+        // Its wait stays noted: on its next step, an awaited async let child is settled.
         r->info.worker_tid = 0;
         r->enqueued_at = deadline ? deadline : now;
         r->info.version++;
@@ -496,6 +528,7 @@ static void settle_async_let(uint64_t id, void *task, int gone, uint64_t now) {
     pthread_mutex_lock(&s->lock);
     record *r = find(s, id);
     if (r && r->info.kind == ASYNCTOP_OBS_KIND_ASYNC_LET && r->info.state != ASYNCTOP_OBS_STATE_FINISHED) {
+        if (task && !gone) read_result(r, task);
         if (gone && !r->info.cancel_from) {
             r->info.cancel_from = ASYNCTOP_OBS_CANCEL_SCOPE_END;
             r->info.cancel_by = r->info.parent;
@@ -580,8 +613,16 @@ static void end_step(void *job, step st) {
     int known_status = 0;
     // An async let child is not read after its step: its parent may have ended the scope
     // and freed it already. Its end is seen from its parent (see `settle_async_let`).
+    uint64_t child = 0;
+    void *child_task = NULL;
     pthread_mutex_lock(&s->lock);
     record *r = find(s, st.id);
+    if (r && r->info.wait_kind == ASYNCTOP_OBS_WAIT_ASYNC_LET && r->info.wait_on && r->waited_child && !r->ending_scope) {
+        // It got its async let's value without suspending (the child had ended), or it
+        // waits for it now: the child is alive either way (its scope did not end in this step).
+        child = r->info.wait_on;
+        child_task = r->waited_child;
+    }
     if (r) {
         r->info.steps++;
         r->info.busy += duration;
@@ -600,6 +641,7 @@ static void end_step(void *job, step st) {
     }
     pthread_mutex_unlock(&s->lock);
     if (release) real.release(release);
+    if (child) settle_async_let(child, child_task, 0, end);
 }
 
 static void run_job(void *job) {

@@ -100,6 +100,7 @@ let waiter = Task(name: "cancellable-waiter") {
         print("cancellable-waiter finished its sleep")
     } catch {
         print("cancellable-waiter was cancelled")
+        throw error
     }
 }
 
@@ -142,7 +143,7 @@ let unnamed = Task {
     for _ in 0..<3 { await tally.add() }
 }
 
-await waiter.value
+_ = try? await waiter.value
 _ = await catcher.value
 await detached.value
 await groupOwner.value

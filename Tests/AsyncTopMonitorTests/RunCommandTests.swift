@@ -137,9 +137,17 @@ struct RunCommandTests {
         #expect(answer.withLock { $0 } == .requested)
         #expect(run.waitForOutput("cancellable-waiter was cancelled"), "\(run.output)")
         let after = Self.waitForSnapshot(remote) { $0.task(waiter.id)?.state.isFinished == true }
-        #expect(after.task(waiter.id)?.state.kind == .cancelled)
+        #expect(after.task(waiter.id)?.state.kind == .cancelled, "\(String(describing: after.task(waiter.id)?.state))")
         #expect(after.task(waiter.id)?.cancel?.requestedBy == .dashboard)
         #expect(after.task(waiter.id)?.cancel?.outcome == .cancelled)
+
+        // A task that catches its cancellation and returns: done, its cancellation swallowed.
+        let catcher = try task("cancel-catcher")
+        remote.cancel(task: catcher.id, message: nil, timeout: 10) { _ in }
+        #expect(run.waitForOutput("cancel-catcher caught its cancellation"), "\(run.output)")
+        let caught = Self.waitForSnapshot(remote) { $0.task(catcher.id)?.state.isFinished == true }
+        #expect(caught.task(catcher.id)?.state == .done(result: nil), "\(String(describing: caught.task(catcher.id)?.state))")
+        #expect(caught.task(catcher.id)?.cancel?.outcome == .swallowed)
 
         // SIGTERM to `asynctop run` goes to the program, which it ended.
         kill(run.pid, SIGTERM)

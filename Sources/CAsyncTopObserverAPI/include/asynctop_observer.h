@@ -36,6 +36,12 @@ enum {
 };
 
 enum {
+    ASYNCTOP_OBS_RESULT_UNKNOWN = 0,    // not read (an async let child whose scope ended, a layout not known)
+    ASYNCTOP_OBS_RESULT_RETURNED = 1,
+    ASYNCTOP_OBS_RESULT_THREW = 2,
+};
+
+enum {
     ASYNCTOP_OBS_CANCEL_NONE = 0,
     ASYNCTOP_OBS_CANCEL_TASK = 1,       // cancel_by: the task that called cancel()
     ASYNCTOP_OBS_CANCEL_THREAD = 2,     // cancel_tid: a thread running no task
@@ -69,6 +75,8 @@ typedef struct asynctop_obs_task {
     uint32_t wait_kind;
     uint32_t cancel_from;
     uint32_t cancelled;       // the runtime's IsCancelled bit, as last read
+    uint32_t result;          // finished: ASYNCTOP_OBS_RESULT_*
+    uint64_t error_type;      // RESULT_THREW: the error's type metadata (0 when unread)
     uint32_t name_truncated;
     char name[120];
 } asynctop_obs_task_t;
