@@ -46,7 +46,7 @@ let package = Package(
         // The observer of a program's plain Swift tasks: hooks and interposed runtime entry
         // points, in C (preloaded; see docs/DESIGN.md), and the declarations the monitor reads
         // it through (the monitor finds the definitions in the process).
-        .target(name: "CAsyncTopObserver", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+        .target(name: "CAsyncTopObserver"),
         .target(name: "CAsyncTopObserverAPI"),
         // The observed tasks served on a monitor socket, loaded by the preloaded observer.
         .target(name: "AsyncTopObserver", dependencies: ["AsyncTopRuntime", "AsyncTopModel", "CAsyncTopObserverAPI"]),
