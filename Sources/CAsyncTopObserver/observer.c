@@ -69,6 +69,7 @@ typedef void (*set_context_fn)(void *, void *);
 typedef void (*set_handler_fn)(void *, void (*)(void *));
 // Its one argument is the continuation's context, in the first argument register.
 typedef void (*continuation_await_fn)(void *) ASYNCCC;
+typedef void (*job_run_fn)(void *, void *, uintptr_t) SWIFTCC;
 // The caller's context goes in the async context register (r14), the rest as usual.
 typedef void (*async_let_get_fn)(void *__attribute__((swift_async_context)), void *, void *, void *, void *) ASYNCCC;
 
@@ -90,9 +91,14 @@ static struct {
     async_let_get_fn async_let_get;
     async_let_get_fn async_let_get_throwing;
     async_let_get_fn async_let_finish;
+    job_run_fn job_run;
     void *main_queue;
     uintptr_t runtime_start, runtime_end;     // libswift_Concurrency's code
 } real;
+
+// The interposed functions' own: resolved at load, or at the first call that comes first
+// (another library's initializer), whether or not the observer turns itself on.
+#define RESOLVED(field, symbol) (real.field ? real.field : (real.field = (__typeof__(real.field))dlsym(RTLD_NEXT, symbol)))
 
 static const char *group_cancel_symbols[4] = {
     "$sScG9cancelAllyyF", "$sScg9cancelAllyyF",
@@ -389,7 +395,7 @@ static void caller_sites(uintptr_t sites[4]) {
 }
 
 EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, const void *type, void *entry, void *context) {
-    task_and_context made = real.create(flags, options, type, entry, context);
+    task_and_context made = RESOLVED(create, "swift_task_create")(flags, options, type, entry, context);
     if (!atomic_load_explicit(&active, memory_order_relaxed) || !made.task) return made;
     uintptr_t sites[4] = {(uintptr_t)__builtin_return_address(0), 0, 0, 0};
     caller_sites(sites);
@@ -516,7 +522,7 @@ static int safe_read(const void *address, void *into, size_t length) {
     return syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0) == (ssize_t)length ? 0 : -1;
 }
 
-typedef struct step { uint64_t id; uint64_t seq; uint64_t start; int async_let; } step;
+typedef struct step { uint64_t id; uint64_t seq; uint64_t start; int async_let; record *r; } step;
 
 /// A parent resumes after awaiting its async let child (`task`, alive: the scope has not
 /// ended, and the parent is about to run), or after ending the scope (`gone`: the runtime
@@ -540,7 +546,7 @@ static void settle_async_let(uint64_t id, void *task, int gone, uint64_t now) {
 }
 
 static step begin_step(void *job) {
-    step st = {0, 0, asynctop_obs_now(), 0};
+    step st = {0, 0, asynctop_obs_now(), 0, NULL};
     worker_slot *w = slot();
     if (w && !atomic_load_explicit(&w->ran_jobs, memory_order_relaxed)) atomic_store(&w->ran_jobs, 1);
     if (!is_task(job)) {
@@ -580,6 +586,7 @@ static step begin_step(void *job) {
             r->info.worker_tid = my_tid();
         }
         st.seq = ++r->run_seq;
+        st.r = r;
         r->info.version++;
     }
     pthread_mutex_unlock(&s->lock);
@@ -616,7 +623,9 @@ static void end_step(void *job, step st) {
     uint64_t child = 0;
     void *child_task = NULL;
     pthread_mutex_lock(&s->lock);
-    record *r = find(s, st.id);
+    // The record of the step's start, still this task's and alive (records are reused, never
+    // freed; one forgotten meanwhile says finished, one reused has another id); else look.
+    record *r = st.r && st.r->info.id == st.id && st.r->info.state != ASYNCTOP_OBS_STATE_FINISHED ? st.r : find(s, st.id);
     if (r && r->info.wait_kind == ASYNCTOP_OBS_WAIT_ASYNC_LET && r->info.wait_on && r->waited_child && !r->ending_scope) {
         // It got its async let's value without suspending (the child had ended), or it
         // waits for it now: the child is alive either way (its scope did not end in this step).
@@ -651,17 +660,16 @@ static void run_job(void *job) {
 }
 
 // A program runs its async main's first step itself, with `swift_job_run`.
-typedef void (*job_run_fn)(void *, void *, uintptr_t) SWIFTCC;
-static job_run_fn real_job_run;
+
 
 EXPORT SWIFTCC void swift_job_run(void *job, void *identity, uintptr_t implementation) {
     if (!atomic_load_explicit(&active, memory_order_relaxed) || !job) {
-        real_job_run(job, identity, implementation);
+        RESOLVED(job_run, "swift_job_run")(job, identity, implementation);
         return;
     }
     if (!is_task(job)) COUNT(queued, 1, queued_jobs);  // begin_step takes it back
     step st = begin_step(job);
-    real_job_run(job, identity, implementation);
+    RESOLVED(job_run, "swift_job_run")(job, identity, implementation);
     end_step(job, st);
 }
 
@@ -698,11 +706,11 @@ EXPORT void dispatch_async_f(void *queue, void *context, void (*work)(void *)) {
         if (!runtime_run_job) runtime_run_job = work;
         if (work == runtime_run_job) {
             note_enqueue(context, 0);
-            real.async_f(queue, context, run_job);
+            RESOLVED(async_f, "dispatch_async_f")(queue, context, run_job);
             return;
         }
     }
-    real.async_f(queue, context, work);
+    RESOLVED(async_f, "dispatch_async_f")(queue, context, work);
 }
 
 EXPORT void dispatch_after_f(uint64_t when, void *queue, void *context, void (*work)(void *)) {
@@ -710,18 +718,18 @@ EXPORT void dispatch_after_f(uint64_t when, void *queue, void *context, void (*w
         if (!runtime_run_job) runtime_run_job = work;
         if (work == runtime_run_job) {
             note_enqueue(context, deadline_of(when));
-            real.after_f(when, queue, context, run_job);
+            RESOLVED(after_f, "dispatch_after_f")(when, queue, context, run_job);
             return;
         }
     }
-    real.after_f(when, queue, context, work);
+    RESOLVED(after_f, "dispatch_after_f")(when, queue, context, work);
 }
 
 static __thread uint64_t timer_start;
 
 EXPORT void dispatch_source_set_timer(void *source, uint64_t start, uint64_t interval, uint64_t leeway) {
     if (in_runtime(__builtin_return_address(0))) timer_start = start;
-    real.set_timer(source, start, interval, leeway);
+    RESOLVED(set_timer, "dispatch_source_set_timer")(source, start, interval, leeway);
 }
 
 EXPORT void dispatch_set_context(void *object, void *context) {
@@ -729,18 +737,18 @@ EXPORT void dispatch_set_context(void *object, void *context) {
         note_enqueue(((void **)context)[1], deadline_of(timer_start));
         timer_start = 0;
     }
-    real.set_context(object, context);
+    RESOLVED(set_context, "dispatch_set_context")(object, context);
 }
 
 EXPORT void dispatch_source_set_event_handler_f(void *source, void (*handler)(void *)) {
     if (atomic_load_explicit(&active, memory_order_relaxed) && in_runtime((void *)handler)) {
         if (!runtime_run_leeway) runtime_run_leeway = handler;
         if (handler == runtime_run_leeway) {
-            real.set_handler(source, run_leeway);
+            RESOLVED(set_handler, "dispatch_source_set_event_handler_f")(source, run_leeway);
             return;
         }
     }
-    real.set_handler(source, handler);
+    RESOLVED(set_handler, "dispatch_source_set_event_handler_f")(source, handler);
 }
 
 // MARK: - Waits
@@ -764,7 +772,7 @@ static void note_wait(uint32_t kind, uint64_t on, void *child, int ending_scope)
 
 EXPORT ASYNCCC void swift_continuation_await(void *context) {
     if (atomic_load_explicit(&active, memory_order_relaxed)) note_wait(ASYNCTOP_OBS_WAIT_CONTINUATION, 0, NULL, 0);
-    __attribute__((musttail)) return real.continuation_await(context);
+    __attribute__((musttail)) return RESOLVED(continuation_await, "swift_continuation_await")(context);
 }
 
 // An AsyncLet begins with its child-task status record (flags, parent, first child), then
@@ -806,13 +814,13 @@ static void note_async_let_wait(void *alet) {
 EXPORT ASYNCCC void swift_asyncLet_get(void *caller __attribute__((swift_async_context)), void *alet, void *buffer, void *resume,
                                         void *context) {
     if (atomic_load_explicit(&active, memory_order_relaxed)) note_async_let_wait(alet);
-    __attribute__((musttail)) return real.async_let_get(caller, alet, buffer, resume, context);
+    __attribute__((musttail)) return RESOLVED(async_let_get, "swift_asyncLet_get")(caller, alet, buffer, resume, context);
 }
 
 EXPORT ASYNCCC void swift_asyncLet_get_throwing(void *caller __attribute__((swift_async_context)), void *alet, void *buffer,
                                                  void *resume, void *context) {
     if (atomic_load_explicit(&active, memory_order_relaxed)) note_async_let_wait(alet);
-    __attribute__((musttail)) return real.async_let_get_throwing(caller, alet, buffer, resume, context);
+    __attribute__((musttail)) return RESOLVED(async_let_get_throwing, "swift_asyncLet_get_throwing")(caller, alet, buffer, resume, context);
 }
 
 /// The end of an async let's scope: a child that completed is finished now (it is freed
@@ -829,7 +837,7 @@ EXPORT ASYNCCC void swift_asyncLet_finish(void *caller __attribute__((swift_asyn
             else note_wait(ASYNCTOP_OBS_WAIT_ASYNC_LET, id, NULL, 1);
         }
     }
-    __attribute__((musttail)) return real.async_let_finish(caller, alet, buffer, resume, context);
+    __attribute__((musttail)) return RESOLVED(async_let_finish, "swift_asyncLet_finish")(caller, alet, buffer, resume, context);
 }
 
 // MARK: - Cancellation
@@ -851,7 +859,7 @@ static void note_cancel(uint64_t id, uint32_t from) {
 
 EXPORT SWIFTCC void $sScT6cancelyyF(void *task) {
     if (atomic_load_explicit(&active, memory_order_relaxed) && task) note_cancel(real.task_id(task), ASYNCTOP_OBS_CANCEL_TASK);
-    real.task_cancel_method(task);
+    RESOLVED(task_cancel_method, "$sScT6cancelyyF")(task);
 }
 
 static void note_group_cancel(void *group) {
@@ -876,7 +884,7 @@ static void note_group_cancel(void *group) {
 #define GROUP_CANCEL(index, symbol)                                                      \
     EXPORT SWIFTCC void symbol(void *group) {                                            \
         if (atomic_load_explicit(&active, memory_order_relaxed)) note_group_cancel(group); \
-        real.group_cancel_all[index](group);                                             \
+        RESOLVED(group_cancel_all[index], group_cancel_symbols[index])(group);                                             \
     }
 GROUP_CANCEL(0, $sScG9cancelAllyyF)
 GROUP_CANCEL(1, $sScg9cancelAllyyF)
@@ -1065,7 +1073,7 @@ static int check_runtime(void) {
     real.async_let_get = (async_let_get_fn)next_symbol("swift_asyncLet_get", &missing);
     real.async_let_get_throwing = (async_let_get_fn)next_symbol("swift_asyncLet_get_throwing", &missing);
     real.async_let_finish = (async_let_get_fn)next_symbol("swift_asyncLet_finish", &missing);
-    real_job_run = (job_run_fn)next_symbol("swift_job_run", &missing);
+    real.job_run = (job_run_fn)next_symbol("swift_job_run", &missing);
     if (missing) return 0;
     const uint32_t *layout = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_internal_layout_version");
     const size_t *task_size = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_asyncTaskSize");
@@ -1115,6 +1123,20 @@ static void write_status(const char *path, const char *text) {
 typedef int (*serve_fn)(const char *socket, const char *status_path);
 
 __attribute__((constructor)) static void asynctop_preload_start(void) {
+    // Every interposed function passes on to the real one, observed or not.
+    (void)RESOLVED(create, "swift_task_create");
+    (void)RESOLVED(task_cancel_method, "$sScT6cancelyyF");
+    for (int i = 0; i < 4; i++) (void)RESOLVED(group_cancel_all[i], group_cancel_symbols[i]);
+    (void)RESOLVED(async_f, "dispatch_async_f");
+    (void)RESOLVED(after_f, "dispatch_after_f");
+    (void)RESOLVED(set_timer, "dispatch_source_set_timer");
+    (void)RESOLVED(set_context, "dispatch_set_context");
+    (void)RESOLVED(set_handler, "dispatch_source_set_event_handler_f");
+    (void)RESOLVED(continuation_await, "swift_continuation_await");
+    (void)RESOLVED(async_let_get, "swift_asyncLet_get");
+    (void)RESOLVED(async_let_get_throwing, "swift_asyncLet_get_throwing");
+    (void)RESOLVED(async_let_finish, "swift_asyncLet_finish");
+    (void)RESOLVED(job_run, "swift_job_run");
     const char *socket = getenv("ASYNCTOP_OBSERVE_SOCKET");
     if (!socket || !*socket) return;
     const char *status = getenv("ASYNCTOP_OBSERVE_STATUS");

@@ -56,7 +56,7 @@ struct Bench: AsyncParsableCommand {
         observer_spawn, observer_mix: a plain program (asynctop-plain-fixture) of N tasks in
         groups (spawn) or N request handlers (mix: an actor call, a yield, an async let and a
         continuation each) run bare, watched by `asynctop run`'s observer with nobody attached,
-        and with a client reading; 5 rounds interleaved, medians and paired ratios.
+        and with a client reading; 9 rounds interleaved, medians and paired ratios.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 

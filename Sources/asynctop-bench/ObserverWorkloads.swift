@@ -6,7 +6,7 @@ import Foundation
 /// reading its deltas ten times a second, interleaved round by round. The program times its
 /// own work ("elapsed NS"), so process start and the observer's loading are left out.
 enum ObserverWorkloads {
-    static let rounds = 5
+    static let rounds = 9
 
     static func run(workload: String, tasks: Int) throws -> Measured {
         let directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

@@ -92,6 +92,19 @@ if let workload = option("--workload") {
 }
 
 print("plain fixture \(getpid()) started")
+// A child process of its own (a copy running a small workload), which inherits the
+// environment `asynctop run` gave: it must run as it would alone.
+if arguments.contains("--spawn-child") {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+    child.arguments = ["--workload", "spawn", "--tasks", "2000"]
+    let pipe = Pipe()
+    child.standardOutput = pipe
+    try? child.run()
+    let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    child.waitUntilExit()
+    print("child exited \(child.terminationStatus): \(said.trimmingCharacters(in: .whitespacesAndNewlines))")
+}
 let tally = Tally()
 
 let waiter = Task(name: "cancellable-waiter") {

@@ -164,6 +164,15 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: run.socket), "the socket went with the program")
     }
 
+    /// The program's own children inherit the environment but are not watched: they run as
+    /// they would alone.
+    @Test func theProgramsChildrenRunUnwatched() throws {
+        let run = try Run(["--no-dashboard", "--socket", "{socket}", "--", BuiltBinary.plainFixture!, "--hold", "0.2", "--spawn-child"])
+        #expect(run.wait() == 0, "\(run.output)")
+        #expect(run.output.contains("child exited 0: elapsed "), "\(run.output)")
+        #expect(run.output.contains("watching asynctop-plain-fixture"))
+    }
+
     /// A runtime whose layout the observer does not know: the program runs as it would
     /// alone, and `asynctop run` says the observer is off and why.
     @Test func anUnknownRuntimeTurnsTheObserverOff() throws {

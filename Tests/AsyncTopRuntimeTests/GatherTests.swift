@@ -13,7 +13,9 @@ import Testing
                     return name
                 }
             }
-            let results = try await gather(make("a", 0.02), make("b", 0.01), make("c", 0.03))
+            // A tenth of a second apart: a sanitized build under load can stall a loop thread
+            // between two tasks' first steps for tens of milliseconds.
+            let results = try await gather(make("a", 0.2), make("b", 0.1), make("c", 0.3))
             return (results, finished.items)
         }
         #expect(results == ["a", "b", "c"])
@@ -22,7 +24,7 @@ import Testing
 
     @Test func asCompletedYieldsInCompletionOrder() async throws {
         let names = try await onLoop { () -> [String] in
-            let tasks = try [("a", 0.02), ("b", 0.01), ("c", 0.03)].map { name, delay in
+            let tasks = try [("a", 0.2), ("b", 0.1), ("c", 0.3)].map { name, delay in
                 try spawn(name: name) { () async throws -> String in try await sleep(delay); return name }
             }
             var names: [String] = []

@@ -27,10 +27,14 @@ import Testing
         try await onLoop {
             let loop = EventLoop.current!
             let (id, timedOut, waited) = try await runInExecutor(caller) { () throws -> (TaskID, (any Error)?, Double) in
+                let started = Recorder<String>()
                 let future = try loop.runCoroutineThreadsafe(name: "slow") { () async throws -> Int in
+                    started.add("slow")
                     try await sleep(10)
                     return 1
                 }
+                // The loop has the task before it is cancelled (a loaded machine can take a while).
+                for _ in 0..<500 where started.items.isEmpty { Thread.sleep(forTimeInterval: 0.01) }
                 let start = Date()
                 var caught: (any Error)?
                 do { _ = try future.result(timeout: 0.05) } catch { caught = error }
@@ -58,8 +62,10 @@ import Testing
         let seen = try await onLoop { () -> [String] in
             let loop = EventLoop.current!
             return try await runInExecutor(caller) { () throws -> [String] in
+                let started = Recorder<String>()
                 let future = try loop.runCoroutineThreadsafe(name: "cleaning") { () async throws -> Int in
                     do {
+                        started.add("cleaning")
                         try await sleep(10)
                     } catch {
                         for _ in 0..<5 { await Task.yield() }
@@ -68,6 +74,8 @@ import Testing
                     }
                     return 1
                 }
+                // Cancelled once it waits in its sleep (not before it began: then nothing runs).
+                for _ in 0..<500 where started.items.isEmpty { Thread.sleep(forTimeInterval: 0.01) }
                 Thread.sleep(forTimeInterval: 0.02)
                 future.cancel()
                 #expect(throws: CancellationError.self) { try future.result(timeout: 5) }

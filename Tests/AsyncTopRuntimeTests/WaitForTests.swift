@@ -58,7 +58,8 @@ import Testing
 
     @Test func shieldKeepsTheInnerTaskRunning() async throws {
         try await onLoop {
-            let inner = try spawn(name: "inner") { () async throws -> Int in try await sleep(0.02); return 42 }
+            // Long enough to outlast a loaded machine's stall between the cancel and its delivery.
+            let inner = try spawn(name: "inner") { () async throws -> Int in try await sleep(0.5); return 42 }
             let outer = try spawn(name: "outer") { try await shield(inner) }
             try await settle()
             outer.cancel()
