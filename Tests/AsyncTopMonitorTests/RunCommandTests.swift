@@ -126,6 +126,12 @@ struct RunCommandTests {
         #expect(row.kind == "groupChild" && row.parent == owner.id && row.waitingOn?.hasPrefix("sleep until") == true)
         #expect(rows.first { $0.name == "async-let-owner" }?.waitingOn == "task \(asyncLet.id)")
 
+        // Where each waits: the async stack, to the fixture's lines.
+        let stacked = TmuxSession.run([BuiltBinary.asynctop!, "ps", "--stacks", "--json", run.socket])
+        let stackRows = try JSONDecoder().decode([ProcessTable.Row].self, from: Data(stacked.output.utf8))
+        let childStack = try #require(stackRows.first { $0.name == "group-child-0" }?.stack, "\(stacked.output.prefix(2000))")
+        #expect(childStack.contains { $0.file?.hasSuffix("main.swift") == true && $0.line != nil }, "\(childStack)")
+
         // Cancelled over the socket: the program itself says so.
         let answer = Mutex<CancelAnswer?>(nil)
         let answered = DispatchSemaphore(value: 0)
