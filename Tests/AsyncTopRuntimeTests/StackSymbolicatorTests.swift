@@ -207,10 +207,11 @@ private func symbolicatorSleeper(_ line: Shared<Int?>) async {
         let program = try #require(Bundle.main.executablePath)
         #expect(StackSymbolicator.sectionNames(ofELF: program).contains(".debug_line"))
         // The toolchain's runtime libraries ship without DWARF.
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        // Read to its end (a /proc file says it is empty: a single read may stop short).
+        let maps = String(decoding: try #require(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile(), as: UTF8.self)
         let concurrency = try #require(maps.split(separator: "\n").lazy.compactMap { line in
             line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init)
-        }.first { $0.hasSuffix("/libswift_Concurrency.so") })
+        }.first { $0.hasSuffix("/libswift_Concurrency.so") }, "\(maps.split(separator: "\n").count) mappings")
         let sections = StackSymbolicator.sectionNames(ofELF: concurrency)
         #expect(sections.contains(".text") && !sections.contains(".debug_line"), "\(sections)")
         #expect(StackSymbolicator.sectionNames(ofELF: #filePath).isEmpty)
