@@ -107,7 +107,7 @@ final class GlobalExecutorSource: MonitorSource {
         let steps = stats.steps + stats.jobs
         let lastSteps = state.lastStats.map { $0.steps + $0.jobs } ?? steps
         let busy = state.lastStats.map { stats.busy &- $0.busy } ?? 0
-        let executors = self.executors(ready: ready, queuedJobs: Int(stats.queued_jobs), tasks: byID, now: takenAt)
+        let executors = self.executors(ready: ready, queuedJobs: Int(stats.queued_jobs), tasks: byID)
         let threads = max(1, executors.reduce(0) { $0 + $1.workers.count })
         var loopStats = LoopStats(
             phase: "running", instrumented: true, tasksByState: counts, totalSpawned: stats.spawned, totalSteps: steps,
@@ -121,12 +121,7 @@ final class GlobalExecutorSource: MonitorSource {
     }
 
     private func info(of record: asynctop_obs_task_t, byID: [UInt64: asynctop_obs_task_t], stack: TaskStack?) -> TaskInfo {
-        let name: String? = withUnsafeBytes(of: record.name) { bytes in
-            let length = bytes.firstIndex(of: 0) ?? bytes.count
-            guard length > 0 else { return nil }
-            let text = String(decoding: bytes[..<length], as: UTF8.self)
-            return record.name_truncated != 0 ? text + "…" : text
-        }
+        let name = Self.name(of: record)
         let origin: TaskOrigin = switch Int(record.kind) {
         case ASYNCTOP_OBS_KIND_UNSTRUCTURED: .unstructured
         case ASYNCTOP_OBS_KIND_DETACHED: .detached
@@ -208,6 +203,16 @@ final class GlobalExecutorSource: MonitorSource {
         return CancelInfo(requestedBy: requester, message: nil, requestedAt: time(record.cancel_at), outcome: outcome)
     }
 
+    /// The name given at creation ("…" when cut); nil for an unnamed task.
+    static func name(of record: asynctop_obs_task_t) -> String? {
+        withUnsafeBytes(of: record.name) { bytes in
+            let length = bytes.firstIndex(of: 0) ?? bytes.count
+            guard length > 0 else { return nil }
+            let text = String(decoding: bytes[..<length], as: UTF8.self)
+            return record.name_truncated != 0 ? text + "…" : text
+        }
+    }
+
     /// The metadata of `CancellationError` in this process (the program's runtime is ours).
     private static let cancellationError = UInt(bitPattern: unsafeBitCast(CancellationError.self, to: Int.self))
 
@@ -233,7 +238,7 @@ final class GlobalExecutorSource: MonitorSource {
         return comm.map { "\($0) (\(tid))" } ?? "thread \(tid)"
     }
 
-    private func executors(ready: [QueuedItem], queuedJobs: Int, tasks: [UInt64: asynctop_obs_task_t], now: Nanos) -> [ExecutorInfo] {
+    private func executors(ready: [QueuedItem], queuedJobs: Int, tasks: [UInt64: asynctop_obs_task_t]) -> [ExecutorInfo] {
         var raw = [asynctop_obs_worker_t](repeating: asynctop_obs_worker_t(), count: 256)
         let count = raw.withUnsafeMutableBufferPointer { asynctop_obs_copy_workers($0.baseAddress, $0.count) }
         var pool: [WorkerInfo] = [], main: [WorkerInfo] = []
@@ -242,9 +247,7 @@ final class GlobalExecutorSource: MonitorSource {
                 String(decoding: bytes[..<(bytes.firstIndex(of: 0) ?? bytes.count)], as: UTF8.self)
             }
             let label: String? = worker.task != 0
-                ? (tasks[worker.task].flatMap { record in
-                    withUnsafeBytes(of: record.name) { $0.first == 0 ? nil : String(decoding: $0[..<($0.firstIndex(of: 0) ?? $0.count)], as: UTF8.self) }
-                } ?? "task \(worker.task)")
+                ? (tasks[worker.task].flatMap(Self.name(of:)) ?? "task \(worker.task)")
                 : worker.running_job != 0 ? "a job (an actor's turn, a continuation)" : nil
             let info = WorkerInfo(name: name.isEmpty ? "thread \(worker.tid)" : "\(name) (\(worker.tid))",
                                   item: worker.task != 0 ? worker.task : worker.running_job != 0 ? 0 : nil,

@@ -92,7 +92,6 @@ static struct {
     async_let_get_fn async_let_get_throwing;
     async_let_get_fn async_let_finish;
     job_run_fn job_run;
-    void *main_queue;
     uintptr_t runtime_start, runtime_end;     // libswift_Concurrency's code
 } real;
 
@@ -1148,11 +1147,7 @@ __attribute__((constructor)) static void asynctop_preload_start(void) {
     // A wrapper (a shell script, env) is passed through: the Swift program it runs is the one.
     if (!main_needs_concurrency()) return;
     char message[512];
-    real.async_f = (dispatch_fn)dlsym(RTLD_NEXT, "dispatch_async_f");
-    real.after_f = (dispatch_after_fn)dlsym(RTLD_NEXT, "dispatch_after_f");
-    real.set_timer = (set_timer_fn)dlsym(RTLD_NEXT, "dispatch_source_set_timer");
-    real.set_context = (set_context_fn)dlsym(RTLD_NEXT, "dispatch_set_context");
-    real.set_handler = (set_handler_fn)dlsym(RTLD_NEXT, "dispatch_source_set_event_handler_f");
+    // Resolved above.
     if (!real.async_f || !real.after_f || !real.set_timer || !real.set_context || !real.set_handler) {
         snprintf(off_reason, sizeof off_reason, "libdispatch's functions were not found");
     } else if (check_runtime()) {

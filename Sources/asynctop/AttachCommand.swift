@@ -24,12 +24,11 @@ struct AttachCommand: ParsableCommand {
     @OptionGroup var lints: LintOptions
 
     func run() throws {
-        let recorder = try record.map { try Recorder(path: $0) }
-        defer { recorder?.close() }
-        var hook: (@Sendable (ServerMessage) -> Void)?
-        if let recorder { hook = { message in recorder.record(message) } }
-        let remote = RemoteLoop(path: socket, onMessage: hook)
-        defer { remote.stop() }
+        let (remote, recorder) = try recordingRemote(path: socket, record: record)
+        defer {
+            remote.stop()
+            recorder?.close()
+        }
         // The launcher offers what the program allows, once its hello is in.
         for _ in 0..<20 where remote.hello == nil { Thread.sleep(forTimeInterval: 0.05) }
         let demos = (remote.hello?.demos ?? []).map { DemoEntry(name: $0, summary: "offered by the program") }
@@ -38,4 +37,13 @@ struct AttachCommand: ParsableCommand {
                                          lintThresholds: lints.thresholds)
         }
     }
+}
+
+/// A remote view of the socket at `path`, recording what it receives to `record` when given
+/// (`attach --record`, `run --record`).
+func recordingRemote(path: String, record: String?) throws -> (RemoteLoop, Recorder?) {
+    let recorder = try record.map { try Recorder(path: $0) }
+    var hook: (@Sendable (ServerMessage) -> Void)?
+    if let recorder { hook = { message in recorder.record(message) } }
+    return (RemoteLoop(path: path, onMessage: hook), recorder)
 }

@@ -98,12 +98,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(status.exitCode)
         }
 
-        let recorder = try record.map { try Recorder(path: $0) }
-        defer { recorder?.close() }
-        var hook: (@Sendable (ServerMessage) -> Void)?
-        if let recorder { hook = { message in recorder.record(message) } }
-        let remote = RemoteLoop(path: socketPath, onMessage: hook)
-        defer { remote.stop() }
+        let (remote, recorder) = try recordingRemote(path: socketPath, record: record)
+        defer {
+            remote.stop()
+            recorder?.close()
+        }
         let source = RunSource(remote: RemoteSource(remote: remote), child: child, program: name, verdict: verdict,
                                outputPath: outputPath!)
         do {
