@@ -17,13 +17,27 @@ public final class MonitorConnection: @unchecked Sendable {
     private var lines = LineBuffer(limit: WireProtocol.maxServerLineBytes)
     private var buffer = [UInt8](repeating: 0, count: 256 * 1024)
     private var closed = false
+    /// The tasks this client holds, which the server's binary deltas are relative to.
+    private var deltas = DeltaDecoder()
+    /// The protocol of the server's hello, once it came.
+    private var serverProtocol: Int?
+    /// The client's hello is sent and its answer has not come yet.
+    private var awaitingHelloAnswer = false
+    /// A binary delta announced by its header line, waiting for its bytes.
+    private var pendingFrame: (dropped: UInt64, bytes: Int)?
 
-    /// Connects to the socket at `path`.
+    /// Connects to the socket at `path` and says this client's hello (protocol
+    /// ``WireProtocol/version``), unless `introduce` is false (a test of what an older
+    /// client gets).
     /// - Throws: ``Failure`` with the system's reason.
-    public init(path: String) throws {
+    public init(path: String, introduce: Bool = true) throws {
         let fd = asynctop_unix_connect(path)
         guard fd >= 0 else { throw Failure(description: "\(path): \(Self.problem(connecting: path, errno: -fd))") }
         self.fd = fd
+        if introduce {
+            send(.hello(id: nil, protocol: WireProtocol.version))
+            awaitingHelloAnswer = true
+        }
     }
 
     /// Why connecting to `path` failed with `code`, in a few words: the file's kind is
@@ -54,6 +68,20 @@ public final class MonitorConnection: @unchecked Sendable {
 
     deinit { if !closed { Glibc.close(fd) } }
 
+    /// The header line of a binary delta (`{"type":"delta","dropped":N,"bytes":L}`), or nil
+    /// for any other line.
+    static func frameHeader(_ line: [UInt8]) -> (dropped: UInt64, bytes: Int)? {
+        struct Header: Decodable {
+            var type: String
+            var dropped: UInt64?
+            var bytes: Int?
+        }
+        guard line.count <= WireProtocol.maxFrameHeaderBytes,
+              case .success(let header) = WireCodec.decode(Header.self, from: line),
+              header.type == "delta", let bytes = header.bytes, bytes >= 0 else { return nil }
+        return (header.dropped ?? 0, bytes)
+    }
+
     /// Closes the connection.
     public func close() {
         guard !closed else { return }
@@ -79,18 +107,52 @@ public final class MonitorConnection: @unchecked Sendable {
         return true
     }
 
-    /// The next message, waiting up to `timeout` seconds.
+    /// The next message, waiting up to `timeout` seconds. Binary deltas come back decoded,
+    /// with every changed task whole, like the JSON ones of a protocol 1 server; the
+    /// answer to the client's own hello is not returned.
     /// - Returns: nil on time-out.
     /// - Throws: ``Failure`` when the server closed the connection or sent a bad line.
     public func next(timeout: Double) throws -> ServerMessage? {
         let deadline = asynctop_monotonic_ns() + UInt64(max(timeout, 0) * 1e9)
         while true {
-            if let line = lines.next() {
+            if let frame = pendingFrame {
+                if let payload = lines.take(frame.bytes) {
+                    pendingFrame = nil
+                    do {
+                        let delta = try deltas.decode(payload)
+                        return .delta(.init(dropped: frame.dropped, delta: delta))
+                    } catch {
+                        throw Failure(description: "bad delta from the server: \(error.message)")
+                    }
+                }
+            } else if let line = lines.next() {
                 switch line {
                 case .tooLong(let count): throw Failure(description: "a line of \(count) bytes from the server is too long")
                 case .line(let bytes):
+                    if let header = Self.frameHeader(bytes) {
+                        guard header.bytes <= WireProtocol.maxServerLineBytes else {
+                            throw Failure(description: "a delta of \(header.bytes) bytes from the server is too large")
+                        }
+                        pendingFrame = header
+                        continue
+                    }
                     switch WireCodec.decodeServer(bytes) {
-                    case .success(let message): return message
+                    case .success(let message):
+                        switch message {
+                        case .hello(let hello): serverProtocol = hello.protocol
+                        // The server answers lines in order, and the hello was the first: the
+                        // first answer after the server's hello is the one to it.
+                        case .reply, .error, .stacks:
+                            guard awaitingHelloAnswer, serverProtocol != nil else { break }
+                            awaitingHelloAnswer = false
+                            // A protocol 1 server does not know the hello: it reads on.
+                            if case .error(_, let code, let text) = message, serverProtocol != 1 {
+                                throw Failure(description: "the server refused this client: \(code): \(text)")
+                            }
+                            continue
+                        case .delta: break
+                        }
+                        return message
                     case .failure(let error): throw Failure(description: "bad line from the server: \(error)")
                     }
                 }

@@ -161,8 +161,8 @@ public final class RemoteLoop: Sendable {
                 while !state.withLock({ $0.stopped }) {
                     expire(everything: false)
                     guard let message = try connection.next(timeout: 0.2) else { continue }
-                    if case .hello(let hello) = message, hello.protocol != WireProtocol.version {
-                        throw MonitorConnection.Failure(description: "\(path): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    if case .hello(let hello) = message, !WireProtocol.readableVersions.contains(hello.protocol) {
+                        throw MonitorConnection.Failure(description: WireProtocol.versionProblem(path, hello.protocol))
                     }
                     if case .error(nil, let code, let text) = message, state.withLock({ $0.hello == nil }) {
                         // Refused before the hello (busy, forbidden): say so and retry.

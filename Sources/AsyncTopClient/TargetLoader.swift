@@ -35,8 +35,8 @@ public enum TargetLoader {
             while Date() < deadline {
                 switch try connection.next(timeout: deadline.timeIntervalSinceNow) {
                 case .hello(let hello)?:
-                    guard hello.protocol == WireProtocol.version else {
-                        throw MonitorConnection.Failure(description: "\(target): protocol version \(hello.protocol), this asynctop speaks \(WireProtocol.version)")
+                    guard WireProtocol.readableVersions.contains(hello.protocol) else {
+                        throw MonitorConnection.Failure(description: WireProtocol.versionProblem(target, hello.protocol))
                     }
                     snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
                 case .delta(let update)?:

@@ -24,6 +24,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case semaphoreFanout = "semaphore_fanout"
     case cancelStorm = "cancel_storm"
     case monitorStream = "monitor_stream"
+    case monitorDelta = "monitor_delta"
     case replaySeek = "replay_seek"
     case actorCalls = "actor_calls"
     case stacks
@@ -57,6 +58,8 @@ struct Bench: AsyncParsableCommand {
         groups (spawn) or N request handlers (mix: an actor call, a yield, an async let and a
         continuation each) run bare, watched by `asynctop run`'s observer with nobody attached,
         and with a client reading; 9 rounds interleaved, medians and paired ratios.
+        monitor_delta: N parked tasks and N/100 waking every 0.1 s: ten seconds of 10 Hz updates
+        as the monitor makes them, bytes per changed task (binary and JSON) and the loop thread's share.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.
         """)
 
@@ -76,7 +79,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("N must be positive") }
-        if mode != .instrumented, [.histogramRecord, .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks].contains(workload) {
+        if mode != .instrumented, [.histogramRecord, .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .stacks].contains(workload) {
             throw ValidationError("\(workload.rawValue) needs an instrumented loop: only it keeps a registry")
         }
         if mode == .global, [.echo, .idleConnections].contains(workload) {

@@ -58,20 +58,105 @@ enum MonitorWorkloads {
         let attached = median(attacheds)
         let alone = median(alones)
         let slowdown = max(0, 1 - attached / alone)
-        // The one-off cost of a full snapshot on the wire, apart.
+        // The one-off cost of a full snapshot on the wire, apart: protocol 2's binary delta
+        // beside protocol 1's JSON (still what recordings hold), on the same snapshot.
         let full = SnapshotDelta.full(loop.snapshot())
         let e0 = now()
-        let line = WireCodec.line(ServerMessage.delta(.init(dropped: 0, delta: full)))
+        let binary = DeltaCodec.encode(full, base: nil)
         let encodeSeconds = now() - e0
         let d0 = now()
-        _ = WireCodec.decodeServer(line.dropLast())
+        var decoder = DeltaDecoder()
+        _ = try decoder.decode(binary)
         let decodeSeconds = now() - d0
+        let j0 = now()
+        let line = WireCodec.line(ServerMessage.delta(.init(dropped: 0, delta: full)))
+        let jsonEncodeSeconds = now() - j0
+        let j1 = now()
+        _ = WireCodec.decodeServer(line.dropLast())
+        let jsonDecodeSeconds = now() - j1
         return Measured(seconds: 6, ops: n, extras: [
             "yields_per_s_alone": alone, "yields_per_s_attached": attached, "slowdown": slowdown,
             "slowdown_worst_pair": zip(alones.dropFirst(), attacheds).map { max(0, 1 - $1 / $0) }.max() ?? 0,
             "first_full_s": firstFull, "deltas_while_measured": Double(deltasDuring), "tasks_seen": Double(reader.tasks),
-            "full_mb": Double(line.count) / 1e6, "full_encode_s": encodeSeconds, "full_decode_s": decodeSeconds,
+            "full_mb": Double(binary.count) / 1e6, "full_encode_s": encodeSeconds, "full_decode_s": decodeSeconds,
+            "json_full_mb": Double(line.count) / 1e6, "json_encode_s": jsonEncodeSeconds, "json_decode_s": jsonDecodeSeconds,
+            "target_first_full_s": 0.25,
             "target_slowdown": 0.10,
+        ])
+    }
+
+    /// `monitor_delta`: N parked tasks, N/100 of them waking every 0.1 s (1 % changing a
+    /// tick); for ten seconds, what the monitor's publisher does at 10 Hz — a delta from the
+    /// loop, encoded for a client that holds the previous picture — timed and weighed:
+    /// bytes per changed task in the binary form (protocol 2) and in JSON (protocol 1), and
+    /// the share of a core the loop's thread spends building the deltas.
+    static func steadyDeltas(n: Int) async throws -> Measured {
+        let loop = EventLoop(name: "bench")
+        let running = Task.detached { try await loop.runForever() }
+        defer { loop.stop(); _ = running }
+        let event = Event(name: "never")
+        let tickers = max(n / 100, 1)
+        for i in 0..<(n - tickers) { try loop.spawn(name: i % 1000 == 0 ? "parked \(i)" : nil) { try await event.wait() } }
+        for i in 0..<tickers {
+            try loop.spawn(name: "ticker \(i)") {
+                while true { try await sleep(0.1) }
+            }
+        }
+        usleep(500_000)
+        var current = Snapshot().applying(loop.delta(since: 0))
+        var version = current.version
+        var binaryBytes = 0, jsonBytes = 0, changed = 0, jsonChanged = 0, ticks = 0
+        var catchUpBytes = 0, catchUpChanged = 0
+        var encoding = 0.0
+        func loopCPU() async throws -> Double { try await loop.spawn(name: "cpu probe") { threadCPUSeconds() }.value }
+        // Alternate seconds without a client and with one (deltas at 10 Hz), five each, so
+        // that the loop thread's extra CPU is what the deltas cost it.
+        var quietCPU = 0.0, streamingCPU = 0.0
+        for _ in 0..<5 {
+            let q0 = try await loopCPU()
+            usleep(1_000_000)
+            quietCPU += try await loopCPU() - q0
+            let s0 = try await loopCPU()
+            let start = now()
+            var next = start
+            var first = true
+            while now() - start < 1 {
+                next += 0.1
+                let wait = next - now()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+                let delta = loop.delta(since: version, timeout: 1)
+                let t1 = now()
+                let bytes = DeltaCodec.encode(delta, base: current)
+                encoding += now() - t1
+                // The first delta of a second covers the quiet second before it: weighed apart.
+                if first {
+                    catchUpBytes += bytes.count
+                    catchUpChanged += delta.changed.count
+                    first = false
+                } else {
+                    binaryBytes += bytes.count
+                    changed += delta.changed.count
+                }
+                // Protocol 1's JSON of the same delta, weighed on every tenth tick (it takes
+                // long enough to make the ticks late otherwise).
+                if ticks % 10 == 0 {
+                    jsonBytes += WireCodec.line(ServerMessage.delta(.init(dropped: 0, delta: delta))).count
+                    jsonChanged += delta.changed.count
+                }
+                ticks += 1
+                version = delta.toVersion
+                current = current.applying(delta)
+            }
+            streamingCPU += try await loopCPU() - s0
+        }
+        return Measured(seconds: 10, ops: changed, extras: [
+            "ticks": Double(ticks), "changed_per_tick": Double(changed) / Double(max(ticks - 5, 1)),
+            "bytes_per_changed_task": Double(binaryBytes) / Double(max(changed, 1)),
+            "catch_up_bytes_per_changed_task": Double(catchUpBytes) / Double(max(catchUpChanged, 1)),
+            "json_bytes_per_changed_task": Double(jsonBytes) / Double(max(jsonChanged, 1)),
+            "loop_cpu_quiet": quietCPU / 5, "loop_cpu_streaming": streamingCPU / 5,
+            "loop_thread_share": max(0, streamingCPU - quietCPU) / 5, "encode_ms_per_tick": encoding / Double(ticks) * 1e3,
+            "target_bytes_per_changed_task": 60, "target_loop_thread_share": 0.05,
         ])
     }
 

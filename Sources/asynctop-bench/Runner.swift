@@ -14,6 +14,7 @@ struct Runner: Sendable {
         case .lints: return DashboardWorkloads.lints(n: n)
         case .dashboardCPU: return try await DashboardWorkloads.dashboardCPU(n: n)
         case .monitorStream: return try await MonitorWorkloads.stream(n: n)
+        case .monitorDelta: return try await MonitorWorkloads.steadyDeltas(n: n)
         case .replaySeek: return try await MonitorWorkloads.seek(n: n)
         case .histogramRecord:
             let start = now()
@@ -114,7 +115,7 @@ struct Runner: Sendable {
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .idleConnections: return try await IOWorkloads.idleConnections(n: n)
         case .echo: return try await IOWorkloads.echo(n: n, conns: conns, size: size)
-        case .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .histogramRecord, .observerSpawn, .observerMix:
+        case .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .histogramRecord, .observerSpawn, .observerMix:
             fatalError("run before the mode switch")
         }
     }
@@ -166,7 +167,7 @@ struct Runner: Sendable {
         case .semaphoreFanout: return try await ToolkitWorkloads.semaphoreFanoutGlobal(n: n)
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
-        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .replaySeek, .stacks, .histogramRecord,
+        case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .stacks, .histogramRecord,
              .echo, .idleConnections, .observerSpawn, .observerMix:
             fatalError("validated away")
         }

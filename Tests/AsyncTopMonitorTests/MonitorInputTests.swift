@@ -198,7 +198,7 @@ struct MonitorInputTests {
             for command in ["ps", "pstree", "replay"] {
                 let result = asynctop(command, file)
                 #expect(result.status == 1, "\(command): \(result.output)")
-                #expect(result.output.contains("protocol version \(version)") && result.output.contains("reads version \(WireProtocol.version)"),
+                #expect(result.output.contains("protocol version \(version)") && result.output.contains("reads versions 1 to \(WireProtocol.version)"),
                         "\(command): \(result.output)")
             }
         }

@@ -153,14 +153,15 @@ struct MonitorProcessTests {
     }
 
     @Test func severalClientsAndOneThatNeverReads() throws {
-        let child = try FixtureProcess(extra: ["--tasks", "5000"])
-        // A client that never reads: its socket buffer fills with full snapshots.
+        // Enough tasks that a full delta (some 90 bytes a task) overflows a socket's buffer.
+        let child = try FixtureProcess(extra: ["--tasks", "50000"])
+        // A client that never reads: its socket buffer fills with its full snapshot.
         let stuck = try MonitorConnection(path: child.socket)
         let a = try MonitorConnection(path: child.socket)
         let b = try MonitorConnection(path: child.socket)
         for connection in [a, b] {
-            let s = try snapshot(connection) { $0.tasks.count > 5000 }
-            #expect(s.tasks.count > 5000)
+            let s = try snapshot(connection) { $0.tasks.count > 50000 }
+            #expect(s.tasks.count > 50000)
         }
         // The others keep getting fresh deltas while the stuck one holds its updates.
         Thread.sleep(forTimeInterval: 1.5)

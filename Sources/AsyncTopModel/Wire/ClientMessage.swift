@@ -2,6 +2,9 @@
 ///
 /// Every message may carry an `id` of the client's choice; the reply repeats it.
 public enum ClientMessage: Hashable, Sendable {
+    /// The client's introduction, the first thing it sends: the protocol it speaks. The
+    /// server sends deltas only after it.
+    case hello(id: Int?, protocol: Int)
     /// Cancel task `task`, with an optional message (recorded as the dashboard's request).
     case cancel(id: Int?, task: TaskID, message: String?)
     /// Stop sending deltas until `resume`.
@@ -19,13 +22,14 @@ public enum ClientMessage: Hashable, Sendable {
     /// The request id the client chose, if any.
     public var id: Int? {
         switch self {
-        case .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id), .stacks(let id, _): id
+        case .hello(let id, _), .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id), .stacks(let id, _): id
         }
     }
 
     /// The wire name of the message ("cancel", "pause", …).
     public var type: String {
         switch self {
+        case .hello: "hello"
         case .cancel: "cancel"
         case .pause: "pause"
         case .resume: "resume"
@@ -37,7 +41,7 @@ public enum ClientMessage: Hashable, Sendable {
 }
 
 extension ClientMessage: Codable {
-    enum Keys: String, CodingKey { case type, id, task, tasks, message, demo }
+    enum Keys: String, CodingKey { case type, id, task, tasks, message, demo, `protocol` }
 
     /// The most task ids one `stacks` request may name.
     public static let stacksRequestLimit = 10_000
@@ -47,6 +51,11 @@ extension ClientMessage: Codable {
         let type = try c.decode(String.self, forKey: .type)
         let id = try Self.requestID(in: c)
         switch type {
+        case "hello":
+            guard let version = try? c.decode(Int.self, forKey: .protocol) else {
+                throw BadField(field: "protocol", problem: "must be the protocol version the client speaks (an integer)")
+            }
+            self = .hello(id: id, protocol: version)
         case "cancel":
             guard c.contains(.task) else { throw BadField(field: "task", problem: "is missing") }
             // Any integer 0…2^64-1 is a task id to look up; anything else is refused here,
@@ -80,6 +89,7 @@ extension ClientMessage: Codable {
         try c.encode(type, forKey: .type)
         try c.encodeIfPresent(id, forKey: .id)
         switch self {
+        case .hello(_, let version): try c.encode(version, forKey: .protocol)
         case .cancel(_, let task, let message):
             try c.encode(task, forKey: .task)
             try c.encodeIfPresent(message, forKey: .message)

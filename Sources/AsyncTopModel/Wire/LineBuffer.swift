@@ -34,6 +34,16 @@ public struct LineBuffer: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// The next `count` bytes as they are (a binary part after a line that announced it),
+    /// or nil until that many have arrived.
+    public mutating func take(_ count: Int) -> [UInt8]? {
+        guard !skipping, count >= 0, buffer.count - start >= count else { return nil }
+        let bytes = Array(buffer[start..<start + count])
+        start += count
+        scanned = max(scanned, start)
+        return bytes
+    }
+
     /// The next complete line (without its newline, a trailing CR removed), a report of an
     /// oversized one, or nil when more bytes are needed.
     public mutating func next() -> Line? {

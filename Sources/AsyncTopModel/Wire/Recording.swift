@@ -21,7 +21,7 @@ public struct Recording: Sendable {
     /// Why loading stopped early.
     public private(set) var problem: String?
     /// The protocol version of a recording this build cannot read (its hello says another
-    /// one than ``WireProtocol/version``); nothing is loaded from such a file.
+    /// one than ``WireProtocol/recordingVersions``); nothing is loaded from such a file.
     public private(set) var unsupportedVersion: Int?
 
     /// The number of frames (deltas) loaded.
@@ -42,7 +42,7 @@ public struct Recording: Sendable {
             start = end + 1
             if line.isEmpty { continue }
             // The version first: a later version's hello may not even decode as ours.
-            if hello == nil, let version = Self.protocolVersion(ofHello: line), version != WireProtocol.version {
+            if hello == nil, let version = Self.protocolVersion(ofHello: line), !WireProtocol.recordingVersions.contains(version) {
                 unsupportedVersion = version
                 stoppedAtLine = lineNumber
                 problem = Self.versionProblem(version)
@@ -80,7 +80,8 @@ public struct Recording: Sendable {
 
     /// Why a recording of protocol `version` is refused.
     public static func versionProblem(_ version: Int) -> String {
-        "recorded with monitor protocol version \(version); this asynctop reads version \(WireProtocol.version) only"
+        "recorded with monitor protocol version \(version); this asynctop reads versions "
+            + "\(WireProtocol.recordingVersions.lowerBound) to \(WireProtocol.recordingVersions.upperBound)"
     }
 
     /// The `protocol` of a line that is a hello entry, read without the rest of the hello.

@@ -21,6 +21,8 @@ final class MonitorPeer: Sendable {
         var base: Snapshot?
         var dropped: UInt64 = 0
         var closed = false
+        /// The client said its hello (with this protocol version): updates may go.
+        var introduced = false
 
         var unsent: Int { outbox.count - sent }
     }
@@ -49,24 +51,41 @@ final class MonitorPeer: Sendable {
     /// Sends what the socket takes now.
     func flush() { state.withLock { Self.flush(&$0) } }
 
-    /// Offers this tick's update, `current` reached by `delta`: queued when the previous
-    /// ones are out, otherwise counted as dropped. The next update sent covers all the
-    /// dropped ones (a delta from what the client has to `current`), so a client that
-    /// reads slowly gets fewer, larger updates and never a backlog.
-    /// - Parameter line: the line for a delta and the client's drop count; called with the
-    ///   shared `delta` when the client is up to date, or one made for this client.
-    func offer(current: Snapshot, delta: SnapshotDelta, line: (SnapshotDelta?, UInt64) -> [UInt8]) {
+    /// What this tick's update is for a peer, decided by ``plan(for:)``.
+    enum Plan {
+        /// Nothing: closed, paused, not introduced yet, or its last update is still going out.
+        case skip
+        /// The tick's own delta, the same bytes as for every other client up to date.
+        case shared(dropped: UInt64)
+        /// A delta of its own from what it holds (`base`; nil: a full one).
+        case own(base: Snapshot?, dropped: UInt64)
+    }
+
+    /// What to send this tick: the shared delta when the client holds what it leads from,
+    /// one of its own from what it holds otherwise; nothing while the previous update has
+    /// not left, which is counted as dropped: the next update sent covers all the dropped
+    /// ones (a delta from what the client has), so a client that reads slowly gets fewer,
+    /// larger updates and never a backlog. Only the publisher's thread calls this and
+    /// ``deliver(_:holding:)``, and encodes between them, outside the lock.
+    func plan(for delta: SnapshotDelta) -> Plan {
         state.withLock { state in
-            guard !state.closed, !state.paused else { return }
+            guard !state.closed, !state.paused, state.introduced else { return .skip }
             if state.unsent > 0 {
                 state.dropped += 1
-                return
+                return .skip
             }
             if let base = state.base, base.version == delta.fromVersion, !delta.isFull {
-                state.outbox += line(nil, state.dropped)
-            } else {
-                state.outbox += line(state.base == nil ? .full(current) : .between(state.base, current), state.dropped)
+                return .shared(dropped: state.dropped)
             }
+            return .own(base: state.base, dropped: state.dropped)
+        }
+    }
+
+    /// Queues an update's bytes; the client holds `current` once they arrive.
+    func deliver(_ bytes: [UInt8], holding current: Snapshot) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.outbox += bytes
             state.base = current
             Self.flush(&state)
         }

@@ -166,22 +166,28 @@ public final class MonitorServer: Sendable {
             let (peers, stopping) = state.withLock { ($0.peers, $0.stopping) }
             if stopping || loop.isClosed { break }
             // Paused clients cost the loop nothing: it is asked only for someone who listens.
-            let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed } }
+            let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed && $0.introduced } }
             if ContinuousClock.now >= nextTick && listening {
                 nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
                 // A recording keeps where long-suspended tasks waited (filed for a later frame).
                 if recorder != nil { loop.sampleStacks() }
                 let delta = loop.delta(since: version, timeout: 0.25)
                 version = delta.toVersion
+                let previous = current
                 current = current.applying(delta)
                 recorder?.record(.delta(.init(dropped: 0, delta: delta)))
-                var deltaJSON: [UInt8]?
-                let snapshot = current
+                // Encoded outside every lock: once for all the clients up to date, once more
+                // for each one that holds something else.
+                var shared: [UInt8]?
                 for peer in peers {
-                    peer.offer(current: snapshot, delta: delta) { own, dropped in
-                        if let own { return Self.updateLine(dropped: dropped, deltaJSON: Self.json(own)) }
-                        if deltaJSON == nil { deltaJSON = Self.json(delta) }
-                        return Self.updateLine(dropped: dropped, deltaJSON: deltaJSON!)
+                    switch peer.plan(for: delta) {
+                    case .skip: continue
+                    case .shared(let dropped):
+                        if shared == nil { shared = DeltaCodec.encode(delta, base: previous) }
+                        peer.deliver(Self.frame(dropped: dropped, payload: shared!), holding: current)
+                    case .own(let base, let dropped):
+                        let own = base.map { SnapshotDelta.between($0, current) } ?? .full(current)
+                        peer.deliver(Self.frame(dropped: dropped, payload: DeltaCodec.encode(own, base: base)), holding: current)
                     }
                 }
             }
@@ -202,19 +208,14 @@ public final class MonitorServer: Sendable {
         if loop.isClosed { recorder?.close() }
     }
 
-    static func json(_ delta: SnapshotDelta) -> [UInt8] {
-        var line = WireCodec.line(delta)
-        line.removeLast()
-        return line
-    }
-
-    /// `{"type":"delta","dropped":N,"delta":…}` from a delta encoded once for every client.
-    static func updateLine(dropped: UInt64, deltaJSON: [UInt8]) -> [UInt8] {
-        var line = Array(#"{"type":"delta","dropped":\#(dropped),"delta":"#.utf8)
-        line.reserveCapacity(line.count + deltaJSON.count + 2)
-        line += deltaJSON
-        line += [UInt8(ascii: "}"), 0x0A]
-        return line
+    /// A binary delta on the wire: `{"type":"delta","dropped":N,"bytes":L}`, a newline, and
+    /// the L bytes of ``DeltaCodec``.
+    static func frame(dropped: UInt64, payload: [UInt8]) -> [UInt8] {
+        var bytes = Array(#"{"type":"delta","dropped":\#(dropped),"bytes":\#(payload.count)}"#.utf8)
+        bytes.reserveCapacity(bytes.count + 1 + payload.count)
+        bytes.append(0x0A)
+        bytes += payload
+        return bytes
     }
 
     // MARK: Commands
@@ -257,7 +258,23 @@ public final class MonitorServer: Sendable {
     static let symbolsTimeout = 60.0
 
     func handle(_ message: ClientMessage, from peer: MonitorPeer) -> ServerMessage {
+        // A ping is answered whoever asks; anything else waits for the client's hello.
+        let needsHello = switch message { case .hello, .ping: false; default: true }
+        if needsHello && !peer.state.withLock({ $0.introduced }) {
+            return .error(id: message.id, code: "upgrade",
+                          message: "this server speaks monitor protocol \(WireProtocol.version): a client says "
+                            + #"{"type":"hello","protocol":\#(WireProtocol.version)} first; please upgrade a client of protocol 1"#)
+        }
         switch message {
+        case .hello(let id, let version):
+            guard version == WireProtocol.version else {
+                return .error(id: id, code: "unsupported-version",
+                              message: "this server speaks monitor protocol \(WireProtocol.version), not \(version)"
+                                + (version < WireProtocol.version ? ": please upgrade the client" : ""))
+            }
+            peer.state.withLock { $0.introduced = true }
+            wake.signal()
+            return .reply(id: id, result: "hello")
         case .ping(let id):
             return .reply(id: id, result: "pong")
         case .pause(let id):

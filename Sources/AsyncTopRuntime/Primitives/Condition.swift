@@ -31,7 +31,7 @@ public final class Condition: Sendable, DescribesWait, ResourceReporter {
     var resourceInfo: ResourceInfo {
         let held = lock.state.withLock { $0.locked && $0.holder != 0 ? [$0.holder] : [] }
         return ResourceInfo(id: id, kind: "Condition", name: name, holders: held,
-                            waiters: state.withLock { $0.waiters.tasks }, detail: "lock \(lock.title)")
+                            waiters: state.withLock { $0.waitingTasks }, detail: "lock \(lock.title)")
     }
 
     /// True while the lock is held.

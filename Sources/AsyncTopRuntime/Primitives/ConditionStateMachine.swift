@@ -4,6 +4,8 @@ import AsyncTopModel
 /// say what to resume, and ``Condition`` resumes it once its mutex is released.
 struct ConditionStateMachine<Continuation> {
     private(set) var waiters = Waiters<Continuation>()
+    /// The waiting tasks, longest waiting first (read again only after they changed).
+    var waitingTasks: [TaskID] { mutating get { waiters.tasks } }
 
     /// A task is about to wait: the token it parks under.
     mutating func prepareWait() -> UInt64 { waiters.makeToken() }

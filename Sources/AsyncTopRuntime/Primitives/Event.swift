@@ -29,7 +29,7 @@ public final class Event: Sendable, DescribesWait, ResourceReporter {
 
     var resourceInfo: ResourceInfo {
         state.withLock { state in
-            ResourceInfo(id: id, kind: "Event", name: name, waiters: state.waiters.tasks,
+            ResourceInfo(id: id, kind: "Event", name: name, waiters: state.waitingTasks,
                          detail: state.isSet ? "set" : "clear")
         }
     }

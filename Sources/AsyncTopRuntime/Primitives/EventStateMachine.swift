@@ -5,6 +5,8 @@ import AsyncTopModel
 struct EventStateMachine<Continuation> {
     private(set) var isSet = false
     private(set) var waiters = Waiters<Continuation>()
+    /// The waiting tasks, longest waiting first (read again only after they changed).
+    var waitingTasks: [TaskID] { mutating get { waiters.tasks } }
 
     /// A task asks to wait: it goes on if the flag is set, or is to park.
     mutating func wait() -> ArrivalAction {

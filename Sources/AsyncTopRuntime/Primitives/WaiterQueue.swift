@@ -42,13 +42,23 @@ struct Waiters<Continuation> {
     @usableFromInline var arrivals: Deque<UInt64> = []
     @usableFromInline var parked: [UInt64: ParkedWaiter<Continuation>] = [:]
     @usableFromInline var lastToken: UInt64 = 0
+    /// ``tasks`` as last read, until the waiters change: a snapshot of a loop whose event
+    /// has 100,000 waiters reads them again only when they changed.
+    @usableFromInline var listed: [TaskID]?
 
     @usableFromInline init() {}
 
     @inlinable var isEmpty: Bool { parked.isEmpty }
     var count: Int { parked.count }
     /// The parked tasks, longest waiting first.
-    var tasks: [TaskID] { arrivals.compactMap { parked[$0]?.task } }
+    var tasks: [TaskID] {
+        mutating get {
+            if let listed { return listed }
+            let tasks = arrivals.compactMap { parked[$0]?.task }
+            listed = tasks
+            return tasks
+        }
+    }
 
     @inlinable mutating func makeToken() -> UInt64 {
         lastToken &+= 1
@@ -56,6 +66,7 @@ struct Waiters<Continuation> {
     }
 
     @inlinable mutating func append(_ waiter: ParkedWaiter<Continuation>) {
+        listed = nil
         arrivals.append(waiter.token)
         parked[waiter.token] = waiter
     }
@@ -79,6 +90,7 @@ struct Waiters<Continuation> {
 
     /// Takes out the longest waiting waiter.
     @inlinable mutating func popFirst() -> ParkedWaiter<Continuation>? {
+        if listed != nil { listed = nil }
         while let token = arrivals.popFirst() {
             if let waiter = parked.removeValue(forKey: token) { return waiter }
         }
@@ -88,6 +100,7 @@ struct Waiters<Continuation> {
     /// Removes the waiter with `token`, if it is still parked (a cancelled waiter).
     @inlinable mutating func remove(_ token: UInt64) -> ParkedWaiter<Continuation>? {
         guard let waiter = parked.removeValue(forKey: token) else { return nil }
+        listed = nil
         if parked.isEmpty {
             arrivals.removeAll(keepingCapacity: true)
         } else if arrivals.count > 16 && arrivals.count > 2 * parked.count {

@@ -1,0 +1,693 @@
+import Foundation
+
+/// The binary form of a ``SnapshotDelta`` on the wire (protocol 2, docs/PROTOCOL.md):
+/// a task the client has not seen goes whole, once; a task it has goes as its id and the
+/// fields that changed from what the client holds, a history as the transitions added, a
+/// histogram as the counts added.
+///
+/// Encoding needs what the client holds (the snapshot the delta leads from); decoding keeps
+/// it in a ``DeltaDecoder``.
+public enum DeltaCodec {
+    /// The first byte of every binary delta: the encoding's own version.
+    public static let format: UInt8 = 2
+
+    /// Entry tags.
+    static let newTask: UInt8 = 1
+    static let changedTask: UInt8 = 2
+
+    /// The bits of an entry's field mask, in the order the fields follow.
+    /// What changes at every step first, so that a step's mask takes two bytes.
+    enum Field: Int, CaseIterable {
+        case version, state, stateSince, history, historyDropped, steps, busy, lastStep, maxStep, lastLatency
+        case maxLatency, stepHistogram, latencyHistogram, stack, cancel, startedAt, finishedAt, retrievedAt, deadline
+        case shieldedBy, parentID, name, origin, site, createdAt, executor, historyDroppedAfter
+
+        var bit: UInt64 { 1 << UInt64(rawValue) }
+        static let all: UInt64 = (1 << UInt64(allCases.count)) - 1
+    }
+
+    /// The values a new task is compared with: only what differs goes on the wire.
+    static func blank(_ id: TaskID) -> TaskInfo {
+        TaskInfo(id: id, name: nil, stateSince: 0)
+    }
+
+    /// The bytes of `delta` for a client that holds `base` (nil: nothing, and the delta must
+    /// then be full). The tasks of `base` are looked up by id, so `base` is the snapshot
+    /// `delta` leads from, and every entry of a task `base` lacks is sent whole.
+    public static func encode(_ delta: SnapshotDelta, base: Snapshot?) -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + delta.changed.count * 48)
+        w.u8(format)
+        w.u8(delta.isFull ? 1 : 0)
+        w.varint(delta.fromVersion)
+        w.varint(delta.toVersion)
+        w.varint(delta.takenAt)
+        w.varint(UInt64(delta.removed.count))
+        for id in delta.removed { w.varint(id) }
+        w.varint(UInt64(delta.changed.count))
+        let known = delta.isFull ? [] : base?.tasks ?? []
+        for task in delta.changed {
+            let i = known.partitionIndex(forID: task.id)
+            if i < known.count && known[i].id == task.id {
+                w.u8(changedTask)
+                w.varint(task.id)
+                encodeFields(task, from: known[i], toVersion: delta.toVersion, into: &w)
+            } else {
+                w.u8(newTask)
+                w.varint(task.id)
+                encodeFields(task, from: blank(task.id), toVersion: delta.toVersion, into: &w)
+            }
+        }
+        // The loop's counters: a small object, in JSON, every time.
+        w.json(delta.stats)
+        // The executors in JSON when they changed; the resources that changed.
+        if let base, !delta.isFull, base.executors == delta.executors {
+            w.u8(0)
+        } else {
+            w.u8(1)
+            w.json(delta.executors)
+        }
+        encodeResources(delta.resources, from: delta.isFull ? nil : base?.resources, into: &w)
+        return w.bytes
+    }
+
+    /// Every resource in order, each as its id and a flag: the same as the client's (0) or
+    /// whole (1); or only 0 when the list is the same as the client's.
+    static func encodeResources(_ new: [ResourceInfo], from old: [ResourceInfo]?, into w: inout ByteWriter) {
+        if let old, new == old { return w.u8(0) }
+        w.u8(1)
+        let held = Dictionary((old ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        w.varint(UInt64(new.count))
+        for resource in new {
+            w.varint(resource.id)
+            if held[resource.id] == resource {
+                w.u8(0)
+                continue
+            }
+            w.u8(1)
+            w.string(resource.kind)
+            w.optString(resource.name)
+            w.varint(UInt64(resource.holders.count))
+            for id in resource.holders { w.varint(id) }
+            w.varint(UInt64(resource.waiters.count))
+            for id in resource.waiters { w.varint(id) }
+            w.string(resource.detail)
+        }
+    }
+
+    static func encodeFields(_ t: TaskInfo, from b: TaskInfo, toVersion: UInt64, into w: inout ByteWriter) {
+        var mask: UInt64 = 0
+        if t.version != b.version { mask |= Field.version.bit }
+        if t.parentID != b.parentID { mask |= Field.parentID.bit }
+        if t.name != b.name { mask |= Field.name.bit }
+        if t.origin != b.origin { mask |= Field.origin.bit }
+        if t.site != b.site { mask |= Field.site.bit }
+        if t.state != b.state { mask |= Field.state.bit }
+        if t.cancel != b.cancel { mask |= Field.cancel.bit }
+        if t.history != b.history { mask |= Field.history.bit }
+        if t.historyDropped != b.historyDropped { mask |= Field.historyDropped.bit }
+        if t.historyDroppedAfter != b.historyDroppedAfter { mask |= Field.historyDroppedAfter.bit }
+        if t.createdAt != b.createdAt { mask |= Field.createdAt.bit }
+        if t.startedAt != b.startedAt { mask |= Field.startedAt.bit }
+        if t.stateSince != b.stateSince { mask |= Field.stateSince.bit }
+        if t.finishedAt != b.finishedAt { mask |= Field.finishedAt.bit }
+        if t.steps != b.steps { mask |= Field.steps.bit }
+        if t.busy != b.busy { mask |= Field.busy.bit }
+        if t.lastStep != b.lastStep { mask |= Field.lastStep.bit }
+        if t.maxStep != b.maxStep { mask |= Field.maxStep.bit }
+        if t.lastLatency != b.lastLatency { mask |= Field.lastLatency.bit }
+        if t.maxLatency != b.maxLatency { mask |= Field.maxLatency.bit }
+        if t.executor != b.executor { mask |= Field.executor.bit }
+        if t.retrievedAt != b.retrievedAt { mask |= Field.retrievedAt.bit }
+        if t.shieldedBy != b.shieldedBy { mask |= Field.shieldedBy.bit }
+        if t.stack != b.stack { mask |= Field.stack.bit }
+        if t.stepHistogram != b.stepHistogram { mask |= Field.stepHistogram.bit }
+        if t.latencyHistogram != b.latencyHistogram { mask |= Field.latencyHistogram.bit }
+        if t.deadline != b.deadline { mask |= Field.deadline.bit }
+        w.varint(mask)
+        @inline(__always) func has(_ f: Field) -> Bool { mask & f.bit != 0 }
+        if has(.version) { w.varint(toVersion &- t.version) }
+        if has(.state) { encodeState(t.state, into: &w) }
+        if has(.stateSince) { w.change(t.stateSince, from: b.stateSince) }
+        if has(.history) { encodeHistory(t.history, from: b, into: &w) }
+        if has(.historyDropped) { w.int(t.historyDropped &- b.historyDropped) }
+        if has(.steps) { w.change(t.steps, from: b.steps) }
+        if has(.busy) { w.change(t.busy, from: b.busy) }
+        if has(.lastStep) { w.change(t.lastStep, from: b.lastStep) }
+        if has(.maxStep) { w.change(t.maxStep, from: b.maxStep) }
+        if has(.lastLatency) { w.change(t.lastLatency, from: b.lastLatency) }
+        if has(.maxLatency) { w.change(t.maxLatency, from: b.maxLatency) }
+        if has(.stepHistogram) { encodeHistogram(t.stepHistogram, from: b.stepHistogram, into: &w) }
+        if has(.latencyHistogram) { encodeHistogram(t.latencyHistogram, from: b.latencyHistogram, into: &w) }
+        if has(.stack) { w.optional(t.stack) { encodeStack($1, into: &$0) } }
+        if has(.cancel) { w.optional(t.cancel) { encodeCancel($1, into: &$0) } }
+        if has(.startedAt) { w.optVarint(t.startedAt) }
+        if has(.finishedAt) { w.optVarint(t.finishedAt) }
+        if has(.retrievedAt) { w.optVarint(t.retrievedAt) }
+        if has(.deadline) { w.optVarint(t.deadline) }
+        if has(.shieldedBy) {
+            w.optional(t.shieldedBy) { w, ids in
+                w.varint(UInt64(ids.count))
+                for id in ids { w.varint(id) }
+            }
+        }
+        if has(.parentID) { w.optVarint(t.parentID) }
+        if has(.name) { w.optString(t.name) }
+        if has(.origin) { w.u8(originCode(t.origin)) }
+        if has(.site) { w.optString(t.site) }
+        if has(.createdAt) { w.change(t.createdAt, from: b.createdAt) }
+        if has(.executor) { w.string(t.executor) }
+        if has(.historyDroppedAfter) { w.optInt(t.historyDroppedAfter) }
+    }
+
+    // MARK: Parts
+
+    static let origins: [TaskOrigin] = [.spawned, .native, .asyncLet, .groupChild, .main, .unstructured, .detached]
+    static func originCode(_ origin: TaskOrigin) -> UInt8 { UInt8(origins.firstIndex(of: origin)!) }
+    static let kinds = TaskStateKind.allCases
+    static let outcomes: [CancelOutcome] = [.pending, .cancelled, .swallowed, .failedInstead]
+
+    static func encodeState(_ state: TaskState, into w: inout ByteWriter) {
+        switch state {
+        case .pending: w.u8(0)
+        case .running: w.u8(1)
+        case .suspended(let on):
+            w.u8(2)
+            encodeWait(on, into: &w)
+        case .done(let result):
+            w.u8(3)
+            w.optString(result)
+        case .failed(let error):
+            w.u8(4)
+            w.string(error)
+        case .cancelled(let message):
+            w.u8(5)
+            w.optString(message)
+        }
+    }
+
+    static func encodeWait(_ wait: WaitTarget, into w: inout ByteWriter) {
+        switch wait {
+        case .unknown: w.u8(0)
+        case .ready: w.u8(1)
+        case .sleep(let until):
+            w.u8(2)
+            w.varint(until)
+        case .task(let id):
+            w.u8(3)
+            w.varint(id)
+        case .children(let count):
+            w.u8(4)
+            w.int(count)
+        case .resource(let kind, let id, let name):
+            w.u8(5)
+            w.string(kind)
+            w.varint(id)
+            w.optString(name)
+        case .workItem(let executor, let item):
+            w.u8(6)
+            w.string(executor)
+            w.varint(item)
+        case .other(let text):
+            w.u8(7)
+            w.string(text)
+        }
+    }
+
+    static func encodeCancel(_ c: CancelInfo, into w: inout ByteWriter) {
+        switch c.requestedBy {
+        case .task(let id):
+            w.u8(0)
+            w.varint(id)
+        case .thread(let name):
+            w.u8(1)
+            w.string(name)
+        case .dashboard: w.u8(2)
+        case .loopShutdown: w.u8(3)
+        case .combinator(let what, let task):
+            w.u8(4)
+            w.string(what)
+            w.optVarint(task)
+        }
+        w.optString(c.message)
+        w.varint(c.requestedAt)
+        w.optVarint(c.deliveredAt)
+        w.optString(c.deliveredIn)
+        w.u8(UInt8(outcomes.firstIndex(of: c.outcome)!))
+    }
+
+    /// `at` as the change from the transition before (the first: from `reference`); the
+    /// detail absent (0), given (1), or the same as `sameAs` (2): a suspension recorded in
+    /// the history says what the state the client holds said.
+    static func encodeTransitions(_ ts: ArraySlice<Transition>, reference: Nanos, sameAs: String?, into w: inout ByteWriter) {
+        var previous = reference
+        for t in ts {
+            w.change(t.at, from: previous)
+            previous = t.at
+            w.u8(UInt8(kinds.firstIndex(of: t.state)!))
+            if let detail = t.detail {
+                if detail == sameAs {
+                    w.u8(2)
+                } else {
+                    w.u8(1)
+                    w.string(detail)
+                }
+            } else {
+                w.u8(0)
+            }
+        }
+    }
+
+    /// Whole (0, count, transitions) or as an edit of the client's (1): keep the first
+    /// `kept`, skip `skipped`, keep the rest, then append — which is what a bounded history
+    /// that keeps its first and latest transitions does as it grows.
+    static func encodeHistory(_ new: [Transition], from base: TaskInfo, into w: inout ByteWriter) {
+        let old = base.history
+        let sameAs = base.state.detail
+        if !old.isEmpty, let (kept, skipped, appended) = historyEdit(from: old, to: new) {
+            w.u8(1)
+            w.varint(UInt64(kept))
+            w.varint(UInt64(skipped))
+            w.varint(UInt64(new.count - appended))
+            encodeTransitions(new[appended...], reference: base.stateSince, sameAs: sameAs, into: &w)
+        } else {
+            w.u8(0)
+            w.varint(UInt64(new.count))
+            encodeTransitions(new[...], reference: base.stateSince, sameAs: sameAs, into: &w)
+        }
+    }
+
+    /// `new` as `old[..<kept] + old[(kept + skipped)...] + new[appended...]`, with the fewest
+    /// appended; nil when no such edit exists.
+    static func historyEdit(from old: [Transition], to new: [Transition]) -> (kept: Int, skipped: Int, appended: Int)? {
+        var kept = 0
+        while kept < old.count && kept < new.count && old[kept] == new[kept] { kept += 1 }
+        for skipped in 0...(old.count - kept) {
+            let tail = old.count - kept - skipped
+            guard kept + tail <= new.count else { continue }
+            if old[(kept + skipped)...].elementsEqual(new[kept..<kept + tail]) {
+                return (kept, skipped, kept + tail)
+            }
+        }
+        return nil
+    }
+
+    static func encodeStack(_ s: TaskStack, into w: inout ByteWriter) {
+        w.varint(UInt64(s.frames.count))
+        for f in s.frames {
+            w.string(f.function)
+            w.optString(f.file)
+            w.optInt(f.line)
+            w.optInt(f.column)
+            w.u8(f.runtime.map { $0 ? 2 : 1 } ?? 0)
+            w.u8(f.inlined.map { $0 ? 2 : 1 } ?? 0)
+        }
+        w.varint(s.capturedAt)
+        w.optString(s.problem)
+    }
+
+    /// Absent (0), whole (1: precision, offset, counts, sum, max), or the counts added to the
+    /// client's (2: offset, counts added, then the changes of sum and max).
+    static func encodeHistogram(_ new: DurationHistogram?, from old: DurationHistogram?, into w: inout ByteWriter) {
+        guard let new else { return w.u8(0) }
+        if let old, !old.isEmpty, old.precision == new.precision, let added = countsAdded(new, since: old) {
+            w.u8(2)
+            w.varint(UInt64(added.offset))
+            w.varint(UInt64(added.counts.count))
+            for c in added.counts { w.varint(c) }
+            w.change(new.sum, from: old.sum)
+            w.change(new.max, from: old.max)
+        } else {
+            w.u8(1)
+            w.u8(UInt8(new.precision))
+            w.varint(UInt64(new.offset))
+            w.varint(UInt64(new.counts.count))
+            for c in new.counts { w.varint(c) }
+            w.varint(new.sum)
+            w.varint(new.max)
+        }
+    }
+
+    /// The counts `new` has more than `old` per bucket, from the first bucket that grew to
+    /// the last; nil when a bucket shrank.
+    static func countsAdded(_ new: DurationHistogram, since old: DurationHistogram) -> (offset: Int, counts: [UInt64])? {
+        let low = min(new.offset, old.offset)
+        let high = max(new.offset + new.counts.count, old.offset + old.counts.count)
+        var first = -1, last = -1
+        for index in low..<high {
+            let a = new.countInBucket(index), b = old.countInBucket(index)
+            guard a >= b else { return nil }
+            if a > b {
+                if first < 0 { first = index }
+                last = index
+            }
+        }
+        guard first >= 0 else { return (0, []) }
+        return (first, (first...last).map { new.countInBucket($0) - old.countInBucket($0) })
+    }
+}
+
+extension ByteWriter {
+    /// `value`'s JSON, after its length.
+    mutating func json(_ value: some Encodable) {
+        let data = (try? WireCodec.makeEncoder().encode(value)) ?? Data("null".utf8)
+        varint(UInt64(data.count))
+        bytes.append(contentsOf: data)
+    }
+}
+
+extension ByteReader {
+    /// What ``ByteWriter/json(_:)`` wrote.
+    mutating func json<T: Decodable>(_ type: T.Type, what: String) throws(WireError) -> T {
+        let n = try count()
+        let bytes = try take(n)
+        do {
+            return try WireCodec.makeDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw ByteReader.bad("its \(what) are not valid")
+        }
+    }
+}
+
+/// Decodes binary deltas (``DeltaCodec``) of one connection, keeping the tasks the
+/// client holds, which later deltas are relative to.
+public struct DeltaDecoder: Sendable {
+    /// The tasks held, by id.
+    public private(set) var tasks: [TaskID: TaskInfo] = [:]
+    /// The executors and resources held.
+    public private(set) var executors: [ExecutorInfo] = []
+    public private(set) var resources: [ResourceInfo] = []
+
+    public init() {}
+
+    /// Forgets everything held (a new connection).
+    public mutating func reset() { self = DeltaDecoder() }
+
+    /// The delta in `bytes`, with every changed task whole; the tasks held follow it.
+    /// A malformed delta, or a change to a task never announced, throws and leaves the
+    /// tasks held as they were.
+    public mutating func decode(_ bytes: [UInt8]) throws(WireError) -> SnapshotDelta {
+        var r = ByteReader(bytes)
+        let format = try r.u8()
+        guard format == DeltaCodec.format else { throw ByteReader.bad("format \(format), this asynctop reads \(DeltaCodec.format)") }
+        let flags = try r.u8()
+        guard flags <= 1 else { throw ByteReader.bad("flags \(flags)") }
+        let isFull = flags == 1
+        let fromVersion = try r.varint()
+        let toVersion = try r.varint()
+        let takenAt = try r.varint()
+        var removed: [TaskID] = []
+        let removedCount = try r.count()
+        removed.reserveCapacity(removedCount)
+        for _ in 0..<removedCount { removed.append(try r.varint()) }
+        let changedCount = try r.count(minimumBytes: 3)
+        var changed: [TaskInfo] = []
+        changed.reserveCapacity(changedCount)
+        for _ in 0..<changedCount {
+            let tag = try r.u8()
+            let id = try r.varint()
+            let base: TaskInfo
+            switch tag {
+            case DeltaCodec.newTask: base = DeltaCodec.blank(id)
+            case DeltaCodec.changedTask:
+                guard !isFull, let known = tasks[id] else { throw ByteReader.bad("a change to task \(id), which was never announced") }
+                base = known
+            default: throw ByteReader.bad("entry tag \(tag)")
+            }
+            changed.append(try Self.decodeFields(id: id, from: base, toVersion: toVersion, &r))
+        }
+        let stats = try r.json(LoopStats.self, what: "counters")
+        let executors: [ExecutorInfo]
+        switch try r.u8() {
+        case 0:
+            guard !isFull else { throw ByteReader.bad("a full delta without executors") }
+            executors = self.executors
+        case 1: executors = try r.json([ExecutorInfo].self, what: "executors")
+        case let other: throw ByteReader.bad("executors form \(other)")
+        }
+        let resources = try decodeResources(isFull: isFull, &r)
+        guard r.isAtEnd else { throw ByteReader.bad("\(r.remaining) bytes after the end") }
+        if isFull { tasks.removeAll(keepingCapacity: true) }
+        for task in changed { tasks[task.id] = task }
+        for id in removed { tasks[id] = nil }
+        self.executors = executors
+        self.resources = resources
+        return SnapshotDelta(fromVersion: fromVersion, toVersion: toVersion, takenAt: takenAt, isFull: isFull,
+                             changed: changed, removed: removed, stats: stats, executors: executors, resources: resources)
+    }
+
+    func decodeResources(isFull: Bool, _ r: inout ByteReader) throws(WireError) -> [ResourceInfo] {
+        switch try r.u8() {
+        case 0:
+            guard !isFull else { throw ByteReader.bad("a full delta without resources") }
+            return resources
+        case 1:
+            let held = isFull ? [:] : Dictionary(resources.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let n = try r.count(minimumBytes: 2)
+            var out: [ResourceInfo] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n {
+                let id = try r.varint()
+                switch try r.u8() {
+                case 0:
+                    guard let known = held[id] else { throw ByteReader.bad("resource \(id) was never sent") }
+                    out.append(known)
+                case 1:
+                    let kind = try r.string(), name = try r.optString()
+                    var holders: [TaskID] = [], waiters: [TaskID] = []
+                    let h = try r.count()
+                    holders.reserveCapacity(h)
+                    for _ in 0..<h { holders.append(try r.varint()) }
+                    let k = try r.count()
+                    waiters.reserveCapacity(k)
+                    for _ in 0..<k { waiters.append(try r.varint()) }
+                    out.append(ResourceInfo(id: id, kind: kind, name: name, holders: holders, waiters: waiters,
+                                            detail: try r.string()))
+                case let other: throw ByteReader.bad("resource form \(other)")
+                }
+            }
+            return out
+        case let other: throw ByteReader.bad("resources form \(other)")
+        }
+    }
+
+    static func decodeFields(id: TaskID, from b: TaskInfo, toVersion: UInt64, _ r: inout ByteReader) throws(WireError) -> TaskInfo {
+        let mask = try r.varint()
+        guard mask & ~DeltaCodec.Field.all == 0 else { throw ByteReader.bad("unknown fields in mask \(mask)") }
+        @inline(__always) func has(_ f: DeltaCodec.Field) -> Bool { mask & f.bit != 0 }
+        let version = has(.version) ? toVersion &- (try r.varint()) : b.version
+        let state = has(.state) ? try decodeState(&r) : b.state
+        let stateSince = has(.stateSince) ? try r.change(from: b.stateSince) : b.stateSince
+        let history = has(.history) ? try decodeHistory(from: b, &r) : b.history
+        let historyDropped = has(.historyDropped) ? b.historyDropped &+ (try r.int()) : b.historyDropped
+        let steps = has(.steps) ? try r.change(from: b.steps) : b.steps
+        let busy = has(.busy) ? try r.change(from: b.busy) : b.busy
+        let lastStep = has(.lastStep) ? try r.change(from: b.lastStep) : b.lastStep
+        let maxStep = has(.maxStep) ? try r.change(from: b.maxStep) : b.maxStep
+        let lastLatency = has(.lastLatency) ? try r.change(from: b.lastLatency) : b.lastLatency
+        let maxLatency = has(.maxLatency) ? try r.change(from: b.maxLatency) : b.maxLatency
+        let stepHistogram = has(.stepHistogram) ? try decodeHistogram(from: b.stepHistogram, &r) : b.stepHistogram
+        let latencyHistogram = has(.latencyHistogram) ? try decodeHistogram(from: b.latencyHistogram, &r) : b.latencyHistogram
+        let stack = has(.stack) ? (try r.present() ? try decodeStack(&r) : nil) : b.stack
+        let cancel = has(.cancel) ? (try r.present() ? try decodeCancel(&r) : nil) : b.cancel
+        let startedAt = has(.startedAt) ? try r.optVarint() : b.startedAt
+        let finishedAt = has(.finishedAt) ? try r.optVarint() : b.finishedAt
+        let retrievedAt = has(.retrievedAt) ? try r.optVarint() : b.retrievedAt
+        let deadline = has(.deadline) ? try r.optVarint() : b.deadline
+        var shieldedBy = b.shieldedBy
+        if has(.shieldedBy) {
+            if try r.present() {
+                let n = try r.count()
+                var ids: [TaskID] = []
+                ids.reserveCapacity(n)
+                for _ in 0..<n { ids.append(try r.varint()) }
+                shieldedBy = ids
+            } else {
+                shieldedBy = nil
+            }
+        }
+        let parentID = has(.parentID) ? try r.optVarint() : b.parentID
+        let name = has(.name) ? try r.optString() : b.name
+        let origin = has(.origin) ? try decodeOrigin(&r) : b.origin
+        let site = has(.site) ? try r.optString() : b.site
+        let createdAt = has(.createdAt) ? try r.change(from: b.createdAt) : b.createdAt
+        let executor = has(.executor) ? try r.string() : b.executor
+        let historyDroppedAfter = has(.historyDroppedAfter) ? try r.optInt() : b.historyDroppedAfter
+        return TaskInfo(id: id, parentID: parentID, name: name, origin: origin, site: site, state: state, cancel: cancel,
+                        history: history, historyDropped: historyDropped, historyDroppedAfter: historyDroppedAfter,
+                        createdAt: createdAt, startedAt: startedAt, stateSince: stateSince, finishedAt: finishedAt,
+                        steps: steps, busy: busy, lastStep: lastStep, maxStep: maxStep, lastLatency: lastLatency,
+                        maxLatency: maxLatency, executor: executor, retrievedAt: retrievedAt, shieldedBy: shieldedBy,
+                        stack: stack, stepHistogram: stepHistogram, latencyHistogram: latencyHistogram,
+                        deadline: deadline, version: version)
+    }
+
+    static func decodeOrigin(_ r: inout ByteReader) throws(WireError) -> TaskOrigin {
+        let code = Int(try r.u8())
+        guard code < DeltaCodec.origins.count else { throw ByteReader.bad("origin \(code)") }
+        return DeltaCodec.origins[code]
+    }
+
+    static func decodeKind(_ r: inout ByteReader) throws(WireError) -> TaskStateKind {
+        let code = Int(try r.u8())
+        guard code < DeltaCodec.kinds.count else { throw ByteReader.bad("state kind \(code)") }
+        return DeltaCodec.kinds[code]
+    }
+
+    static func decodeState(_ r: inout ByteReader) throws(WireError) -> TaskState {
+        switch try r.u8() {
+        case 0: return .pending
+        case 1: return .running
+        case 2: return .suspended(try decodeWait(&r))
+        case 3: return .done(result: try r.optString())
+        case 4: return .failed(error: try r.string())
+        case 5: return .cancelled(message: try r.optString())
+        case let other: throw ByteReader.bad("state \(other)")
+        }
+    }
+
+    static func decodeWait(_ r: inout ByteReader) throws(WireError) -> WaitTarget {
+        switch try r.u8() {
+        case 0: return .unknown
+        case 1: return .ready
+        case 2: return .sleep(until: try r.varint())
+        case 3: return .task(try r.varint())
+        case 4: return .children(count: try r.int())
+        case 5: return .resource(kind: try r.string(), id: try r.varint(), name: try r.optString())
+        case 6: return .workItem(executor: try r.string(), item: try r.varint())
+        case 7: return .other(try r.string())
+        case let other: throw ByteReader.bad("wait \(other)")
+        }
+    }
+
+    static func decodeCancel(_ r: inout ByteReader) throws(WireError) -> CancelInfo {
+        let requester: CancelRequester
+        switch try r.u8() {
+        case 0: requester = .task(try r.varint())
+        case 1: requester = .thread(try r.string())
+        case 2: requester = .dashboard
+        case 3: requester = .loopShutdown
+        case 4: requester = .combinator(try r.string(), task: try r.optVarint())
+        case let other: throw ByteReader.bad("cancel requester \(other)")
+        }
+        let message = try r.optString()
+        let requestedAt = try r.varint()
+        let deliveredAt = try r.optVarint()
+        let deliveredIn = try r.optString()
+        let outcome = Int(try r.u8())
+        guard outcome < DeltaCodec.outcomes.count else { throw ByteReader.bad("cancel outcome \(outcome)") }
+        return CancelInfo(requestedBy: requester, message: message, requestedAt: requestedAt, deliveredAt: deliveredAt,
+                          deliveredIn: deliveredIn, outcome: DeltaCodec.outcomes[outcome])
+    }
+
+    static func decodeTransitions(_ n: Int, into out: inout [Transition], reference: Nanos, sameAs: String?,
+                                  _ r: inout ByteReader) throws(WireError) {
+        var previous = reference
+        for _ in 0..<n {
+            let at = try r.change(from: previous)
+            previous = at
+            let kind = try decodeKind(&r)
+            let detail: String?
+            switch try r.u8() {
+            case 0: detail = nil
+            case 1: detail = try r.string()
+            case 2:
+                guard let sameAs else { throw ByteReader.bad("a transition's detail refers to a state without one") }
+                detail = sameAs
+            case let other: throw ByteReader.bad("detail form \(other)")
+            }
+            out.append(Transition(at: at, state: kind, detail: detail))
+        }
+    }
+
+    static func decodeHistory(from base: TaskInfo, _ r: inout ByteReader) throws(WireError) -> [Transition] {
+        let old = base.history
+        let sameAs = base.state.detail
+        var out: [Transition] = []
+        switch try r.u8() {
+        case 0:
+            let n = try r.count(minimumBytes: 3)
+            out.reserveCapacity(n)
+            try decodeTransitions(n, into: &out, reference: base.stateSince, sameAs: sameAs, &r)
+        case 1:
+            let kept = try r.varint(), skipped = try r.varint()
+            guard kept <= UInt64(old.count), skipped <= UInt64(old.count) - kept else {
+                throw ByteReader.bad("a history edit beyond the \(old.count) transitions held")
+            }
+            let n = try r.count(minimumBytes: 3)
+            out.reserveCapacity(old.count - Int(skipped) + n)
+            out += old[..<Int(kept)]
+            out += old[Int(kept + skipped)...]
+            try decodeTransitions(n, into: &out, reference: base.stateSince, sameAs: sameAs, &r)
+        case let other: throw ByteReader.bad("history form \(other)")
+        }
+        return out
+    }
+
+    static func decodeStack(_ r: inout ByteReader) throws(WireError) -> TaskStack {
+        let n = try r.count(minimumBytes: 5)
+        var frames: [StackFrame] = []
+        frames.reserveCapacity(n)
+        for _ in 0..<n {
+            var frame = StackFrame(function: try r.string(), file: try r.optString())
+            frame.line = try r.optInt()
+            frame.column = try r.optInt()
+            frame.runtime = try decodeFlag(&r)
+            frame.inlined = try decodeFlag(&r)
+            frames.append(frame)
+        }
+        return TaskStack(frames: frames, capturedAt: try r.varint(), problem: try r.optString())
+    }
+
+    static func decodeFlag(_ r: inout ByteReader) throws(WireError) -> Bool? {
+        switch try r.u8() {
+        case 0: return nil
+        case 1: return false
+        case 2: return true
+        case let other: throw ByteReader.bad("flag \(other)")
+        }
+    }
+
+    static func decodeHistogram(from old: DurationHistogram?, _ r: inout ByteReader) throws(WireError) -> DurationHistogram? {
+        let form = try r.u8()
+        switch form {
+        case 0: return nil
+        case 1, 2:
+            let precision: Int
+            if form == 1 {
+                precision = Int(try r.u8())
+                guard DurationHistogram.precisions.contains(precision) else { throw ByteReader.bad("histogram precision \(precision)") }
+            } else {
+                guard let old else { throw ByteReader.bad("counts added to a histogram never sent") }
+                precision = old.precision
+            }
+            let buckets = DurationHistogram.bucketCount(precision: precision)
+            let offset = try r.varint()
+            let n = try r.count()
+            guard offset <= UInt64(buckets), UInt64(n) <= UInt64(buckets) - offset else {
+                throw ByteReader.bad("histogram buckets beyond \(buckets)")
+            }
+            var counts = [UInt64](repeating: 0, count: n)
+            for i in 0..<n { counts[i] = try r.varint() }
+            let sum = form == 2 ? try r.change(from: old?.sum ?? 0) : try r.varint()
+            let max = form == 2 ? try r.change(from: old?.max ?? 0) : try r.varint()
+            if form == 2, let old {
+                // The client's counts plus those added, over both ranges.
+                let low = min(old.offset, Int(offset)), high = Swift.max(old.offset + old.counts.count, Int(offset) + n)
+                var merged = [UInt64](repeating: 0, count: high - low)
+                for (i, c) in old.counts.enumerated() { merged[old.offset + i - low] = c }
+                for (i, c) in counts.enumerated() {
+                    let (total, overflow) = merged[Int(offset) + i - low].addingReportingOverflow(c)
+                    guard !overflow else { throw ByteReader.bad("histogram count overflows") }
+                    merged[Int(offset) + i - low] = total
+                }
+                return merged.withUnsafeBufferPointer {
+                    DurationHistogram(precision: precision, offset: low, counts: $0, sum: sum, max: max)
+                }
+            }
+            return counts.withUnsafeBufferPointer {
+                DurationHistogram(precision: precision, offset: Int(offset), counts: $0, sum: sum, max: max)
+            }
+        default: throw ByteReader.bad("histogram form \(form)")
+        }
+    }
+}
