@@ -35,14 +35,20 @@ extension EventLoop {
 
     /// Builds a value from the loop's state on another thread: here, under the lock, when
     /// the loop is not running (the lock's holder owns the state then); otherwise by the
-    /// loop between two steps. Nil when the running loop did not get to it in `timeout`.
+    /// loop between two steps. Nil when the running loop did not get to it in `timeout`:
+    /// the request is then abandoned, and a loop stuck in a long step finds only abandoned
+    /// requests when it returns, which it skips — no pile of snapshots built for no one.
     private func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
         while true {
             let box = LoopReply<Value>()
             var wake = false
             let built: Value? = lock.withLock {
                 if phase != .running { return make(self) }
-                inbox.append(.callback(LoopCallback { [unowned self] in box.fill(make(self)) }))
+                inbox.append(.callback(LoopCallback { [unowned self] in
+                    guard !box.isAbandoned else { return }
+                    requestedBuilds.add(1, ordering: .relaxed)
+                    box.fill(make(self))
+                }))
                 inboxPending.store(true, ordering: .releasing)
                 wake = sleeping
                 stopWatchers.append(box)
@@ -55,7 +61,9 @@ extension EventLoop {
             switch outcome {
             case .value(let value): return value
             case .loopStopped: continue  // the run ended first: build it here
-            case .timedOut: return nil
+            case .timedOut:
+                box.abandon()
+                return nil
             }
         }
     }
@@ -152,12 +160,16 @@ final class LoopReply<Value: Sendable>: StopWatcher, @unchecked Sendable {
     }
 
     private let semaphore = DispatchSemaphore(value: 0)
-    private let state = Mutex<(value: Value?, stopped: Bool)>((nil, false))
+    private let state = Mutex<(value: Value?, stopped: Bool, abandoned: Bool)>((nil, false, false))
 
     func fill(_ value: Value) {
         state.withLock { $0.value = value }
         semaphore.signal()
     }
+
+    /// No one waits for the value any more.
+    func abandon() { state.withLock { $0.abandoned = true } }
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
 
     func loopStopped() {
         state.withLock { $0.stopped = true }

@@ -95,6 +95,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     let currentTaskID = Atomic<UInt64>(0)
     let currentStepStart = Atomic<UInt64>(0)
     let lastSnapshot = Mutex<Snapshot?>(nil)
+    /// Snapshots and deltas built on the loop for another thread's request (abandoned ones
+    /// are skipped and not counted).
+    let requestedBuilds = Atomic<Int>(0)
     private let defaultPool = Mutex<ThreadPoolExecutor?>(nil)
     /// Why the loop runs with less instrumentation than asked for, if it does.
     let instrumentationWarning: String?

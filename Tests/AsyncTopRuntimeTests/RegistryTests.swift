@@ -245,6 +245,38 @@ import Testing
         try loop.close()
     }
 
+    /// Requests that timed out while the loop was stuck in a long step are not carried out
+    /// when it returns: ten times a second for a second leaves no pile of snapshots to build.
+    @Test func aStuckLoopBuildsNothingForRequestsThatGaveUp() async throws {
+        let loop = EventLoop(name: "stuck")
+        let release = DispatchSemaphore(value: 0)
+        let work = Task.detached {
+            try await loop.runUntilComplete { () -> Int in
+                for _ in 0..<2_000 { try spawn { try await sleep(3600) } }
+                try await sleep(0.01)
+                release.wait()  // holds the loop thread
+                try await sleep(0.05)  // a turn for whatever the loop finds in its inbox
+                return 0
+            }
+        }
+        while loop.snapshot(timeout: 0.01).stats.currentTask == nil || loop.snapshot(timeout: 0.01).tasks.count < 2_000 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let before = loop.requestedBuilds.load(ordering: .relaxed)
+        var version: UInt64 = 0
+        for _ in 0..<10 {
+            let delta = loop.delta(since: version, timeout: 0.05)
+            version = delta.toVersion
+            _ = loop.snapshot(timeout: 0.05)
+        }
+        release.signal()
+        _ = try await work.value
+        #expect(loop.requestedBuilds.load(ordering: .relaxed) == before, "requests given up were built anyway")
+        // A request that waits is still answered.
+        #expect(loop.snapshot().tasks.count >= 2_000)
+        try loop.close()
+    }
+
     @Test func bareLoopsTrackNothingButRunTheSame() async throws {
         let result = try await EventLoop.run(instrumented: false, reportLeftovers: { _ in }) { () -> Int in
             let a = try spawn(name: "a") { () async throws -> Int in try await sleep(0.001); return 1 }
