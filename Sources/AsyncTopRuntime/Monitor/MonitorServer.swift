@@ -25,6 +25,9 @@ public final class MonitorServer: Sendable {
         var peers: [MonitorPeer] = []
         var stopping = false
         var droppedTotal: UInt64 = 0
+        /// A client said hello since the last tick: the next tick is now, so that its first
+        /// picture does not wait for the interval.
+        var newcomer = false
     }
 
     let state = Mutex(State())
@@ -167,7 +170,11 @@ public final class MonitorServer: Sendable {
             if stopping || loop.isClosed { break }
             // Paused clients cost the loop nothing: it is asked only for someone who listens.
             let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed && $0.introduced } }
-            if ContinuousClock.now >= nextTick && listening {
+            let newcomer = state.withLock { state in
+                defer { state.newcomer = false }
+                return state.newcomer
+            }
+            if (ContinuousClock.now >= nextTick || newcomer) && listening {
                 nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
                 // A recording keeps where long-suspended tasks waited (filed for a later frame).
                 if recorder != nil { loop.sampleStacks() }
@@ -273,6 +280,7 @@ public final class MonitorServer: Sendable {
                                 + (version < WireProtocol.version ? ": please upgrade the client" : ""))
             }
             peer.state.withLock { $0.introduced = true }
+            state.withLock { $0.newcomer = true }
             wake.signal()
             return .reply(id: id, result: "hello")
         case .ping(let id):
