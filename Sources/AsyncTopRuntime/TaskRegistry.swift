@@ -35,6 +35,15 @@ final class TaskRegistry {
     private var removedHorizon: UInt64 = 0
     private static let removedLogLimit = 200_000
 
+    /// The slots changed since `changedMark`, each once, in the order of their first change:
+    /// what a delta from `changedMark` (the last delta's version, the monitor's next
+    /// request) reads instead of every record. Invalid once it overflows or a compaction
+    /// moved the records: the next delta scans them all.
+    private var changedLog: [Slot] = []
+    private var changedLogValid = true
+    private var changedMark: UInt64 = 0
+    private static let changedLogLimit = 1 << 16
+
     /// Spawn sites of the records.
     var sites = SiteTable()
     private(set) var version: UInt64 = 0
@@ -75,8 +84,21 @@ final class TaskRegistry {
 
     @inline(__always)
     private func touch(_ slot: Slot) {
+        let first = slots[Int(slot)].version <= changedMark
         version &+= 1
         slots[Int(slot)].version = version
+        if first { logChange(slot) }
+    }
+
+    /// Notes the first change of `slot` since the mark.
+    private func logChange(_ slot: Slot) {
+        guard changedLogValid else { return }
+        if changedLog.count < Self.changedLogLimit {
+            changedLog.append(slot)
+        } else {
+            changedLogValid = false
+            changedLog = []
+        }
     }
 
     @inline(__always)
@@ -312,6 +334,9 @@ final class TaskRegistry {
         }
         used = kept
         holes = 0
+        // The log's slots moved.
+        changedLogValid = false
+        changedLog = []
     }
 
     private func remove(_ slot: Slot) {
@@ -387,6 +412,30 @@ final class TaskRegistry {
 
     /// Task values of every record (or only those changed after `version`), ordered by id.
     func infos(changedAfter since: UInt64 = 0, executor: String, includeFinished: Bool = true) -> [TaskInfo] {
+        guard since > 0 else { return scan(changedAfter: since, executor: executor, includeFinished: includeFinished) }
+        defer {
+            // The next delta is most likely asked from here.
+            changedMark = version
+            changedLog.removeAll(keepingCapacity: changedLog.count <= 4096)
+            changedLogValid = true
+        }
+        guard since == changedMark, changedLogValid else {
+            return scan(changedAfter: since, executor: executor, includeFinished: includeFinished)
+        }
+        var result: [TaskInfo] = []
+        result.reserveCapacity(changedLog.count)
+        for slot in changedLog {
+            let record = slots + Int(slot)
+            guard record.pointee.id != 0, record.pointee.version > since else { continue }
+            if !includeFinished && record.pointee.isFinished { continue }
+            result.append(record.pointee.snapshot(executor: executor, sites: sites))
+        }
+        result.sort { $0.id < $1.id }
+        return result
+    }
+
+    /// ``infos(changedAfter:executor:includeFinished:)`` by reading every record.
+    private func scan(changedAfter since: UInt64, executor: String, includeFinished: Bool) -> [TaskInfo] {
         var result: [TaskInfo] = []
         result.reserveCapacity(since == 0 ? table.count : 64)
         var sorted = true

@@ -97,6 +97,18 @@ struct WireTests {
         #expect(Recording(bytes: recordingBytes(frames: 3)).unsupportedVersion == nil)
     }
 
+    /// Recordings made with protocol 1 (the same JSON lines) still replay, every frame.
+    @Test func protocolOneRecordingsStillReplay() {
+        var hello = ServerMessage.Hello(pid: 1, program: "p", loopName: "l", epoch: 0, interval: 0.1)
+        hello.protocol = 1
+        var bytes = WireCodec.line(RecordingEntry(t: 0, message: .hello(hello)))
+        bytes += Array(recordingBytes(frames: 3).drop { $0 != 0x0A }.dropFirst())
+        let old = Recording(bytes: bytes)
+        #expect(old.unsupportedVersion == nil && old.problem == nil)
+        #expect(old.frameCount == Recording(bytes: recordingBytes(frames: 3)).frameCount && old.frameCount > 0)
+        #expect(old.last.tasks == Recording(bytes: recordingBytes(frames: 3)).last.tasks)
+    }
+
     /// Random bytes, random JSON-ish text and mutations of valid lines: the decoder
     /// answers every one with a message or an error, never a trap.
     @Test func fuzzTheDecoder() {

@@ -222,8 +222,13 @@ struct RunCommandTests {
         mkdir(directory, 0o700)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let script = directory + "/wrapper.sh"
-        try "#!/bin/sh\nexec '\(BuiltBinary.plainFixture!)' --hold 0.3 --exit 4\n".write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        // Written through a descriptor closed on exec: a process another test starts at that
+        // moment must not inherit it, or the script is "busy" (ETXTBSY) when run.
+        let fd = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let text = Array("#!/bin/sh\nexec '\(BuiltBinary.plainFixture!)' --hold 0.3 --exit 4\n".utf8)
+        #expect(write(fd, text, text.count) == text.count)
+        close(fd)
         let run = try Run(["--no-dashboard", "--socket", "{socket}", "--", script])
         #expect(run.wait() == 4)
         #expect(run.output.contains("watching wrapper.sh"), "\(run.output)")

@@ -250,18 +250,19 @@ import Testing
     @Test func aStuckLoopBuildsNothingForRequestsThatGaveUp() async throws {
         let loop = EventLoop(name: "stuck")
         let release = DispatchSemaphore(value: 0)
+        let stuck = Atomic<Bool>(false)
         let work = Task.detached {
             try await loop.runUntilComplete { () -> Int in
                 for _ in 0..<2_000 { try spawn { try await sleep(3600) } }
                 try await sleep(0.01)
+                stuck.store(true, ordering: .releasing)
                 release.wait()  // holds the loop thread
                 try await sleep(0.05)  // a turn for whatever the loop finds in its inbox
                 return 0
             }
         }
-        while loop.snapshot(timeout: 0.01).stats.currentTask == nil || loop.snapshot(timeout: 0.01).tasks.count < 2_000 {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        // Polled without blocking a thread of the cooperative pool.
+        while !stuck.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(2)) }
         let before = loop.requestedBuilds.load(ordering: .relaxed)
         var version: UInt64 = 0
         for _ in 0..<10 {
@@ -275,6 +276,41 @@ import Testing
         // A request that waits is still answered.
         #expect(loop.snapshot().tasks.count >= 2_000)
         try loop.close()
+    }
+
+    /// Deltas read from the registry's log of changed records (one consumer asking from its
+    /// last delta) and from a scan (another asking from elsewhere) both lead to the loop's
+    /// own snapshot, through spawns, steps, ends, removals and compactions of the records.
+    @Test func deltasFromTheChangeLogAndFromAScanAgreeWithSnapshots() async throws {
+        // Finished tasks dropped by count, not by age: nothing changes between two calls
+        // without a step in between, however loaded the machine.
+        let retention = RetentionPolicy(maxFinished: 50, maxAge: 3600)
+        try await EventLoop.run(name: "log", retention: retention, reportLeftovers: { _ in }) {
+            let loop = EventLoop.current!
+            var rng = SystemRandomNumberGenerator()
+            var fast = Snapshot(), slow = Snapshot()
+            var fastVersion: UInt64 = 0, slowVersion: UInt64 = 0
+            for round in 0..<60 {
+                for _ in 0..<Int.random(in: 0...120, using: &rng) {
+                    let pause = Double.random(in: 0...0.01, using: &rng)
+                    try spawn { try await sleep(pause) }
+                }
+                try await sleep(Double.random(in: 0...0.004, using: &rng))
+                let delta = loop.delta(since: fastVersion)
+                fast = fast.applying(delta)
+                fastVersion = delta.toVersion
+                if round % 7 == 0 {
+                    let other = loop.delta(since: slowVersion)
+                    slow = slow.applying(other)
+                    slowVersion = other.toVersion
+                }
+                // No step runs between these calls: the snapshot is of the same moment.
+                let truth = loop.snapshot()
+                #expect(fast.version == truth.version && fast.tasks == truth.tasks, "round \(round)")
+                if round % 7 == 0 { #expect(slow.tasks == truth.tasks, "round \(round)") }
+            }
+            #expect(loop.snapshot().stats.totalSpawned > 1_500)
+        }
     }
 
     @Test func bareLoopsTrackNothingButRunTheSame() async throws {

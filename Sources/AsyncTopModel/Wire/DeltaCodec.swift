@@ -18,7 +18,7 @@ public enum DeltaCodec {
     /// The bits of an entry's field mask, in the order the fields follow.
     /// What changes at every step first, so that a step's mask takes two bytes.
     enum Field: Int, CaseIterable {
-        case version, state, stateSince, history, historyDropped, steps, busy, lastStep, maxStep, lastLatency
+        case version, stateSince, state, history, historyDropped, steps, busy, lastStep, maxStep, lastLatency
         case maxLatency, stepHistogram, latencyHistogram, stack, cancel, startedAt, finishedAt, retrievedAt, deadline
         case shieldedBy, parentID, name, origin, site, createdAt, executor, historyDroppedAfter
 
@@ -126,18 +126,19 @@ public enum DeltaCodec {
         w.varint(mask)
         @inline(__always) func has(_ f: Field) -> Bool { mask & f.bit != 0 }
         if has(.version) { w.varint(toVersion &- t.version) }
-        if has(.state) { encodeState(t.state, into: &w) }
         if has(.stateSince) { w.change(t.stateSince, from: b.stateSince) }
+        if has(.state) { encodeState(t.state, since: t.stateSince, into: &w) }
         if has(.history) { encodeHistory(t.history, from: b, into: &w) }
         if has(.historyDropped) { w.int(t.historyDropped &- b.historyDropped) }
         if has(.steps) { w.change(t.steps, from: b.steps) }
         if has(.busy) { w.change(t.busy, from: b.busy) }
-        if has(.lastStep) { w.change(t.lastStep, from: b.lastStep) }
+        // One step more: the last step is what the busy time grew by.
+        if has(.lastStep) { w.change(t.lastStep, from: t.busy &- b.busy) }
         if has(.maxStep) { w.change(t.maxStep, from: b.maxStep) }
         if has(.lastLatency) { w.change(t.lastLatency, from: b.lastLatency) }
         if has(.maxLatency) { w.change(t.maxLatency, from: b.maxLatency) }
-        if has(.stepHistogram) { encodeHistogram(t.stepHistogram, from: b.stepHistogram, into: &w) }
-        if has(.latencyHistogram) { encodeHistogram(t.latencyHistogram, from: b.latencyHistogram, into: &w) }
+        if has(.stepHistogram) { encodeHistogram(t.stepHistogram, from: b.stepHistogram, added: t.busy &- b.busy, into: &w) }
+        if has(.latencyHistogram) { encodeHistogram(t.latencyHistogram, from: b.latencyHistogram, added: t.lastLatency, into: &w) }
         if has(.stack) { w.optional(t.stack) { encodeStack($1, into: &$0) } }
         if has(.cancel) { w.optional(t.cancel) { encodeCancel($1, into: &$0) } }
         if has(.startedAt) { w.optVarint(t.startedAt) }
@@ -166,13 +167,14 @@ public enum DeltaCodec {
     static let kinds = TaskStateKind.allCases
     static let outcomes: [CancelOutcome] = [.pending, .cancelled, .swallowed, .failedInstead]
 
-    static func encodeState(_ state: TaskState, into w: inout ByteWriter) {
+    /// A sleep's deadline as a change from when the state began (`since`).
+    static func encodeState(_ state: TaskState, since: Nanos, into w: inout ByteWriter) {
         switch state {
         case .pending: w.u8(0)
         case .running: w.u8(1)
         case .suspended(let on):
             w.u8(2)
-            encodeWait(on, into: &w)
+            encodeWait(on, since: since, into: &w)
         case .done(let result):
             w.u8(3)
             w.optString(result)
@@ -185,13 +187,13 @@ public enum DeltaCodec {
         }
     }
 
-    static func encodeWait(_ wait: WaitTarget, into w: inout ByteWriter) {
+    static func encodeWait(_ wait: WaitTarget, since: Nanos, into w: inout ByteWriter) {
         switch wait {
         case .unknown: w.u8(0)
         case .ready: w.u8(1)
         case .sleep(let until):
             w.u8(2)
-            w.varint(until)
+            w.change(until, from: since)
         case .task(let id):
             w.u8(3)
             w.varint(id)
@@ -306,15 +308,16 @@ public enum DeltaCodec {
     }
 
     /// Absent (0), whole (1: precision, offset, counts, sum, max), or the counts added to the
-    /// client's (2: offset, counts added, then the changes of sum and max).
-    static func encodeHistogram(_ new: DurationHistogram?, from old: DurationHistogram?, into w: inout ByteWriter) {
+    /// client's (2: offset, counts added, then the changes of sum — from the client's plus
+    /// `added`, what the sum most likely grew by (the busy time a step added) — and of max).
+    static func encodeHistogram(_ new: DurationHistogram?, from old: DurationHistogram?, added: Nanos, into w: inout ByteWriter) {
         guard let new else { return w.u8(0) }
-        if let old, !old.isEmpty, old.precision == new.precision, let added = countsAdded(new, since: old) {
+        if let old, !old.isEmpty, old.precision == new.precision, let grown = countsAdded(new, since: old) {
             w.u8(2)
-            w.varint(UInt64(added.offset))
-            w.varint(UInt64(added.counts.count))
-            for c in added.counts { w.varint(c) }
-            w.change(new.sum, from: old.sum)
+            w.varint(UInt64(grown.offset))
+            w.varint(UInt64(grown.counts.count))
+            for c in grown.counts { w.varint(c) }
+            w.change(new.sum, from: old.sum &+ added)
             w.change(new.max, from: old.max)
         } else {
             w.u8(1)
@@ -475,18 +478,19 @@ public struct DeltaDecoder: Sendable {
         guard mask & ~DeltaCodec.Field.all == 0 else { throw ByteReader.bad("unknown fields in mask \(mask)") }
         @inline(__always) func has(_ f: DeltaCodec.Field) -> Bool { mask & f.bit != 0 }
         let version = has(.version) ? toVersion &- (try r.varint()) : b.version
-        let state = has(.state) ? try decodeState(&r) : b.state
         let stateSince = has(.stateSince) ? try r.change(from: b.stateSince) : b.stateSince
+        let state = has(.state) ? try decodeState(since: stateSince, &r) : b.state
         let history = has(.history) ? try decodeHistory(from: b, &r) : b.history
         let historyDropped = has(.historyDropped) ? b.historyDropped &+ (try r.int()) : b.historyDropped
         let steps = has(.steps) ? try r.change(from: b.steps) : b.steps
         let busy = has(.busy) ? try r.change(from: b.busy) : b.busy
-        let lastStep = has(.lastStep) ? try r.change(from: b.lastStep) : b.lastStep
+        let lastStep = has(.lastStep) ? try r.change(from: busy &- b.busy) : b.lastStep
         let maxStep = has(.maxStep) ? try r.change(from: b.maxStep) : b.maxStep
         let lastLatency = has(.lastLatency) ? try r.change(from: b.lastLatency) : b.lastLatency
         let maxLatency = has(.maxLatency) ? try r.change(from: b.maxLatency) : b.maxLatency
-        let stepHistogram = has(.stepHistogram) ? try decodeHistogram(from: b.stepHistogram, &r) : b.stepHistogram
-        let latencyHistogram = has(.latencyHistogram) ? try decodeHistogram(from: b.latencyHistogram, &r) : b.latencyHistogram
+        let stepHistogram = has(.stepHistogram) ? try decodeHistogram(from: b.stepHistogram, added: busy &- b.busy, &r) : b.stepHistogram
+        let latencyHistogram = has(.latencyHistogram)
+            ? try decodeHistogram(from: b.latencyHistogram, added: lastLatency, &r) : b.latencyHistogram
         let stack = has(.stack) ? (try r.present() ? try decodeStack(&r) : nil) : b.stack
         let cancel = has(.cancel) ? (try r.present() ? try decodeCancel(&r) : nil) : b.cancel
         let startedAt = has(.startedAt) ? try r.optVarint() : b.startedAt
@@ -533,11 +537,11 @@ public struct DeltaDecoder: Sendable {
         return DeltaCodec.kinds[code]
     }
 
-    static func decodeState(_ r: inout ByteReader) throws(WireError) -> TaskState {
+    static func decodeState(since: Nanos, _ r: inout ByteReader) throws(WireError) -> TaskState {
         switch try r.u8() {
         case 0: return .pending
         case 1: return .running
-        case 2: return .suspended(try decodeWait(&r))
+        case 2: return .suspended(try decodeWait(since: since, &r))
         case 3: return .done(result: try r.optString())
         case 4: return .failed(error: try r.string())
         case 5: return .cancelled(message: try r.optString())
@@ -545,11 +549,11 @@ public struct DeltaDecoder: Sendable {
         }
     }
 
-    static func decodeWait(_ r: inout ByteReader) throws(WireError) -> WaitTarget {
+    static func decodeWait(since: Nanos, _ r: inout ByteReader) throws(WireError) -> WaitTarget {
         switch try r.u8() {
         case 0: return .unknown
         case 1: return .ready
-        case 2: return .sleep(until: try r.varint())
+        case 2: return .sleep(until: try r.change(from: since))
         case 3: return .task(try r.varint())
         case 4: return .children(count: try r.int())
         case 5: return .resource(kind: try r.string(), id: try r.varint(), name: try r.optString())
@@ -647,7 +651,7 @@ public struct DeltaDecoder: Sendable {
         }
     }
 
-    static func decodeHistogram(from old: DurationHistogram?, _ r: inout ByteReader) throws(WireError) -> DurationHistogram? {
+    static func decodeHistogram(from old: DurationHistogram?, added: Nanos, _ r: inout ByteReader) throws(WireError) -> DurationHistogram? {
         let form = try r.u8()
         switch form {
         case 0: return nil
@@ -668,7 +672,7 @@ public struct DeltaDecoder: Sendable {
             }
             var counts = [UInt64](repeating: 0, count: n)
             for i in 0..<n { counts[i] = try r.varint() }
-            let sum = form == 2 ? try r.change(from: old?.sum ?? 0) : try r.varint()
+            let sum = form == 2 ? try r.change(from: (old?.sum ?? 0) &+ added) : try r.varint()
             let max = form == 2 ? try r.change(from: old?.max ?? 0) : try r.varint()
             if form == 2, let old {
                 // The client's counts plus those added, over both ranges.
