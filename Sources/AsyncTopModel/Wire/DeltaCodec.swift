@@ -163,8 +163,40 @@ public enum DeltaCodec {
     // MARK: Parts
 
     static let origins: [TaskOrigin] = [.spawned, .native, .asyncLet, .groupChild, .main, .unstructured, .detached]
-    static func originCode(_ origin: TaskOrigin) -> UInt8 { UInt8(origins.firstIndex(of: origin)!) }
-    static let kinds = TaskStateKind.allCases
+    /// The codes are the positions in `origins`, `outcomes` and `kinds`; the switches make
+    /// a new case a compile error here rather than a crash.
+    static func originCode(_ origin: TaskOrigin) -> UInt8 {
+        switch origin {
+        case .spawned: 0
+        case .native: 1
+        case .asyncLet: 2
+        case .groupChild: 3
+        case .main: 4
+        case .unstructured: 5
+        case .detached: 6
+        }
+    }
+
+    static func outcomeCode(_ outcome: CancelOutcome) -> UInt8 {
+        switch outcome {
+        case .pending: 0
+        case .cancelled: 1
+        case .swallowed: 2
+        case .failedInstead: 3
+        }
+    }
+
+    static func kindCode(_ kind: TaskStateKind) -> UInt8 {
+        switch kind {
+        case .pending: 0
+        case .running: 1
+        case .suspended: 2
+        case .done: 3
+        case .failed: 4
+        case .cancelled: 5
+        }
+    }
+    static let kinds: [TaskStateKind] = [.pending, .running, .suspended, .done, .failed, .cancelled]
     static let outcomes: [CancelOutcome] = [.pending, .cancelled, .swallowed, .failedInstead]
 
     /// A sleep's deadline as a change from when the state began (`since`).
@@ -234,7 +266,7 @@ public enum DeltaCodec {
         w.varint(c.requestedAt)
         w.optVarint(c.deliveredAt)
         w.optString(c.deliveredIn)
-        w.u8(UInt8(outcomes.firstIndex(of: c.outcome)!))
+        w.u8(outcomeCode(c.outcome))
     }
 
     /// `at` as the change from the transition before (the first: from `reference`); the
@@ -245,7 +277,7 @@ public enum DeltaCodec {
         for t in ts {
             w.change(t.at, from: previous)
             previous = t.at
-            w.u8(UInt8(kinds.firstIndex(of: t.state)!))
+            w.u8(kindCode(t.state))
             if let detail = t.detail {
                 if detail == sameAs {
                     w.u8(2)
