@@ -1,6 +1,7 @@
 import AsyncTopModel
 import CAsyncTopSupport
 import Foundation
+import Synchronization
 
 /// One unit of work in the loop's queues.
 enum LoopItem {
@@ -22,18 +23,19 @@ enum LoopItem {
 }
 
 /// A callback scheduled on the loop; cancellable until it ran (asyncio's `Handle`).
-public final class LoopCallback: @unchecked Sendable {
+public final class LoopCallback: Sendable {
     let body: @Sendable () throws -> Void
-    private let state = ConditionLock()
-    private var isCancelled = false
+    /// A one-shot flag: an atomic, not a lock (a callback is made for every cross-thread
+    /// hand-over, a cancel among them).
+    private let isCancelled = Atomic<Bool>(false)
 
     init(_ body: @escaping @Sendable () throws -> Void) { self.body = body }
 
     /// Prevents the callback from running, if it has not yet.
-    public func cancel() { state.withLock { isCancelled = true } }
+    public func cancel() { isCancelled.store(true, ordering: .releasing) }
 
     /// True once `cancel()` was called.
-    public var cancelled: Bool { state.withLock { isCancelled } }
+    public var cancelled: Bool { isCancelled.load(ordering: .acquiring) }
 }
 
 extension EventLoop {

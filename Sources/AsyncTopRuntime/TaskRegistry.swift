@@ -424,7 +424,7 @@ final class TaskRegistry {
         }
         var result: [TaskInfo] = []
         result.reserveCapacity(changedLog.count)
-        for slot in changedLog {
+        for slot in changedLog where Int(slot) < used {
             let record = slots + Int(slot)
             guard record.pointee.id != 0, record.pointee.version > since else { continue }
             if !includeFinished && record.pointee.isFinished { continue }
@@ -475,5 +475,8 @@ final class TaskRegistry {
         table.deallocate()
         table = TaskTable()
         finished.removeAll()
+        // The log's slots are gone with the records.
+        changedLogValid = false
+        changedLog = []
     }
 }

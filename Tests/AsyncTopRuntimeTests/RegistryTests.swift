@@ -313,6 +313,27 @@ import Testing
         }
     }
 
+    /// A closed loop's records are gone, and so is the log of changed ones: a delta from
+    /// the version the last one reached shows no task (it once read the freed records).
+    @Test func aDeltaAfterCloseReadsNoFreedRecord() async throws {
+        let loop = EventLoop(name: "closing")
+        let version = try await loop.runUntilComplete { () -> UInt64 in
+            for n in 0..<50 { try spawn(name: "t\(n)") { try await sleep(3600) } }
+            try await sleep(0.01)
+            let loop = EventLoop.current!
+            // A delta from a delta's version: the registry logs what changes from there on.
+            let version = loop.delta(since: loop.delta(since: 0).toVersion).toVersion
+            // Changed after that delta: in the log when the loop closes.
+            for n in 0..<50 { try spawn(name: "u\(n)") { try await sleep(3600) } }
+            try await sleep(0.01)
+            return version
+        }
+        try loop.close()
+        let delta = loop.delta(since: version)
+        #expect(delta.changed.isEmpty, "\(delta.changed.map(\.displayName))")
+        #expect(loop.snapshot().tasks.isEmpty)
+    }
+
     @Test func bareLoopsTrackNothingButRunTheSame() async throws {
         let result = try await EventLoop.run(instrumented: false, reportLeftovers: { _ in }) { () -> Int in
             let a = try spawn(name: "a") { () async throws -> Int in try await sleep(0.001); return 1 }
