@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes the binary parts of the protocol (docs/PROTOCOL.md, "Binary encoding"):
 /// unsigned LEB128 varints, strings as a varint length and UTF-8 bytes.
 struct ByteWriter {
@@ -136,5 +138,27 @@ struct ByteReader {
         guard n >= 0, n <= remaining else { throw Self.truncated() }
         defer { offset += n }
         return bytes[offset..<offset + n]
+    }
+}
+
+extension ByteWriter {
+    /// `value`'s JSON, after its length.
+    mutating func json(_ value: some Encodable) {
+        let data = (try? WireCodec.makeEncoder().encode(value)) ?? Data("null".utf8)
+        varint(UInt64(data.count))
+        bytes.append(contentsOf: data)
+    }
+}
+
+extension ByteReader {
+    /// What ``ByteWriter/json(_:)`` wrote.
+    mutating func json<T: Decodable>(_ type: T.Type, what: String) throws(WireError) -> T {
+        let n = try count()
+        let bytes = try take(n)
+        do {
+            return try WireCodec.makeDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw ByteReader.bad("its \(what) are not valid")
+        }
     }
 }
