@@ -246,7 +246,14 @@ public final class MonitorServer: Sendable {
                     case .failure(let error):
                         peer.enqueue(WireCodec.line(ServerMessage.error(id: WireCodec.requestID(in: bytes), code: error.code, message: error.message)))
                     case .success(let message):
-                        peer.enqueue(WireCodec.line(handle(message, from: peer)))
+                        let answer = handle(message, from: peer)
+                        peer.enqueue(WireCodec.line(answer))
+                        // Deltas start once the answer to the hello is queued: it comes first.
+                        if case .hello = message, case .reply = answer {
+                            peer.state.withLock { $0.introduced = true }
+                            state.withLock { $0.newcomer = true }
+                            wake.signal()
+                        }
                     }
                 }
                 if peer.state.withLock({ $0.closed }) { break reading }
@@ -279,9 +286,6 @@ public final class MonitorServer: Sendable {
                               message: "this server speaks monitor protocol \(WireProtocol.version), not \(version)"
                                 + (version < WireProtocol.version ? ": please upgrade the client" : ""))
             }
-            peer.state.withLock { $0.introduced = true }
-            state.withLock { $0.newcomer = true }
-            wake.signal()
             return .reply(id: id, result: "hello")
         case .ping(let id):
             return .reply(id: id, result: "pong")
