@@ -21,7 +21,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// A step longer than this is reported in debug mode (seconds).
     public var slowStepThreshold: Double = 0.1
 
-    let timeBase = LoopTimeBase()
+    let timeBase = LoopTimeBase.process
     /// Where the loop's thread sleeps: epoll, woken by due timers, ready descriptors and
     /// other threads (loop-thread state, but for `wake()`).
     let reactor: Reactor

@@ -151,21 +151,25 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
 
     @Test func theSeriesHasASampleASecondAndAQuietLoopIsNotWoken() async throws {
         let gate = Gate()
-        let (snapshot, wakeups) = try await onLoop { () -> (Snapshot, UInt64) in
+        let (snapshot, wakeups, second) = try await onLoop { () -> (Snapshot, UInt64, Double) in
             let loop = EventLoop.current!
+            // Loop time is the process's: the activity starts just after a whole second, so
+            // that one sample holds all of it.
+            let second = (loop.time() + 0.02).rounded(.up)
+            try await sleep(second - loop.time() + 0.001)
             // A third of a second of activity, then nearly two seconds of nothing at all: no
             // timer, no job; a thread resumes the task at the end.
             for _ in 0..<30 { try await sleep(0.01) }
             let before = loop.stats.wakeups
             await withCheckedContinuation { (resume: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {
-                    Thread.sleep(forTimeInterval: 2.05 - loop.time())
+                    Thread.sleep(forTimeInterval: second + 2.05 - loop.time())
                     resume.resume()
                     gate.open()
                 }
             }
             let wakeups = loop.stats.wakeups - before
-            return (loop.snapshot(), wakeups)
+            return (loop.snapshot(), wakeups, second)
         }
         gate.pass()
         #expect(wakeups == 1, "the loop woke \(wakeups) times while nothing happened")
@@ -178,12 +182,12 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
         #expect(samples.allSatisfy { (0...1).contains($0.busy) })
         #expect(samples.reduce(0) { $0 + $1.steps } <= stats.totalSteps)
         #expect(samples.reduce(0) { $0 + $1.spawned } <= stats.totalSpawned)
-        // The first second holds the activity; a later one, slept through, none of it, and
-        // the counts of the moment the loop noticed.
-        let first = samples[0]
+        // The second after `second` holds the activity; a later one, slept through, none of
+        // it, and the counts of the moment the loop noticed.
+        let first = try #require(samples.first { $0.at == UInt64(second + 1) * 1_000_000_000 })
         #expect(first.steps >= 30)
         #expect(first.busy > 0)
-        let quiet = try #require(samples.dropFirst().first { $0.steps == 0 })
+        let quiet = try #require(samples.first { $0.at > first.at && $0.steps == 0 })
         #expect(quiet.spawned == 0 && quiet.busy == 0 && quiet.lagP99 == 0 && quiet.readyQueueDepth == 0)
         #expect(quiet.tasksByState == first.tasksByState)
         #expect(quiet.live >= 1, "the main task")
