@@ -17,27 +17,37 @@ public final class MonitorConnection: @unchecked Sendable {
     private var lines = LineBuffer(limit: WireProtocol.maxServerLineBytes)
     private var buffer = [UInt8](repeating: 0, count: 256 * 1024)
     private var closed = false
-    /// The tasks this client holds, which the server's binary deltas are relative to.
-    private var deltas = DeltaDecoder()
+    /// The tasks this client holds, per loop, which the server's binary deltas are relative to.
+    private var deltas: [Int: DeltaDecoder] = [0: DeltaDecoder()]
     /// The protocol of the server's hello, once it came.
     private var serverProtocol: Int?
     /// The client's hello is sent and its answer has not come yet.
     private var awaitingHelloAnswer = false
     /// A binary delta announced by its header line, waiting for its bytes.
-    private var pendingFrame: (dropped: UInt64, bytes: Int)?
+    private var pendingFrame: Frame?
 
     /// Connects to the socket at `path` and says this client's hello (protocol
     /// ``WireProtocol/version``), unless `introduce` is false (a test of what an older
     /// client gets).
+    /// - Parameter loops: read every loop of the process: `loop` messages announce them and
+    ///   each delta says which it is of (``ServerMessage/Update/loop``). Without it, the
+    ///   hello's loop only.
     /// - Throws: ``Failure`` with the system's reason.
-    public init(path: String, introduce: Bool = true) throws {
+    public init(path: String, introduce: Bool = true, loops: Bool = false) throws {
         let fd = asynctop_unix_connect(path)
         guard fd >= 0 else { throw Failure(description: "\(path): \(Self.problem(connecting: path, errno: -fd))") }
         self.fd = fd
         if introduce {
-            send(.hello(id: nil, protocol: WireProtocol.version))
+            send(.hello(id: nil, protocol: WireProtocol.version, loops: loops))
             awaitingHelloAnswer = true
         }
+    }
+
+    /// A binary delta's header line.
+    struct Frame: Equatable {
+        var dropped: UInt64
+        var bytes: Int
+        var loop: Int
     }
 
     /// Why connecting to `path` failed with `code`, in a few words: the file's kind is
@@ -68,18 +78,19 @@ public final class MonitorConnection: @unchecked Sendable {
 
     deinit { if !closed { Glibc.close(fd) } }
 
-    /// The header line of a binary delta (`{"type":"delta","dropped":N,"bytes":L}`), or nil
-    /// for any other line.
-    static func frameHeader(_ line: [UInt8]) -> (dropped: UInt64, bytes: Int)? {
+    /// The header line of a binary delta (`{"type":"delta","dropped":N,"bytes":L}`, with
+    /// `"loop":K` for a loop other than the hello's), or nil for any other line.
+    static func frameHeader(_ line: [UInt8]) -> Frame? {
         struct Header: Decodable {
             var type: String
             var dropped: UInt64?
             var bytes: Int?
+            var loop: Int?
         }
         guard line.count <= WireProtocol.maxFrameHeaderBytes,
               case .success(let header) = WireCodec.decode(Header.self, from: line),
               header.type == "delta", let bytes = header.bytes, bytes >= 0 else { return nil }
-        return (header.dropped ?? 0, bytes)
+        return Frame(dropped: header.dropped ?? 0, bytes: bytes, loop: header.loop ?? 0)
     }
 
     /// Closes the connection.
@@ -118,9 +129,12 @@ public final class MonitorConnection: @unchecked Sendable {
             if let frame = pendingFrame {
                 if let payload = lines.take(frame.bytes) {
                     pendingFrame = nil
+                    guard deltas[frame.loop] != nil else {
+                        throw Failure(description: "bad delta from the server: loop \(frame.loop) was never announced")
+                    }
                     do {
-                        let delta = try deltas.decode(payload)
-                        return .delta(.init(dropped: frame.dropped, delta: delta))
+                        let delta = try deltas[frame.loop]!.decode(payload)
+                        return .delta(.init(dropped: frame.dropped, delta: delta, loop: frame.loop))
                     } catch {
                         throw Failure(description: "bad delta from the server: \(error.message)")
                     }
@@ -150,7 +164,16 @@ public final class MonitorConnection: @unchecked Sendable {
                                 throw Failure(description: "the server refused this client: \(code): \(text)")
                             }
                             continue
-                        case .delta: break
+                        case .loop(let entry):
+                            if entry.closed {
+                                if entry.id != 0 { deltas[entry.id] = nil }
+                            } else if deltas[entry.id] == nil {
+                                deltas[entry.id] = DeltaDecoder()
+                            }
+                        case .delta(let update):
+                            guard update.loop == 0 || deltas[update.loop] != nil else {
+                                throw Failure(description: "bad delta from the server: loop \(update.loop) was never announced")
+                            }
                         }
                         return message
                     case .failure(let error): throw Failure(description: "bad line from the server: \(error)")

@@ -14,6 +14,8 @@ public enum ProcessTable {
         /// How it was made: spawned, native, asyncLet, groupChild, main, unstructured, detached.
         public var kind: String
         public var executor: String
+        /// The loop it belongs to (a process may serve several on one socket).
+        public var loop: String? = nil
         /// Who asked it to stop ("dashboard", "task 4"), when someone did.
         public var cancelRequestedBy: String? = nil
         /// Seconds since the task was created, at the snapshot's time.
@@ -61,12 +63,19 @@ public enum ProcessTable {
     public struct Node: Codable, Equatable, Sendable {
         public var id: TaskID
         public var name: String
+        /// The loop it belongs to.
+        public var loop: String?
         public var state: String
         public var waitingOn: String?
         public var site: String?
         public var stack: [StackFrame]?
         public var stackProblem: String?
         public var children: [Node]
+    }
+
+    /// One row per task of every loop, loop by loop, each in id order.
+    public static func rows(loops: [Snapshot], stacks: Stacks = .none) -> [Row] {
+        loops.flatMap { rows($0, stacks: stacks) }
     }
 
     /// One row per task, in id order.
@@ -77,6 +86,7 @@ public enum ProcessTable {
             var row = Row(id: task.id, name: task.displayName, state: task.state.kind.rawValue, waitingOn: waiting,
                           parent: task.parentID, kind: task.origin.rawValue, executor: task.executor,
                           age: Double(snapshot.takenAt &- min(task.createdAt, snapshot.takenAt)) / 1e9, site: task.site)
+            row.loop = snapshot.loopName
             row.cancelRequestedBy = task.cancel?.requestedBy.description
             if let histogram = task.stepHistogram {
                 row.stepTime = Percentiles(histogram)
@@ -98,6 +108,11 @@ public enum ProcessTable {
         }
     }
 
+    /// The forests of every loop, loop by loop.
+    public static func tree(loops: [Snapshot], stacks: Stacks = .none) -> [Node] {
+        loops.flatMap { tree($0, stacks: stacks) }
+    }
+
     /// The forest: tasks whose parent is not in the snapshot are roots.
     public static func tree(_ snapshot: Snapshot, stacks: Stacks = .none) -> [Node] {
         let rows = rows(snapshot, stacks: stacks)
@@ -105,7 +120,7 @@ public enum ProcessTable {
         var children: [TaskID: [Row]] = [:]
         for row in rows { if let parent = row.parent, ids.contains(parent) { children[parent, default: []].append(row) } }
         func node(_ row: Row, depth: Int) -> Node {
-            Node(id: row.id, name: row.name, state: row.state, waitingOn: row.waitingOn, site: row.site,
+            Node(id: row.id, name: row.name, loop: row.loop, state: row.state, waitingOn: row.waitingOn, site: row.site,
                  stack: row.stack, stackProblem: row.stackProblem, children: depth > 256 ? [] : (children[row.id] ?? []).map { node($0, depth: depth + 1) })
         }
         return rows.filter { $0.parent.map { !ids.contains($0) } ?? true }.map { node($0, depth: 0) }
@@ -113,11 +128,18 @@ public enum ProcessTable {
 
     /// The `ps` table as text, columns padded.
     public static func psText(_ snapshot: Snapshot, stacks: Stacks = .none) -> String {
-        let header = ["ID", "NAME", "STATE", "WAITING ON", "PARENT", "EXECUTOR", "AGE"]
-        let rows = rows(snapshot, stacks: stacks)
+        psText(loops: [snapshot], stacks: stacks)
+    }
+
+    /// The `ps` table of every loop, with a LOOP column when there are several.
+    public static func psText(loops: [Snapshot], stacks: Stacks = .none) -> String {
+        let several = loops.count > 1
+        let header = (several ? ["LOOP"] : []) + ["ID", "NAME", "STATE", "WAITING ON", "PARENT", "EXECUTOR", "AGE"]
+        let rows = rows(loops: loops, stacks: stacks)
         let body = rows.map { row in
-            [String(row.id), row.name, row.state, row.waitingOn ?? "-", row.parent.map(String.init) ?? "-", row.executor,
-             String(format: "%.1fs", row.age)]
+            (several ? [row.loop ?? "-"] : [])
+                + [String(row.id), row.name, row.state, row.waitingOn ?? "-", row.parent.map(String.init) ?? "-", row.executor,
+                   String(format: "%.1fs", row.age)]
         }
         let all = [header] + body
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
@@ -145,6 +167,17 @@ public enum ProcessTable {
         if let problem = row.stackProblem { lines.append("\(indent)(\(problem))") }
         if let site = row.site { lines.append("\(indent)spawned at \(site)") }
         return lines
+    }
+
+    /// The `pstree` text of every loop: one task per line under its parent; with several
+    /// loops, each loop's trees under a line naming it.
+    public static func treeText(loops: [Snapshot], stacks: Stacks = .none) -> String {
+        guard loops.count > 1 else { return treeText(loops.first ?? Snapshot(), stacks: stacks) }
+        return loops.map { loop in
+            let trees = treeText(loop, stacks: stacks)
+            return "loop \(loop.loopName)\n" + (trees.hasPrefix("no tasks") ? "    (no tasks)\n"
+                : trees.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { "    " + $0 }.joined(separator: "\n") + "\n")
+        }.joined()
     }
 
     /// The `pstree` text: one task per line under its parent.

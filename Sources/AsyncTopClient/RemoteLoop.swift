@@ -38,7 +38,10 @@ public final class RemoteLoop: Sendable {
     }
 
     struct State {
-        var snapshot = Snapshot()
+        /// Every loop the process serves on the socket, as received.
+        var loops = LoopSet()
+        /// The picture of the loops shown (``loop``, or all), made when asked for after a change.
+        var shown: Snapshot?
         var hello: ServerMessage.Hello?
         var status = Status.connecting
         var dropped: UInt64 = 0
@@ -51,21 +54,43 @@ public final class RemoteLoop: Sendable {
 
     /// The socket's path.
     public let path: String
+    /// The one loop to show, by name; nil: every loop the process serves on the socket.
+    public let loop: String?
     private let state = Mutex(State())
     private let onMessage: (@Sendable (ServerMessage) -> Void)?
 
     /// Starts connecting to `path` on a thread of its own.
+    /// - Parameter loop: show only the loop of this name (``snapshot`` is empty while the
+    ///   process has none); nil: every loop, as one picture (``Snapshot/merging(_:)``).
     /// - Parameter onMessage: sees every message received (a recorder's hook).
-    public init(path: String, onMessage: (@Sendable (ServerMessage) -> Void)? = nil) {
+    public init(path: String, loop: String? = nil, onMessage: (@Sendable (ServerMessage) -> Void)? = nil) {
         self.path = path
+        self.loop = loop
         self.onMessage = onMessage
         let thread = Thread { [self] in run() }
         thread.name = "asynctop-attach"
         thread.start()
     }
 
-    /// The last snapshot received, kept when the process goes away.
-    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+    /// The last picture received (of ``loop``, or of every loop), kept when the process goes away.
+    public var snapshot: Snapshot {
+        state.withLock { state in
+            if let shown = state.shown { return shown }
+            let shown = loop.map { name in
+                state.loops.snapshots.first { $0.loopName == name } ?? Snapshot(epoch: state.hello?.epoch ?? 0, loopName: name)
+            } ?? state.loops.merged
+            state.shown = shown
+            return shown
+        }
+    }
+
+    /// Each loop's last picture, in the order they joined (``loop`` only, when set).
+    public var loopSnapshots: [Snapshot] {
+        state.withLock { state in state.loops.snapshots.filter { loop == nil || $0.loopName == loop } }
+    }
+
+    /// The names of the loops the process serves on the socket, in the order they joined.
+    public var loopNames: [String] { state.withLock { $0.loops.snapshots.map(\.loopName) } }
     public var status: Status { state.withLock { $0.status } }
     /// Updates the server did not send us because we read too slowly.
     public var dropped: UInt64 { state.withLock { $0.dropped } }
@@ -148,7 +173,7 @@ public final class RemoteLoop: Sendable {
     private func run() {
         while !state.withLock({ $0.stopped }) {
             do {
-                let connection = try MonitorConnection(path: path)
+                let connection = try MonitorConnection(path: path, loops: true)
                 state.withLock { $0.connection = connection }
                 defer {
                     state.withLock { state in
@@ -176,9 +201,14 @@ public final class RemoteLoop: Sendable {
                             state.hello = hello
                             state.status = .connected(pid: hello.pid, program: hello.program)
                             // A new process: start from its own picture.
-                            state.snapshot = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
+                            state.loops = LoopSet(hello: hello)
+                            state.shown = nil
+                        case .loop(let entry):
+                            state.loops.apply(entry)
+                            state.shown = nil
                         case .delta(let update):
-                            state.snapshot = state.snapshot.applying(update.delta)
+                            state.loops.apply(update)
+                            state.shown = nil
                             state.dropped = update.dropped
                         case .reply(let id, let result):
                             state.lastReply = result

@@ -12,14 +12,24 @@ public struct TargetReading: Sendable {
     /// The `process` label: `program[pid]` as the monitor reports it, else the socket's file name.
     public var process: String
     /// The last snapshot, while up; nil when down (its series go away).
-    public var snapshot: Snapshot?
+    public var snapshot: Snapshot? {
+        get { loops.isEmpty ? nil : Snapshot.merging(loops) }
+        set { loops = newValue.map { [$0] } ?? [] }
+    }
+    /// Each loop the process serves on the socket, while up: each gets its own series
+    /// (the `loop` label).
+    public var loops: [Snapshot]
 
     public init(target: String, up: Bool, dataAge: Double? = nil, process: String, snapshot: Snapshot? = nil) {
+        self.init(target: target, up: up, dataAge: dataAge, process: process, loops: snapshot.map { [$0] } ?? [])
+    }
+
+    public init(target: String, up: Bool, dataAge: Double? = nil, process: String, loops: [Snapshot]) {
         self.target = target
         self.up = up
         self.dataAge = dataAge
         self.process = process
-        self.snapshot = snapshot
+        self.loops = loops
     }
 }
 
@@ -99,11 +109,13 @@ public enum MetricsText {
                                        help: "Seconds since the last update came from the target: the age of the data served.")
                     .set(age)
             }
-            guard reading.up, let snapshot = reading.snapshot else { continue }
-            var process = reading.process
-            if seen.contains([process, snapshot.loopName]) { process += " " + (reading.target.split(separator: "/").last.map(String.init) ?? reading.target) }
-            seen.insert([process, snapshot.loopName])
-            families.add(snapshot, process: process, thresholds: thresholds, histograms: &histograms)
+            guard reading.up else { continue }
+            for snapshot in reading.loops {
+                var process = reading.process
+                if seen.contains([process, snapshot.loopName]) { process += " " + (reading.target.split(separator: "/").last.map(String.init) ?? reading.target) }
+                seen.insert([process, snapshot.loopName])
+                families.add(snapshot, process: process, thresholds: thresholds, histograms: &histograms)
+            }
         }
         var text = families.emit(upTo: .lints)
         histograms.emit(into: &text)

@@ -117,7 +117,7 @@ public final class TargetSet: Sendable {
             case .disconnected(let reason): report = "lost: \(Self.trimmed(reason, path))"
             }
             let name = hello.map { "\($0.program)[\($0.pid)]" } ?? (path.split(separator: "/").last.map(String.init) ?? path)
-            out.append(TargetReading(target: path, up: up, dataAge: age, process: name, snapshot: up ? remote.snapshot : nil))
+            out.append(TargetReading(target: path, up: up, dataAge: age, process: name, loops: up ? remote.loopSnapshots : []))
             if report != "connecting" && report != target.reported { notes.append((path, report)) }
         }
         if !notes.isEmpty {

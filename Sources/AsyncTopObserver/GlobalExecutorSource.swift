@@ -15,7 +15,7 @@ final class GlobalExecutorSource: MonitorSource {
 
     /// Loop time starts when the observer does.
     private let origin = asynctop_obs_now()
-    private let epoch = Date().timeIntervalSince1970
+    let epoch = Date().timeIntervalSince1970
 
     private struct State {
         var version: UInt64 = 0

@@ -6,6 +6,9 @@ public enum StackAnswer: Hashable, Sendable {
     case stack(TaskStack)
     /// No stack, and why, in words for people ("running", "finished", "not started yet", …).
     case unavailable(String)
+
+    /// Why there is none for an id the loop does not know.
+    package static let noSuchTask = "no such task"
 }
 
 extension EventLoop {
@@ -102,7 +105,7 @@ extension EventLoop {
         }
         if let ids {
             for id in ids {
-                if let slot = registry.slot(of: id) { visit(slot) } else { answers[id] = .unavailable("no such task") }
+                if let slot = registry.slot(of: id) { visit(slot) } else { answers[id] = .unavailable(StackAnswer.noSuchTask) }
             }
         } else {
             var taken = 0

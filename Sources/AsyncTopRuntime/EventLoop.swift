@@ -351,6 +351,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
         }
         EnvironmentMonitor.loopStarted(self)
+        ProcessMonitor.loopStarted(self)
     }
 
     func waitUntilStopped() async {

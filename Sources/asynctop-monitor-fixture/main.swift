@@ -2,6 +2,8 @@
 // Usage: asynctop-monitor-fixture (SOCKET | --from-environment | --plain-loop) [--record FILE] [--allow-launch]
 //        [--tasks N] [--deadlock]  (two tasks, left and right, take Locks first and second in opposite order)
 //        [--stacks]  (tasks parked at known places: see Nesting.swift)
+//        [--second-loop]  (a loop "workers" on a thread of its own, started before the monitor)
+//        [--late-loop]  (a loop "late" started once the monitor is up; it closes after --late-loop-seconds S)
 // --plain-loop: no monitor in the code at all; `EventLoop(name:)` and `runUntilComplete`, as
 // a program written without asynctop in mind (ASYNCTOP_SOCKET / ASYNCTOP_RECORD still apply).
 // Prints "ready" once its tasks exist; runs until killed.
@@ -25,7 +27,31 @@ if arguments.contains("--allow-launch") {
     }
 }
 
+/// Runs a loop named `name` (on its own thread, as every loop), with a few named tasks;
+/// returns once they exist. It closes after `seconds`, if given.
+func startLoop(named name: String, closingAfter seconds: Double? = nil) async {
+    let ready = AsyncStream<Void>.makeStream()
+    Task.detached {
+        let loop = EventLoop(name: name)
+        _ = try? await loop.runUntilComplete {
+            for i in 1...3 { _ = try spawn(name: "\(name)-sleeper-\(i)") { try await sleep(3600) } }
+            _ = try spawn(name: "\(name)-ticker") { while true { try await sleep(0.05) } }
+            ready.continuation.yield()
+            try await sleep(seconds ?? 3600)
+        }
+        _ = await loop.cancelAllTasks()
+        try? loop.close()
+    }
+    for await _ in ready.stream { break }
+}
+
+if arguments.contains("--second-loop") { await startLoop(named: "workers") }
+
 @Sendable func workload() async throws {
+    if arguments.contains("--late-loop") {
+        let seconds = option("--late-loop-seconds").flatMap(Double.init)
+        await startLoop(named: "late", closingAfter: seconds)
+    }
     for i in 1...3 { _ = try spawn(name: "sleeper-\(i)") { try await sleep(3600) } }
     let child = try spawn(name: "child") { try await sleep(3600) }
     _ = try spawn(name: "parent") { try await child.value }

@@ -19,12 +19,16 @@ struct AttachCommand: ParsableCommand {
     @Option(help: "Record the stream to this file (replay it with `asynctop replay`).")
     var record: String?
 
+    @Option(help: ArgumentHelp("Show only the loop of this name (a process may serve several on its socket; all are shown by default).",
+                               valueName: "name"))
+    var loop: String?
+
     @OptionGroup var display: DisplayFlags
 
     @OptionGroup var lints: LintOptions
 
     func run() throws {
-        let (remote, recorder) = try recordingRemote(path: socket, record: record)
+        let (remote, recorder) = try recordingRemote(path: socket, record: record, loop: loop)
         defer {
             remote.stop()
             recorder?.close()
@@ -41,9 +45,9 @@ struct AttachCommand: ParsableCommand {
 
 /// A remote view of the socket at `path`, recording what it receives to `record` when given
 /// (`attach --record`, `run --record`).
-func recordingRemote(path: String, record: String?) throws -> (RemoteLoop, Recorder?) {
+func recordingRemote(path: String, record: String?, loop: String? = nil) throws -> (RemoteLoop, Recorder?) {
     let recorder = try record.map { try Recorder(path: $0) }
     var hook: (@Sendable (ServerMessage) -> Void)?
     if let recorder { hook = { message in recorder.record(message) } }
-    return (RemoteLoop(path: path, onMessage: hook), recorder)
+    return (RemoteLoop(path: path, loop: loop, onMessage: hook), recorder)
 }

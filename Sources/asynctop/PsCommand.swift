@@ -11,7 +11,7 @@ struct PsCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try target.load()
-        print(target.json ? ProcessTable.json(ProcessTable.rows(loaded.snapshot, stacks: target.stackFrames)) : ProcessTable.psText(loaded.snapshot, stacks: target.stackFrames),
+        print(target.json ? ProcessTable.json(ProcessTable.rows(loops: loaded.loops, stacks: target.stackFrames)) : ProcessTable.psText(loops: loaded.loops, stacks: target.stackFrames),
               terminator: "")
     }
 }

@@ -11,7 +11,7 @@ struct PsTreeCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try target.load()
-        print(target.json ? ProcessTable.json(ProcessTable.tree(loaded.snapshot, stacks: target.stackFrames)) : ProcessTable.treeText(loaded.snapshot, stacks: target.stackFrames),
+        print(target.json ? ProcessTable.json(ProcessTable.tree(loops: loaded.loops, stacks: target.stackFrames)) : ProcessTable.treeText(loops: loaded.loops, stacks: target.stackFrames),
               terminator: "")
     }
 }

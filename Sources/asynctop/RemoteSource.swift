@@ -19,6 +19,11 @@ struct RemoteSource: SnapshotSource {
         case .connected(let pid, let program):
             let dropped = remote.dropped
             snapshot.stats.phase += " · \(program) pid \(pid)" + (dropped > 0 ? " · \(dropped) updates dropped" : "")
+            // `--loop NAME` of a loop the process does not serve (or no longer does).
+            let loops = remote.loopNames
+            if let wanted = remote.loop, !loops.contains(wanted) {
+                snapshot.stats.phase = "no loop named '\(wanted)' in \(program) pid \(pid); its loops: \(loops.joined(separator: ", "))"
+            }
         }
         return snapshot
     }

@@ -16,12 +16,17 @@ struct TargetOptions: ParsableArguments {
     @Flag(help: "With --stacks, show every frame, the Swift runtime's and thunks too.")
     var allFrames = false
 
+    @Option(help: ArgumentHelp("Only the tasks of the loop of this name (a process may serve several on its socket).",
+                               valueName: "name"))
+    var loop: String?
+
     /// What of the stacks to print.
     var stackFrames: ProcessTable.Stacks { stacks || allFrames ? (allFrames ? .all : .own) : .none }
 
     func load() throws -> TargetLoader.Loaded {
         do {
-            let loaded = try TargetLoader.load(target, stacks: stackFrames != .none)
+            var loaded = try TargetLoader.load(target, stacks: stackFrames != .none)
+            if let loop { loaded = try loaded.only(loop: loop, of: target) }
             if let note = loaded.note { FileHandle.standardError.write(Data("asynctop: \(note)\n".utf8)) }
             return loaded
         } catch {

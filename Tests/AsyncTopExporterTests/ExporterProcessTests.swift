@@ -69,6 +69,22 @@ struct ExporterProcessTests {
         #expect(exporter.child.exited() == nil)
     }
 
+    @Test func eachLoopOfAProcessHasItsOwnSeries() throws {
+        let scratch = Scratch()
+        let socket = scratch.path + "/loops.sock"
+        let child = try startFixture(socket: socket, extra: ["--second-loop"])
+        let exporter = try ExporterProcess([socket], scratch: scratch)
+        let process = "asynctop-monitor-fixture[\(child.pid)]"
+        func suspended(_ loop: String, _ text: String) -> Double? {
+            sample(text, "asynctop_tasks{process=\"\(process)\",loop=\"\(loop)\",state=\"suspended\"}")
+        }
+        let text = exporter.scrape { suspended("workers", $0) == 5 && (suspended("fixture", $0) ?? 0) >= 8 }
+        #expect(suspended("workers", text) == 5, "\(text)")
+        #expect((suspended("fixture", text) ?? 0) >= 8)
+        #expect(sample(text, "asynctop_executor_queue_depth{process=\"\(process)\",loop=\"workers\",executor=\"workers\"}") != nil)
+        #expect(!text.contains("loop=\"fixture, workers\""))
+    }
+
     @Test func aStuckTargetIsAnsweredFromItsLastDataWithItsAge() throws {
         let scratch = Scratch()
         let socket = scratch.path + "/stuck.sock"

@@ -97,10 +97,11 @@ struct Failure: Error, CustomStringConvertible {
     init(_ text: String) { description = text }
 }
 
-/// `asynctop-monitor-fixture` serving `socket`, with `tasks` extra idle tasks.
-func startFixture(socket: String, tasks: Int = 0) throws -> Child {
+/// `asynctop-monitor-fixture` serving `socket`, with `tasks` extra idle tasks (and `extra`
+/// arguments).
+func startFixture(socket: String, tasks: Int = 0, extra: [String] = []) throws -> Child {
     guard let fixture = BuiltBinary.monitorFixture else { throw Failure("asynctop-monitor-fixture not built") }
-    let child = try Child([fixture, socket, "--tasks", "\(tasks)"], output: socket + ".out")
+    let child = try Child([fixture, socket, "--tasks", "\(tasks)"] + extra, output: socket + ".out")
     guard child.waitFor("ready"), FileManager.default.fileExists(atPath: socket) else {
         throw Failure("the fixture did not become ready: \(child.output)")
     }

@@ -100,7 +100,7 @@ struct MonitorFuzzTests {
                             break
                         }
                         switch message {
-                        case .hello: continue
+                        case .hello, .loop: continue
                         case .delta(let update):
                             current = current.applying(update.delta)
                             if next == expectations.count {

@@ -64,7 +64,7 @@ struct ProtocolFuzzer {
                 case .any: break
                 case .reply: return false
                 }
-            case .hello, .delta: return false
+            case .hello, .delta, .loop: return false
             }
             if let id, answerID != id { return false }
             return true

@@ -2,9 +2,10 @@
 ///
 /// Every message may carry an `id` of the client's choice; the reply repeats it.
 public enum ClientMessage: Hashable, Sendable {
-    /// The client's introduction, the first thing it sends: the protocol it speaks. The
-    /// server sends deltas only after it.
-    case hello(id: Int?, protocol: Int)
+    /// The client's introduction, the first thing it sends: the protocol it speaks, and
+    /// whether it reads every loop of the process (`loop` messages and deltas of each) or
+    /// only the hello's. The server sends deltas only after it.
+    case hello(id: Int?, protocol: Int, loops: Bool = false)
     /// Cancel task `task`, with an optional message (recorded as the dashboard's request).
     case cancel(id: Int?, task: TaskID, message: String?)
     /// Stop sending deltas until `resume`.
@@ -22,7 +23,7 @@ public enum ClientMessage: Hashable, Sendable {
     /// The request id the client chose, if any.
     public var id: Int? {
         switch self {
-        case .hello(let id, _), .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id), .stacks(let id, _): id
+        case .hello(let id, _, _), .cancel(let id, _, _), .pause(let id), .resume(let id), .launch(let id, _), .ping(let id), .stacks(let id, _): id
         }
     }
 
@@ -41,7 +42,7 @@ public enum ClientMessage: Hashable, Sendable {
 }
 
 extension ClientMessage: Codable {
-    enum Keys: String, CodingKey { case type, id, task, tasks, message, demo, `protocol` }
+    enum Keys: String, CodingKey { case type, id, task, tasks, message, demo, `protocol`, loops }
 
     /// The most task ids one `stacks` request may name.
     public static let stacksRequestLimit = 10_000
@@ -55,7 +56,11 @@ extension ClientMessage: Codable {
             guard let version = try? c.decode(Int.self, forKey: .protocol) else {
                 throw BadField(field: "protocol", problem: "must be the protocol version the client speaks (an integer)")
             }
-            self = .hello(id: id, protocol: version)
+            let loops: Bool
+            do { loops = try c.decodeIfPresent(Bool.self, forKey: .loops) ?? false } catch {
+                throw BadField(field: "loops", problem: "must be true or false")
+            }
+            self = .hello(id: id, protocol: version, loops: loops)
         case "cancel":
             guard c.contains(.task) else { throw BadField(field: "task", problem: "is missing") }
             // Any integer 0…2^64-1 is a task id to look up; anything else is refused here,
@@ -89,7 +94,9 @@ extension ClientMessage: Codable {
         try c.encode(type, forKey: .type)
         try c.encodeIfPresent(id, forKey: .id)
         switch self {
-        case .hello(_, let version): try c.encode(version, forKey: .protocol)
+        case .hello(_, let version, let loops):
+            try c.encode(version, forKey: .protocol)
+            if loops { try c.encode(true, forKey: .loops) }
         case .cancel(_, let task, let message):
             try c.encode(task, forKey: .task)
             try c.encodeIfPresent(message, forKey: .message)

@@ -2,7 +2,8 @@ import Foundation
 
 /// A recorded monitor stream, loaded for replay: the hello, then one frame per delta,
 /// with snapshots at any frame in a few delta applications (a key frame every
-/// ``keyFrameInterval`` frames).
+/// ``keyFrameInterval`` frames). A recording of several loops (their `loop` lines and
+/// deltas) gives them as one picture per frame (``Snapshot/merging(_:)``).
 ///
 /// A truncated or corrupt file loads up to its first bad line; ``stoppedAtLine`` and
 /// ``problem`` say where and why.
@@ -13,9 +14,10 @@ public struct Recording: Sendable {
     public private(set) var hello: ServerMessage.Hello?
     /// Seconds since the recording began, per frame.
     public private(set) var times: [Double] = []
-    private var deltas: [SnapshotDelta] = []
-    private var keyFrames: [Snapshot] = []
-    private var base = Snapshot()
+    /// Per frame: the loops that joined or left since the previous one, and its delta.
+    private var frames: [(entries: [ServerMessage.LoopEntry], update: ServerMessage.Update)] = []
+    private var keyFrames: [LoopSet] = []
+    private var base = LoopSet()
     /// The 1-based line at which loading stopped, when the file was not valid to its end.
     public private(set) var stoppedAtLine: Int?
     /// Why loading stopped early.
@@ -25,7 +27,7 @@ public struct Recording: Sendable {
     public private(set) var unsupportedVersion: Int?
 
     /// The number of frames (deltas) loaded.
-    public var frameCount: Int { deltas.count }
+    public var frameCount: Int { frames.count }
 
     /// The recording's length in seconds.
     public var duration: Double { times.last ?? 0 }
@@ -34,7 +36,8 @@ public struct Recording: Sendable {
     public init(bytes: [UInt8]) {
         var lineNumber = 0
         var start = 0
-        var current = Snapshot()
+        var current = LoopSet()
+        var entries: [ServerMessage.LoopEntry] = []
         while start < bytes.count {
             lineNumber += 1
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
@@ -58,7 +61,7 @@ public struct Recording: Sendable {
                 case .hello(let hello):
                     if self.hello == nil {
                         self.hello = hello
-                        base = Snapshot(epoch: hello.epoch, loopName: hello.loopName)
+                        base = LoopSet(hello: hello)
                         current = base
                     }
                 case .delta(let update):
@@ -67,10 +70,20 @@ public struct Recording: Sendable {
                         problem = "time goes backwards"
                         return
                     }
-                    current = current.applying(update.delta)
-                    if deltas.count % Self.keyFrameInterval == 0 { keyFrames.append(current) }
-                    deltas.append(update.delta)
+                    for joinedOrLeft in entries { current.apply(joinedOrLeft) }
+                    guard current.holds(update.loop) else {
+                        stoppedAtLine = lineNumber
+                        problem = "a delta of loop \(update.loop), which the recording never announced"
+                        return
+                    }
+                    current.apply(update)
+                    if frames.count % Self.keyFrameInterval == 0 { keyFrames.append(current) }
+                    frames.append((entries, update))
+                    entries = []
                     times.append(entry.t)
+                case .loop(let loop):
+                    // Applied with the next delta, so that each frame's picture is whole.
+                    entries.append(loop)
                 case .reply, .error, .stacks:
                     continue
                 }
@@ -100,17 +113,21 @@ public struct Recording: Sendable {
     }
 
     /// The snapshot after frame `index` (clamped to the frames loaded).
-    public func snapshot(at index: Int) -> Snapshot {
-        guard !deltas.isEmpty else { return base }
-        let index = min(max(index, 0), deltas.count - 1)
+    public func snapshot(at index: Int) -> Snapshot { loops(at: index).merged }
+
+    /// Each loop's picture after frame `index` (clamped to the frames loaded).
+    public func loops(at index: Int) -> LoopSet {
+        guard !frames.isEmpty else { return base }
+        let index = min(max(index, 0), frames.count - 1)
         let key = index / Self.keyFrameInterval
-        var snapshot = keyFrames[key]
+        var loops = keyFrames[key]
         var i = key * Self.keyFrameInterval + 1
         while i <= index {
-            snapshot = snapshot.applying(deltas[i])
+            for entry in frames[i].entries { loops.apply(entry) }
+            loops.apply(frames[i].update)
             i += 1
         }
-        return snapshot
+        return loops
     }
 
     /// The last frame at or before `t` seconds (0 when none is).
@@ -124,5 +141,5 @@ public struct Recording: Sendable {
     }
 
     /// The snapshot at the end of the recording.
-    public var last: Snapshot { snapshot(at: deltas.count - 1) }
+    public var last: Snapshot { snapshot(at: frames.count - 1) }
 }

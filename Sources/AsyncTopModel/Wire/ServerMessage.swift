@@ -11,6 +11,27 @@ public enum ServerMessage: Hashable, Sendable {
     case stacks(id: Int?, stacks: [StackReply])
     /// The answer to a client message that failed or could not be read.
     case error(id: Int?, code: String, message: String)
+    /// A loop of the process joined the socket, or left it (`closed`); sent only to a
+    /// client whose hello asked for every loop, before the loop's first delta.
+    case loop(LoopEntry)
+
+    /// One loop of a process served on a socket.
+    public struct LoopEntry: Hashable, Codable, Sendable {
+        /// Its number on this connection: 0 is the hello's loop; deltas say which they are of.
+        public var id: Int
+        public var name: String
+        /// Unix time (seconds) of the loop's time zero.
+        public var epoch: Double
+        /// True when the loop has closed: it sends nothing more and its tasks are gone.
+        public var closed: Bool
+
+        public init(id: Int, name: String, epoch: Double, closed: Bool = false) {
+            self.id = id
+            self.name = name
+            self.epoch = epoch
+            self.closed = closed
+        }
+    }
 
     /// The server's introduction: protocol version, who it is and what it allows.
     public struct Hello: Hashable, Codable, Sendable {
@@ -49,10 +70,14 @@ public enum ServerMessage: Hashable, Sendable {
         /// (they were coalesced into a later full delta).
         public var dropped: UInt64
         public var delta: SnapshotDelta
+        /// Which loop it is of (``LoopEntry/id``): 0, the hello's, unless the client asked
+        /// for every loop.
+        public var loop: Int
 
-        public init(dropped: UInt64, delta: SnapshotDelta) {
+        public init(dropped: UInt64, delta: SnapshotDelta, loop: Int = 0) {
             self.dropped = dropped
             self.delta = delta
+            self.loop = loop
         }
     }
 }
@@ -73,7 +98,7 @@ public struct StackReply: Hashable, Codable, Sendable {
 }
 
 extension ServerMessage: Codable {
-    enum Keys: String, CodingKey { case type, hello, delta, dropped, id, result, code, message, stacks }
+    enum Keys: String, CodingKey { case type, hello, delta, dropped, id, result, code, message, stacks, loop }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -82,7 +107,9 @@ extension ServerMessage: Codable {
         case "hello": self = .hello(try c.decode(Hello.self, forKey: .hello))
         case "delta":
             self = .delta(Update(dropped: try c.decode(UInt64.self, forKey: .dropped),
-                                 delta: try c.decode(SnapshotDelta.self, forKey: .delta)))
+                                 delta: try c.decode(SnapshotDelta.self, forKey: .delta),
+                                 loop: try c.decodeIfPresent(Int.self, forKey: .loop) ?? 0))
+        case "loop": self = .loop(try c.decode(LoopEntry.self, forKey: .loop))
         case "reply":
             let id = try c.decodeIfPresent(Int.self, forKey: .id)
             let result = try c.decode(String.self, forKey: .result)
@@ -108,6 +135,7 @@ extension ServerMessage: Codable {
             try c.encode("delta", forKey: .type)
             try c.encode(update.dropped, forKey: .dropped)
             try c.encode(update.delta, forKey: .delta)
+            if update.loop != 0 { try c.encode(update.loop, forKey: .loop) }
         case .reply(let id, let result):
             try c.encode("reply", forKey: .type)
             try c.encodeIfPresent(id, forKey: .id)
@@ -122,6 +150,9 @@ extension ServerMessage: Codable {
             try c.encodeIfPresent(id, forKey: .id)
             try c.encode(code, forKey: .code)
             try c.encode(message, forKey: .message)
+        case .loop(let entry):
+            try c.encode("loop", forKey: .type)
+            try c.encode(entry, forKey: .loop)
         }
     }
 }

@@ -5,9 +5,8 @@ import Synchronization
 /// `ASYNCTOP_SOCKET` and `ASYNCTOP_RECORD` for every loop of a program, however it runs it
 /// (`EventLoop.run`, or `EventLoop(name:)` with `runUntilComplete` or `runForever`).
 ///
-/// One socket (and one recording) per process: the first loop that starts serves it, for
-/// as long as that loop lives; later loops run without. `ASYNCTOP_RECORD` alone records
-/// the first loop without serving it.
+/// One socket (and one recording) per process: the first loop that starts serves it.
+/// `ASYNCTOP_RECORD` alone records the first loop without serving it.
 enum EnvironmentMonitor {
     private static let claimed = Mutex(false)
 
@@ -34,6 +33,47 @@ enum EnvironmentMonitor {
                 FileHandle.standardError.write(Data("asynctop: \(error); running without a recording\n".utf8))
             }
         }
+    }
+}
+
+/// The process's socket for every loop: the first monitor started with
+/// ``MonitorConfiguration/everyLoop`` (the environment's, or `EventLoop.run`'s) serves the
+/// loops running then and every loop that starts later, beside its own.
+enum ProcessMonitor {
+    private final class WeakLoop: Sendable {
+        weak let loop: EventLoop?
+        init(_ loop: EventLoop) { self.loop = loop }
+    }
+
+    private struct State {
+        var server: MonitorServer?
+        /// Loops that started, held weakly: the ones open are served when a socket starts.
+        var started: [WeakLoop] = []
+    }
+
+    private static let state = Mutex(State())
+
+    /// Called each time a loop starts running: it joins the process's socket, if any.
+    static func loopStarted(_ loop: EventLoop) {
+        let server: MonitorServer? = state.withLock { state in
+            state.started.removeAll { $0.loop.map(\.isClosed) ?? true }
+            if !state.started.contains(where: { $0.loop === loop }) { state.started.append(WeakLoop(loop)) }
+            if let server = state.server, server.isServing { return server }
+            state.server = nil
+            return nil
+        }
+        server?.serve(loop)
+    }
+
+    /// Makes `server` the process's socket, when there is none, and serves on it every loop
+    /// open now.
+    static func adopt(_ server: MonitorServer) {
+        let loops: [EventLoop] = state.withLock { state in
+            if let current = state.server, current.isServing { return [] }
+            state.server = server
+            return state.started.compactMap(\.loop).filter { !$0.isClosed }
+        }
+        for loop in loops { server.serve(loop) }
     }
 }
 

@@ -17,7 +17,9 @@ extension EventLoop {
         guard let configuration else { return nil }
         if configuration.isFromEnvironment && !EnvironmentMonitor.claim() { return nil }
         do {
-            return try startMonitor(configuration)
+            let server = try startMonitor(configuration)
+            if configuration.everyLoop { ProcessMonitor.adopt(server) }
+            return server
         } catch {
             if configuration.required { throw error }
             FileHandle.standardError.write(Data("asynctop: \(error); running without a monitor\n".utf8))

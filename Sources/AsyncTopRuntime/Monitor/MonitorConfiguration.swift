@@ -22,6 +22,11 @@ public struct MonitorConfiguration: Sendable {
     public var recordPath: String?
     /// Clients served at once; more are answered with a `busy` error and closed.
     public var maxClients = 32
+    /// When the monitor is started by `EventLoop.run` (or the environment), it serves every
+    /// loop of the process on its socket: the ones running, and the ones started later
+    /// (``MonitorServer/serve(_:)``); the first such monitor of a process does. False: its
+    /// own loop only, as ``EventLoop/startMonitor(_:)`` does.
+    public var everyLoop = true
     /// Made by ``fromEnvironment(_:)``: one such monitor per process (the first loop's).
     var isFromEnvironment = false
 

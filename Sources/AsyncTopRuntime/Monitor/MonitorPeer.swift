@@ -16,9 +16,11 @@ final class MonitorPeer: Sendable {
         var outbox: [UInt8] = []
         var sent = 0
         var paused = false
-        /// What the client holds once the queued bytes arrive; nil: the next update is full
-        /// (the first one, and after resume).
-        var base: Snapshot?
+        /// What the client holds of each loop once the queued bytes arrive; none: the next
+        /// update of that loop is full (the first one, and after resume).
+        var bases: [Int: Snapshot] = [:]
+        /// The client reads every loop (its hello said so); else only loop 0.
+        var everyLoop = false
         var dropped: UInt64 = 0
         var closed = false
         /// The client said its hello (with this protocol version): updates may go.
@@ -51,44 +53,57 @@ final class MonitorPeer: Sendable {
     /// Sends what the socket takes now.
     func flush() { state.withLock { Self.flush(&$0) } }
 
-    /// What this tick's update is for a peer, decided by ``plan(for:)``.
+    /// What this tick's update of one loop is for a peer, decided by ``plan(for:)``.
     enum Plan {
-        /// Nothing: closed, paused, not introduced yet, or its last update is still going out.
-        case skip
         /// The tick's own delta, the same bytes as for every other client up to date.
-        case shared(dropped: UInt64)
+        case shared
         /// A delta of its own from what it holds (`base`; nil: a full one).
-        case own(base: Snapshot?, dropped: UInt64)
+        case own(base: Snapshot?)
     }
 
-    /// What to send this tick: the shared delta when the client holds what it leads from,
-    /// one of its own from what it holds otherwise; nothing while the previous update has
-    /// not left, which is counted as dropped: the next update sent covers all the dropped
-    /// ones (a delta from what the client has), so a client that reads slowly gets fewer,
-    /// larger updates and never a backlog. Only the publisher's thread calls this and
-    /// ``deliver(_:holding:)``, and encodes between them, outside the lock.
-    func plan(for delta: SnapshotDelta) -> Plan {
+    /// What to send a peer this tick: the loops' plans, and the updates it missed so far.
+    struct Ticket {
+        var dropped: UInt64
+        /// Per loop the client reads, in the order of the tick's deltas.
+        var plans: [(loop: Int, plan: Plan)]
+    }
+
+    /// What to send this tick, of each loop (`deltas`: the tick's, one per loop): the shared
+    /// delta when the client holds what it leads from, one of its own from what it holds
+    /// otherwise; nothing (nil) while the previous update has not left, which is counted as
+    /// dropped: the next update sent covers all the dropped ones (a delta from what the
+    /// client has), so a client that reads slowly gets fewer, larger updates and never a
+    /// backlog. Nothing either when closed, paused or not introduced yet. Only the
+    /// publisher's thread calls this and ``deliver(_:holding:)``, and encodes between them,
+    /// outside the lock.
+    func plan(for deltas: [(loop: Int, delta: SnapshotDelta)]) -> Ticket? {
         state.withLock { state in
-            guard !state.closed, !state.paused, state.introduced else { return .skip }
+            guard !state.closed, !state.paused, state.introduced else { return nil }
             if state.unsent > 0 {
                 state.dropped += 1
-                return .skip
+                return nil
             }
-            if let base = state.base, base.version == delta.fromVersion, !delta.isFull {
-                return .shared(dropped: state.dropped)
+            let plans = deltas.filter { state.everyLoop || $0.loop == 0 }.map { loop, delta -> (loop: Int, plan: Plan) in
+                if let base = state.bases[loop], base.version == delta.fromVersion, !delta.isFull { return (loop, .shared) }
+                return (loop, .own(base: state.bases[loop]))
             }
-            return .own(base: state.base, dropped: state.dropped)
+            return Ticket(dropped: state.dropped, plans: plans)
         }
     }
 
-    /// Queues an update's bytes; the client holds `current` once they arrive.
-    func deliver(_ bytes: [UInt8], holding current: Snapshot) {
+    /// Queues an update's bytes; the client holds `current` of each loop once they arrive.
+    func deliver(_ bytes: [UInt8], holding current: [(loop: Int, snapshot: Snapshot)]) {
         state.withLock { state in
             guard !state.closed else { return }
             state.outbox += bytes
-            state.base = current
+            for (loop, snapshot) in current { state.bases[loop] = snapshot }
             Self.flush(&state)
         }
+    }
+
+    /// Forgets a loop that left the socket.
+    func forget(loop: Int) {
+        state.withLock { _ = $0.bases.removeValue(forKey: loop) }
     }
 
     /// Stops the connection: the reader wakes with end-of-file and closes the descriptor.

@@ -6,23 +6,37 @@ import Synchronization
 import Glibc
 #endif
 
-/// Serves one loop (or another ``MonitorSource``) on a Unix domain socket: a hello, then snapshot deltas to every client,
-/// and their commands (cancel, pause, resume, launch, ping). See docs/PROTOCOL.md.
+/// Serves a process's loops (or another ``MonitorSource``) on a Unix domain socket: a
+/// hello, then snapshot deltas to every client, and their commands (cancel, pause, resume,
+/// launch, stacks, ping). See docs/PROTOCOL.md.
 ///
-/// The loop is only asked for a delta once per interval while clients are connected, on a
-/// thread of the server's own; a client that reads slowly gets fewer, coalesced updates
-/// (the ones it missed are counted) and never holds up the loop or the other clients.
+/// It starts with one loop, the hello's; ``serve(_:)`` adds more, which clients that ask
+/// for every loop see beside it. The socket stays while one of its loops is open.
+///
+/// Each loop is only asked for a delta once per interval while clients are connected, on
+/// a thread of the server's own; a client that reads slowly gets fewer, coalesced updates
+/// (the ones it missed are counted) and never holds up the loops or the other clients.
 public final class MonitorServer: Sendable {
     /// The socket's path.
     public let path: String
+    /// The hello's loop (loop 0).
     let loop: any MonitorSource
     let configuration: MonitorConfiguration
     let listener: Int32
     let hello: ServerMessage.Hello
     let recorder: Recorder?
 
+    /// A loop served, with its number on every connection.
+    struct Served {
+        let source: any MonitorSource
+        let entry: ServerMessage.LoopEntry
+    }
+
     struct State {
         var peers: [MonitorPeer] = []
+        /// The loops served now, loop 0 first while it is open.
+        var loops: [Served] = []
+        var nextLoopID = 1
         var stopping = false
         var droppedTotal: UInt64 = 0
         /// A client said hello since the last tick: the next tick is now, so that its first
@@ -53,9 +67,11 @@ public final class MonitorServer: Sendable {
         self.recorder = try configuration.recordPath.map { try Recorder(path: $0) }
         self.hello = ServerMessage.Hello(
             pid: getpid(), program: CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "program",
-            loopName: loop.name, epoch: loop.snapshot(timeout: 0.05).epoch, interval: configuration.interval,
+            loopName: loop.name, epoch: loop.epoch, interval: configuration.interval,
             demos: configuration.launch == nil ? [] : configuration.demos)
         recorder?.record(.hello(hello))
+        let first = Served(source: loop, entry: .init(id: 0, name: loop.name, epoch: loop.epoch))
+        state.withLock { $0.loops = [first] }
         let acceptor = Thread { [self] in acceptLoop() }
         acceptor.name = "asynctop-monitor-accept"
         acceptor.start()
@@ -63,6 +79,40 @@ public final class MonitorServer: Sendable {
         publisher.name = "asynctop-monitor"
         publisher.start()
     }
+
+    /// Serves `loop` too, beside the loops served already: clients that read every loop
+    /// (asynctop's do) see it from their next update; its commands reach it. Serving a loop
+    /// twice, or after ``stop()``, does nothing. It leaves the socket when it closes.
+    public func serve(_ loop: EventLoop) { add(source: loop) }
+
+    /// Serves `source` too (see ``serve(_:)``).
+    package func add(source: any MonitorSource) {
+        state.withLock { state in
+            guard !state.stopping, !source.isClosed, !state.loops.contains(where: { $0.source === source }),
+                  // Once the last loop closed, the socket is going away.
+                  !state.loops.allSatisfy({ $0.source.isClosed }) else { return }
+            // Names tell loops apart on screen and in `--loop`: a repeated one gets a number.
+            var name = source.name
+            var n = 2
+            while state.loops.contains(where: { $0.entry.name == name }) {
+                name = "\(source.name)-\(n)"
+                n += 1
+            }
+            let served = Served(source: source, entry: .init(id: state.nextLoopID, name: name, epoch: source.epoch))
+            state.nextLoopID += 1
+            state.loops.append(served)
+            // Announced, under the lock, to every client already introduced: a client
+            // introduced later hears of it in its introduction; either way before its deltas.
+            let line = WireCodec.line(ServerMessage.loop(served.entry))
+            for peer in state.peers where peer.state.withLock({ $0.introduced && $0.everyLoop }) { peer.enqueue(line) }
+            recorder?.record(.loop(served.entry))
+            state.newcomer = true
+        }
+        wake.signal()
+    }
+
+    /// The loops served now, by name.
+    public var loopNames: [String] { state.withLock { $0.loops.map(\.entry.name) } }
 
     /// Clients connected now.
     public var clientCount: Int { state.withLock { $0.peers.count } }
@@ -119,8 +169,8 @@ public final class MonitorServer: Sendable {
             unlink(path)
             threadsDone.signal()
         }
-        // A closed loop has nothing more to serve: its socket goes with it.
-        while !state.withLock({ $0.stopping }) && !loop.isClosed {
+        // Closed loops have nothing more to serve: the socket goes with the last.
+        while !state.withLock({ $0.stopping }) && !allClosed {
             var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 100) > 0 else { continue }
             let fd = asynctop_accept(listener)
@@ -159,16 +209,52 @@ public final class MonitorServer: Sendable {
 
     // MARK: Publishing
 
+    /// True until ``stop()``, or until every loop served has closed.
+    var isServing: Bool { !state.withLock({ $0.stopping }) && !allClosed }
+
+    /// True once every loop served has closed.
+    var allClosed: Bool {
+        state.withLock { $0.loops.allSatisfy { $0.source.isClosed } }
+    }
+
+    /// What the publisher holds of one loop: the picture every up-to-date client holds.
+    private struct Published {
+        var current: Snapshot
+        var version: UInt64 = 0
+    }
+
+    /// Takes the loops that closed off the list, and tells the clients that read every
+    /// loop; the loop 0 of a client that reads it alone just stops changing.
+    private func retireClosedLoops() -> [Served] {
+        state.withLock { state in
+            let closed = state.loops.filter { $0.source.isClosed }
+            guard !closed.isEmpty, closed.count < state.loops.count else { return [] }
+            state.loops.removeAll { $0.source.isClosed }
+            for served in closed {
+                var entry = served.entry
+                entry.closed = true
+                let line = WireCodec.line(ServerMessage.loop(entry))
+                for peer in state.peers {
+                    peer.forget(loop: entry.id)
+                    if peer.state.withLock({ $0.introduced && $0.everyLoop }) { peer.enqueue(line) }
+                }
+                recorder?.record(.loop(entry))
+            }
+            return closed
+        }
+    }
+
     private func publishLoop() {
         defer { threadsDone.signal() }
-        var current = Snapshot(epoch: hello.epoch, loopName: loop.name)
-        var version: UInt64 = 0
+        var published: [Int: Published] = [:]
         let interval = configuration.interval
         var nextTick = ContinuousClock.now
         while true {
-            let (peers, stopping) = state.withLock { ($0.peers, $0.stopping) }
-            if stopping || loop.isClosed { break }
-            // Paused clients cost the loop nothing: it is asked only for someone who listens.
+            let stopping = state.withLock { $0.stopping }
+            if stopping || allClosed { break }
+            for served in retireClosedLoops() { published[served.entry.id] = nil }
+            let (peers, loops) = state.withLock { ($0.peers, $0.loops) }
+            // Paused clients cost the loops nothing: they are asked only for someone who listens.
             let listening = recorder != nil || peers.contains { peer in peer.state.withLock { !$0.paused && !$0.closed && $0.introduced } }
             let newcomer = state.withLock { state in
                 defer { state.newcomer = false }
@@ -176,27 +262,7 @@ public final class MonitorServer: Sendable {
             }
             if (ContinuousClock.now >= nextTick || newcomer) && listening {
                 nextTick = ContinuousClock.now + .milliseconds(Int(interval * 1000))
-                // A recording keeps where long-suspended tasks waited (filed for a later frame).
-                if recorder != nil { loop.sampleStacks() }
-                let delta = loop.delta(since: version, timeout: 0.25)
-                version = delta.toVersion
-                let previous = current
-                current = current.applying(delta)
-                recorder?.record(.delta(.init(dropped: 0, delta: delta)))
-                // Encoded outside every lock: once for all the clients up to date, once more
-                // for each one that holds something else.
-                var shared: [UInt8]?
-                for peer in peers {
-                    switch peer.plan(for: delta) {
-                    case .skip: continue
-                    case .shared(let dropped):
-                        if shared == nil { shared = DeltaCodec.encode(delta, base: previous) }
-                        peer.deliver(Self.frame(dropped: dropped, payload: shared!), holding: current)
-                    case .own(let base, let dropped):
-                        let own = base.map { SnapshotDelta.between($0, current) } ?? .full(current)
-                        peer.deliver(Self.frame(dropped: dropped, payload: DeltaCodec.encode(own, base: base)), holding: current)
-                    }
-                }
+                publish(loops, &published, to: peers)
             }
             let pending = peers.filter(\.hasUnsent)
             let remaining: Duration = nextTick - ContinuousClock.now
@@ -211,14 +277,55 @@ public final class MonitorServer: Sendable {
             }
         }
         for peer in state.withLock({ $0.peers }) { peer.shutDown() }
-        // The stream ended with the loop (or stop()): a recording is complete.
-        if loop.isClosed { recorder?.close() }
+        // The stream ended with the loops (or stop()): a recording is complete.
+        if allClosed { recorder?.close() }
     }
 
-    /// A binary delta on the wire: `{"type":"delta","dropped":N,"bytes":L}`, a newline, and
-    /// the L bytes of ``DeltaCodec``.
-    static func frame(dropped: UInt64, payload: [UInt8]) -> [UInt8] {
-        var bytes = Array(#"{"type":"delta","dropped":\#(dropped),"bytes":\#(payload.count)}"#.utf8)
+    /// One tick: a delta of each loop, then to each client what it needs of them, in one
+    /// write. Encoded outside every lock: once per loop for all the clients up to date, once
+    /// more for each one that holds something else.
+    private func publish(_ loops: [Served], _ published: inout [Int: Published], to peers: [MonitorPeer]) {
+        var deltas: [(loop: Int, delta: SnapshotDelta)] = []
+        var previous: [Int: Snapshot] = [:]
+        for served in loops {
+            let id = served.entry.id
+            var held = published[id] ?? Published(current: Snapshot(epoch: served.entry.epoch, loopName: served.entry.name))
+            // A recording keeps where long-suspended tasks waited (filed for a later frame).
+            if recorder != nil { served.source.sampleStacks() }
+            let delta = served.source.delta(since: held.version, timeout: 0.25)
+            previous[id] = held.current
+            held.version = delta.toVersion
+            held.current = held.current.applying(delta)
+            published[id] = held
+            deltas.append((id, delta))
+            recorder?.record(.delta(.init(dropped: 0, delta: delta, loop: id)))
+        }
+        var shared: [Int: [UInt8]] = [:]
+        for peer in peers {
+            guard let ticket = peer.plan(for: deltas), !ticket.plans.isEmpty else { continue }
+            var bytes: [UInt8] = []
+            var holding: [(loop: Int, snapshot: Snapshot)] = []
+            for (loop, plan) in ticket.plans {
+                guard let current = published[loop]?.current, let delta = deltas.first(where: { $0.loop == loop })?.delta else { continue }
+                switch plan {
+                case .shared:
+                    if shared[loop] == nil { shared[loop] = DeltaCodec.encode(delta, base: previous[loop]) }
+                    bytes += Self.frame(dropped: ticket.dropped, loop: loop, payload: shared[loop]!)
+                case .own(let base):
+                    let own = base.map { SnapshotDelta.between($0, current) } ?? .full(current)
+                    bytes += Self.frame(dropped: ticket.dropped, loop: loop, payload: DeltaCodec.encode(own, base: base))
+                }
+                holding.append((loop, current))
+            }
+            peer.deliver(bytes, holding: holding)
+        }
+    }
+
+    /// A binary delta on the wire: `{"type":"delta","dropped":N,"bytes":L}` (with
+    /// `"loop":K` but for loop 0), a newline, and the L bytes of ``DeltaCodec``.
+    static func frame(dropped: UInt64, loop: Int = 0, payload: [UInt8]) -> [UInt8] {
+        let loopKey = loop == 0 ? "" : #","loop":\#(loop)"#
+        var bytes = Array(#"{"type":"delta","dropped":\#(dropped),"bytes":\#(payload.count)\#(loopKey)}"#.utf8)
         bytes.reserveCapacity(bytes.count + 1 + payload.count)
         bytes.append(0x0A)
         bytes += payload
@@ -249,10 +356,8 @@ public final class MonitorServer: Sendable {
                         let answer = handle(message, from: peer)
                         peer.enqueue(WireCodec.line(answer))
                         // Deltas start once the answer to the hello is queued: it comes first.
-                        if case .hello = message, case .reply = answer {
-                            peer.state.withLock { $0.introduced = true }
-                            state.withLock { $0.newcomer = true }
-                            wake.signal()
+                        if case .hello(_, _, let everyLoop) = message, case .reply = answer {
+                            introduce(peer, everyLoop: everyLoop)
                         }
                     }
                 }
@@ -266,10 +371,47 @@ public final class MonitorServer: Sendable {
         peer.close()
     }
 
+    /// Marks a client introduced: one that reads every loop first hears of each (loop 0
+    /// too, closed if it has), all under the lock ``add(source:)`` announces new loops
+    /// under, so that it hears of every loop once and before the loop's first delta.
+    private func introduce(_ peer: MonitorPeer, everyLoop: Bool) {
+        state.withLock { state in
+            if everyLoop {
+                var lines: [UInt8] = []
+                if state.loops.first?.entry.id != 0 {
+                    lines += WireCodec.line(ServerMessage.loop(.init(id: 0, name: loop.name, epoch: loop.epoch, closed: true)))
+                }
+                for served in state.loops { lines += WireCodec.line(ServerMessage.loop(served.entry)) }
+                peer.enqueue(lines)
+            }
+            peer.state.withLock { peer in
+                peer.introduced = true
+                peer.everyLoop = everyLoop
+            }
+            state.newcomer = true
+        }
+        wake.signal()
+    }
+
+    /// The loops served now.
+    private var servedLoops: [Served] { state.withLock { $0.loops } }
+
     /// How long a `stacks` request waits for the loop to walk the stacks, and then for the
     /// symbolication of new addresses.
     static let stacksTimeout = 5.0
     static let symbolsTimeout = 60.0
+
+    /// Of two loops' answers for one task, the one of the loop that has it: a stack, else
+    /// why it has none, else "no such task".
+    static func better(_ a: StackAnswer, _ b: StackAnswer) -> StackAnswer {
+        func rank(_ answer: StackAnswer) -> Int {
+            switch answer {
+            case .stack: 2
+            case .unavailable(let why): why == StackAnswer.noSuchTask ? 0 : 1
+            }
+        }
+        return rank(b) > rank(a) ? b : a
+    }
 
     func handle(_ message: ClientMessage, from peer: MonitorPeer) -> ServerMessage {
         // A ping is answered whoever asks; anything else waits for the client's hello.
@@ -280,7 +422,7 @@ public final class MonitorServer: Sendable {
                             + #"{"type":"hello","protocol":\#(WireProtocol.version)} first; please upgrade a client of protocol 1"#)
         }
         switch message {
-        case .hello(let id, let version):
+        case .hello(let id, let version, _):
             guard version == WireProtocol.version else {
                 return .error(id: id, code: "unsupported-version",
                               message: "this server speaks monitor protocol \(WireProtocol.version), not \(version)"
@@ -297,7 +439,13 @@ public final class MonitorServer: Sendable {
             wake.signal()
             return .reply(id: id, result: "resumed")
         case .cancel(let id, let task, let text):
-            switch loop.cancel(task: task, message: text, requester: .dashboard, timeout: 0.25) {
+            // Task ids are unique in a process: the loop that knows the task answers.
+            var answer = CancelAnswer.notFound
+            for served in servedLoops {
+                answer = served.source.cancel(task: task, message: text, requester: .dashboard, timeout: 0.25)
+                if answer != .notFound { break }
+            }
+            switch answer {
             case .requested: return .reply(id: id, result: "requested")
             case .queued: return .reply(id: id, result: "queued")
             case .notFound: return .error(id: id, code: "not-found", message: "no task \(task)")
@@ -309,17 +457,28 @@ public final class MonitorServer: Sendable {
                 return .error(id: id, code: "internal", message: "unexpected answer for task \(task)")
             }
         case .stacks(let id, let tasks):
+            // Every loop walks its own tasks, at once; a task's answer is its loop's.
+            let loops = servedLoops
             let walked = DispatchSemaphore(value: 0)
-            let answers = LoopReply<[TaskID: StackAnswer]>()
-            loop.captureStacks(of: tasks, minimumAge: 0, limit: .max, completion: { answers.fill($0) }, walked: { walked.signal() })
-            guard walked.wait(timeout: .now() + Self.stacksTimeout) == .success else {
-                return .error(id: id, code: "loop-busy",
-                              message: "the loop did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)")
+            let answers = loops.map { _ in LoopReply<[TaskID: StackAnswer]>() }
+            for (served, reply) in zip(loops, answers) {
+                served.source.captureStacks(of: tasks, minimumAge: 0, limit: .max, completion: { reply.fill($0) }, walked: { walked.signal() })
             }
-            // The walk is done; reading the binary's debug information for new addresses can
-            // take seconds the first time in a large binary.
-            guard let found = answers.value(within: Self.symbolsTimeout) else {
-                return .error(id: id, code: "internal", message: "the stacks were not symbolicated within \(Int(Self.symbolsTimeout)) s")
+            let deadline = DispatchTime.now() + Self.stacksTimeout
+            for (served, _) in zip(loops, answers) where walked.wait(timeout: deadline) != .success {
+                return .error(id: id, code: "loop-busy",
+                              message: (loops.count == 1 ? "the loop" : "a loop (of \(loops.map(\.entry.name).joined(separator: ", ")))")
+                                + " did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)"
+                                + (loops.count == 1 ? "" : "; \(served.entry.name) is one of them"))
+            }
+            // The walks are done; reading the binary's debug information for new addresses
+            // can take seconds the first time in a large binary.
+            var found: [TaskID: StackAnswer] = [:]
+            for reply in answers {
+                guard let part = reply.value(within: Self.symbolsTimeout) else {
+                    return .error(id: id, code: "internal", message: "the stacks were not symbolicated within \(Int(Self.symbolsTimeout)) s")
+                }
+                found.merge(part) { held, other in Self.better(held, other) }
             }
             let order = tasks ?? found.keys.sorted()
             return .stacks(id: id, stacks: order.map { task in

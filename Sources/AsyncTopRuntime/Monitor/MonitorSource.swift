@@ -5,6 +5,8 @@ import AsyncTopModel
 package protocol MonitorSource: AnyObject, Sendable {
     /// The name in the hello and in every snapshot.
     var name: String { get }
+    /// Unix time (seconds) of its time zero.
+    var epoch: Double { get }
     /// True once there is nothing more to serve: the server then closes its socket.
     var isClosed: Bool { get }
     func snapshot(timeout: Double) -> Snapshot
@@ -17,4 +19,6 @@ package protocol MonitorSource: AnyObject, Sendable {
                        completion: (@Sendable ([TaskID: StackAnswer]) -> Void)?, walked: (@Sendable () -> Void)?)
 }
 
-extension EventLoop: MonitorSource {}
+extension EventLoop: MonitorSource {
+    package var epoch: Double { timeBase.epoch }
+}

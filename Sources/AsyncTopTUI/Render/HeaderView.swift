@@ -7,7 +7,9 @@ struct HeaderView {
     func draw(into screen: inout Screen) {
         let snapshot = context.snapshot, stats = snapshot.stats, theme = context.theme
         screen.paint(row: 0, style: theme.titleBar)
-        var title = " asynctop · loop \(snapshot.loopName) · \(stats.phase)"
+        // A picture of several loops (one socket serving them) names them all.
+        let loops = snapshot.executors.lazy.filter { $0.kind == .loop }.count
+        var title = " asynctop · \(loops > 1 ? "\(loops) loops" : "loop") \(snapshot.loopName) · \(stats.phase)"
         if stats.debug { title += " · debug" }
         if !stats.instrumented { title += " · not instrumented" }
         // The clock and the pause badge keep the right end; the title is cut before them.
