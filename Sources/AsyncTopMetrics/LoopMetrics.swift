@@ -76,7 +76,7 @@ public final class LoopMetrics: Sendable {
 
     /// Reads a snapshot of the loop and reports it now.
     public func reportNow() {
-        report(loop.snapshot())
+        report(loop.published(maxAge: 0))
     }
 
     /// Reports a snapshot: gauges as they are, counters and timers by what they grew since

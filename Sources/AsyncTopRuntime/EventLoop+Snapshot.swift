@@ -38,7 +38,7 @@ extension EventLoop {
     /// loop between two steps. Nil when the running loop did not get to it in `timeout`:
     /// the request is then abandoned, and a loop stuck in a long step finds only abandoned
     /// requests when it returns, which it skips — no pile of snapshots built for no one.
-    private func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
+    func build<Value: Sendable>(timeout: Double, _ make: @escaping @Sendable (EventLoop) -> Value) -> Value? {
         while true {
             let box = LoopReply<Value>()
             var wake = false

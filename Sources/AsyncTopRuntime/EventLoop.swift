@@ -98,6 +98,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Snapshots and deltas built on the loop for another thread's request (abandoned ones
     /// are skipped and not counted).
     let requestedBuilds = Atomic<Int>(0)
+    /// The pictures of this loop everyone in the process shares (``published(maxAge:timeout:)``).
+    let publisher = LoopPublisher()
     private let defaultPool = Mutex<ThreadPoolExecutor?>(nil)
     /// Why the loop runs with less instrumentation than asked for, if it does.
     let instrumentationWarning: String?

@@ -97,7 +97,7 @@ public enum DemoRunner {
         let loop = EventLoop(name: "demo \(demo.name)", retention: DemoRunner.retention)
         let recording = recorder.map { recorder in
             (recorder, ServerMessage.Hello(pid: getpid(), program: "asynctop", loopName: loop.name,
-                                           epoch: loop.snapshot().epoch, interval: Tracer.recordInterval))
+                                           epoch: loop.epoch, interval: Tracer.recordInterval))
         }
         let tracer = Tracer(loop: loop, thresholds: thresholds.scaled(bySpeed: speed), recording: recording,
                             keepEvents: keepEvents, onEvent: onEvent)
@@ -212,7 +212,9 @@ private final class Tracer: Sendable {
                 defer { shared.output = [] }
                 return shared.output
             }
-            let delta = loop.delta(since: state.snapshot.version)
+            // The loop's shared picture (the dashboard and a monitor watching the same loop
+            // get theirs from it too); the last sample is taken exactly, after the run.
+            let (delta, _) = loop.published(after: state.snapshot, maxAge: final ? 0 : 0.004)
             var fresh: [TraceEvent] = []
             var lintKinds: [Lint.Kind] = []
             // A loop busy for longer than the delta's time-out answers with its last full

@@ -12,13 +12,18 @@ final class LoopRecording: Sendable {
 
     init(loop: EventLoop, path: String, interval: Double = 0.1) throws {
         let recorder = try Recorder(path: path)
-        let first = loop.snapshot()
-        let hello = ServerMessage.Hello(pid: getpid(), program: "asynctop", loopName: loop.name, epoch: first.epoch,
+        let hello = ServerMessage.Hello(pid: getpid(), program: "asynctop", loopName: loop.name, epoch: loop.epoch,
                                         interval: interval)
         let thread = Thread { [self] in
+            recorder.record(.hello(hello))
+            var held = Snapshot(epoch: hello.epoch, loopName: loop.name)
             while !stopped.withLock({ $0 }) && !loop.isClosed {
                 loop.sampleStacks()
-                recorder.record(snapshot: loop.snapshot(), hello: hello)
+                // The loop's shared picture, as the dashboard shows it: what changed since
+                // the last line.
+                let (delta, current) = loop.published(after: held, maxAge: interval * 0.9)
+                recorder.record(.delta(.init(dropped: 0, delta: delta)))
+                held = current
                 Thread.sleep(forTimeInterval: interval)
             }
             recorder.close()

@@ -17,7 +17,8 @@ struct LoopSource: SnapshotSource {
         self.demoDuration = demoDuration
     }
 
-    func snapshot() -> Snapshot { loop.snapshot() }
+    /// The loop's shared picture: a monitor or a recording of the same loop costs it no more.
+    func snapshot() -> Snapshot { loop.published() }
 
     func output() -> [TraceEvent] { said.lines.withLock { Array($0) } }
 

@@ -84,11 +84,15 @@ enum EnvironmentRecording {
         let recorder = try Recorder(path: path)
         let hello = ServerMessage.Hello(
             pid: getpid(), program: CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "program",
-            loopName: loop.name, epoch: loop.snapshot(timeout: 0.05).epoch, interval: interval)
+            loopName: loop.name, epoch: loop.epoch, interval: interval)
         let thread = Thread {
+            recorder.record(.hello(hello))
+            var held = Snapshot(epoch: hello.epoch, loopName: loop.name)
             while !loop.isClosed {
                 loop.sampleStacks()
-                recorder.record(snapshot: loop.snapshot(timeout: 0.25), hello: hello)
+                let (delta, current) = loop.published(after: held, maxAge: interval * 0.9)
+                recorder.record(.delta(.init(dropped: 0, delta: delta)))
+                held = current
                 Thread.sleep(forTimeInterval: interval)
             }
             recorder.close()

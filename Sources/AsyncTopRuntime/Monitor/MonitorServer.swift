@@ -220,7 +220,6 @@ public final class MonitorServer: Sendable {
     /// What the publisher holds of one loop: the picture every up-to-date client holds.
     private struct Published {
         var current: Snapshot
-        var version: UInt64 = 0
     }
 
     /// Takes the loops that closed off the list, and tells the clients that read every
@@ -292,10 +291,11 @@ public final class MonitorServer: Sendable {
             var held = published[id] ?? Published(current: Snapshot(epoch: served.entry.epoch, loopName: served.entry.name))
             // A recording keeps where long-suspended tasks waited (filed for a later frame).
             if recorder != nil { served.source.sampleStacks() }
-            let delta = served.source.delta(since: held.version, timeout: 0.25)
+            // The loop's shared picture: one request to the loop per interval for every
+            // watcher in the process (this server, a dashboard, a recording, a tracer).
+            let (delta, current) = served.source.published(after: held.current, maxAge: configuration.interval * 0.9, timeout: 0.25)
             previous[id] = held.current
-            held.version = delta.toVersion
-            held.current = held.current.applying(delta)
+            held.current = current
             published[id] = held
             deltas.append((id, delta))
             recorder?.record(.delta(.init(dropped: 0, delta: delta, loop: id)))
