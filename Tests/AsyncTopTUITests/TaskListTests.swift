@@ -16,6 +16,30 @@ import AsyncTopModel
         #expect(list.rows[6].guides == 0)
     }
 
+    /// The plain case (every task, id order, nothing folded) has a walk of its own: it gives
+    /// the general walk's rows, row for row, on random forests with unknown parents, parents
+    /// of later ids and cycles. (Folding an id no task has takes the general walk.)
+    @Test func thePlainWalkGivesTheGeneralWalksRows() {
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<200 {
+            let n = Int.random(in: 1...(round < 100 ? 40 : 3_000), using: &random)
+            let ids = (1...n).map { TaskID($0 * 2) }
+            let tasks = ids.map { id -> TaskInfo in
+                let parent: TaskID? = switch Int.random(in: 0..<10, using: &random) {
+                case 0: nil
+                case 1: TaskID.random(in: 1...TaskID(4 * n), using: &random)  // unknown, or any task, cycles included
+                default: ids.randomElement(using: &random).flatMap { $0 < id ? $0 : nil }
+                }
+                return TaskInfo(id: id, parentID: parent, name: nil, state: .pending)
+            }
+            let snapshot = Snapshot(version: 1, tasks: tasks)
+            let plain = TaskList(snapshot: snapshot, options: .init())
+            let general = TaskList(snapshot: snapshot, options: .init(collapsed: [1]))
+            #expect(plain.rows == general.rows, "round \(round), \(n) tasks")
+            #expect(plain.rows.count == n)
+        }
+    }
+
     @Test func filterKeepsAncestorsOfMatchesAsContext() {
         let list = TaskList(snapshot: Fixtures.small(), options: .init(filter: .failed))
         #expect(ids(list) == [1, 5])

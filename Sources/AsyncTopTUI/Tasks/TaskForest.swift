@@ -8,8 +8,8 @@ struct TaskForest: Sendable {
     /// Index of each task's parent, or -1 for a root (no parent, or a parent not in the snapshot).
     let parent: [Int32]
     /// Children of task `i` are `children[childStart[i] ..< childStart[i + 1]]`, in id order.
-    private let childStart: [Int32]
-    private let children: [Int32]
+    let childStart: [Int32]
+    let children: [Int32]
     /// Tasks with no parent in the snapshot, in id order.
     let roots: [Int32]
 
@@ -21,17 +21,34 @@ struct TaskForest: Sendable {
         // binary searches then stay in cache instead of following a pointer at every step.
         var ids = [TaskID](repeating: 0, count: n)
         var parentIDs = [TaskID](repeating: 0, count: n)
+        // Through buffers: writes to captured arrays would each be checked for exclusivity.
         tasks.withUnsafeBufferPointer { tasks in
-            for i in 0..<n {
-                let task = tasks[i]
-                ids[i] = task.id
-                parentIDs[i] = task.parentID ?? 0
+            ids.withUnsafeMutableBufferPointer { ids in
+                parentIDs.withUnsafeMutableBufferPointer { parentIDs in
+                    for i in 0..<n {
+                        let task = tasks[i]
+                        ids[i] = task.id
+                        parentIDs[i] = task.parentID ?? 0
+                    }
+                }
             }
         }
+        // Siblings often come one after another (a loop of spawns): the last parent found is
+        // tried first.
+        var lastParentID: TaskID = 0, lastParent = -1
         for i in 0..<n where parentIDs[i] != 0 {
-            // Parents come before their children in id order: search only below.
-            guard let p = Self.index(of: parentIDs[i], in: ids, below: i) ?? Self.index(of: parentIDs[i], in: ids),
-                  p != i else { continue }
+            let p: Int
+            if parentIDs[i] == lastParentID {
+                p = lastParent
+            } else {
+                // Parents come before their children in id order: search only below.
+                guard let found = Self.index(of: parentIDs[i], in: ids, below: i) ?? Self.index(of: parentIDs[i], in: ids) else {
+                    continue
+                }
+                p = found
+                (lastParentID, lastParent) = (parentIDs[i], found)
+            }
+            guard p != i else { continue }
             parent[i] = Int32(p)
             counts[p + 1] += 1
         }

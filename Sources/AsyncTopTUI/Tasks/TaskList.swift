@@ -50,7 +50,9 @@ public struct TaskList: Sendable {
     public func updating(to snapshot: Snapshot) -> TaskList {
         let old = self.snapshot.tasks, new = snapshot.tasks
         if options.filter == .all, options.sort == SortOrder(), old.count == new.count,
-           zip(old, new).allSatisfy({ $0.id == $1.id && $0.parentID == $1.parentID }) {
+           // A task value the new snapshot shares with the old one is the same task: only
+           // the changed ones are read.
+           zip(old, new).allSatisfy({ $0 === $1 || ($0.id == $1.id && $0.parentID == $1.parentID) }) {
             return TaskList(snapshot: snapshot, options: options, rows: rows, forest: forest)
         }
         return TaskList(snapshot: snapshot, options: options)
