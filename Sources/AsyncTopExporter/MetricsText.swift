@@ -110,11 +110,12 @@ public enum MetricsText {
                     .set(age)
             }
             guard reading.up else { continue }
-            for snapshot in reading.loops {
+            for (n, snapshot) in reading.loops.enumerated() {
                 var process = reading.process
                 if seen.contains([process, snapshot.loopName]) { process += " " + (reading.target.split(separator: "/").last.map(String.init) ?? reading.target) }
                 seen.insert([process, snapshot.loopName])
-                families.add(snapshot, process: process, thresholds: thresholds, histograms: &histograms)
+                // Every loop lists the process's pools: their series go with the first loop.
+                families.add(snapshot, process: process, thresholds: thresholds, histograms: &histograms, pools: n == 0)
             }
         }
         var text = families.emit(upTo: .lints)
@@ -133,7 +134,8 @@ final class Families {
     var up: PrometheusCollectorRegistry { self[.up] }
     var age: PrometheusCollectorRegistry { self[.age] }
 
-    func add(_ snapshot: Snapshot, process: String, thresholds: LintThresholds, histograms: inout HistogramFamilies) {
+    func add(_ snapshot: Snapshot, process: String, thresholds: LintThresholds, histograms: inout HistogramFamilies,
+             pools: Bool = true) {
         let loop = [("process", process), ("loop", snapshot.loopName)]
         let stats = snapshot.stats
         for state in TaskStateKind.allCases {
@@ -155,7 +157,7 @@ final class Families {
         histograms.step.add(stats.stepHistogram, labels: loop)
         histograms.latency.add(stats.latencyHistogram, labels: loop)
         var executors = Set<String>()
-        for executor in snapshot.executors where executors.insert(executor.name).inserted {
+        for executor in snapshot.executors where (pools || executor.kind == .loop) && executors.insert(executor.name).inserted {
             let labels = loop + [("executor", executor.name)]
             self[.queueDepth].gauge(name: "asynctop_executor_queue_depth", labels: labels,
                                         help: "Items waiting in the executor's queue.")

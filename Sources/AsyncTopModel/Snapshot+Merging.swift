@@ -13,10 +13,12 @@ extension Snapshot {
         // Grows whenever one of them changes, as one loop's version does.
         merged.version = loops.reduce(0) { $0 &+ $1.version }
         merged.takenAt = loops.map(\.takenAt).max() ?? merged.takenAt
-        // The loops first, as the top-level executors, then the pools they share.
+        // The loops first, each one, as the top-level executors, then the pools they share
+        // (every loop lists the process's pools), once each.
         var names = Set<String>()
-        let executors = loops.flatMap(\.executors).filter { names.insert($0.name).inserted }
-        merged.executors = executors.filter { $0.kind == .loop } + executors.filter { $0.kind != .loop }
+        let executors = loops.flatMap(\.executors)
+        merged.executors = executors.filter { $0.kind == .loop }
+            + executors.filter { $0.kind != .loop && names.insert($0.name).inserted }
         merged.resources = loops.flatMap(\.resources)
         merged.stats = LoopStats.combining(loops.map(\.stats))
         merged.tasks = loops.dropFirst().reduce(merged.tasks) { Self.merge($0, $1.tasks) }

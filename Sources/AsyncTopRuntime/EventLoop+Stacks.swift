@@ -47,6 +47,8 @@ extension EventLoop {
     /// yet, at most ``stackSampleLimit`` of them: what a recording does before each frame, so
     /// that a replay shows where tasks waited. Never waits.
     public func sampleStacks() {
+        // A loop between two runs would only pile the samples up until its next run.
+        guard currentPhase == .running else { return }
         captureStacks(minimumAge: Self.stackSampleAge, limit: Self.stackSampleLimit)
     }
 

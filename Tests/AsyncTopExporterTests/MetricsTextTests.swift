@@ -108,6 +108,17 @@ struct MetricsTextTests {
         }
     }
 
+    /// Each loop of a process its own series; the pools every loop lists, once (with the first).
+    @Test func eachLoopItsSeriesAndThePoolsOnce() {
+        let reading = TargetReading(target: "/a.sock", up: true, process: "p[1]",
+                                    loops: [Self.snapshot(loopName: "main"), Self.snapshot(loopName: "workers")])
+        let text = MetricsText.render([reading], scrapes: 1)
+        #expect(Self.value(text, #"asynctop_tasks{process="p[1]",loop="workers",state="suspended"}"#) == "7.0")
+        #expect(Self.value(text, #"asynctop_tasks{process="p[1]",loop="main",state="suspended"}"#) == "7.0")
+        let pools = Self.samples(text).filter { $0.series.hasPrefix("asynctop_executor_queue_depth") }.map(\.series)
+        #expect(pools == [#"asynctop_executor_queue_depth{process="p[1]",loop="main",executor="pool \"io\""}"#], "\(pools)")
+    }
+
     @Test func histogramsAndBusyTimeOnlyWhenTheLoopHasThem() {
         let reading = TargetReading(target: "/a.sock", up: true, process: "p", snapshot: Self.snapshot(histograms: false))
         let text = MetricsText.render([reading], scrapes: 1)

@@ -55,6 +55,20 @@ struct LoopSetTests {
         #expect(!loops.holds(1) && loops.merged.tasks.map(\.id) == [1])
     }
 
+    /// Two loops of one name: the server numbers the second, and the client names its
+    /// executor so; the merged picture keeps both loops as executors.
+    @Test func loopsOfOneNameStayTwoLoops() {
+        let hello = ServerMessage.Hello(pid: 1, program: "p", loopName: "loop", epoch: 1, interval: 0.1)
+        var loops = LoopSet(hello: hello)
+        loops.apply(.init(id: 1, name: "loop-2", epoch: 1))
+        loops.apply(ServerMessage.Update(dropped: 0, delta: .full(picture("loop", [1])), loop: 0))
+        loops.apply(ServerMessage.Update(dropped: 0, delta: .full(picture("loop", [2])), loop: 1))
+        #expect(loops.snapshots.map { $0.executors.filter { $0.kind == .loop }.map(\.name) } == [["loop"], ["loop-2"]])
+        let merged = loops.merged
+        #expect(merged.executors.map(\.name) == ["loop", "loop-2", "pool"])
+        #expect(merged.loopName == "loop, loop-2" && merged.tasks.count == 2)
+    }
+
     @Test func theLoopMessagesOnTheWire() throws {
         let delta = SnapshotDelta.full(picture("workers", [5]))
         for message: ServerMessage in [.loop(.init(id: 3, name: "w", epoch: 2.5)), .loop(.init(id: 3, name: "w", epoch: 2.5, closed: true))] {
@@ -108,6 +122,17 @@ struct LoopSetTests {
         #expect(replay.loops(at: 3).snapshots.map(\.loopName) == ["main"])
         #expect(replay.snapshot(at: 12).tasks.map(\.id) == [1] && replay.loops(at: 9).snapshots.count == 1)
         for frame in 0..<13 { #expect(replay.snapshot(at: frame) == Recording(bytes: bytes).snapshot(at: frame)) }
+
+        // Recorded across a reconnection: the loops of before are gone from the next frame.
+        let again = Recording(bytes: recording([
+            .hello(hello), .loop(.init(id: 0, name: "main", epoch: 1)), .loop(.init(id: 1, name: "workers", epoch: 1)),
+            .delta(.init(dropped: 0, delta: .full(picture("main", [1])))),
+            .delta(.init(dropped: 0, delta: .full(picture("workers", [3])), loop: 1)),
+            .hello(hello), .delta(.init(dropped: 0, delta: .full(picture("main", [7])))),
+        ]))
+        #expect(again.problem == nil && again.frameCount == 3)
+        #expect(again.snapshot(at: 1).tasks.map(\.id) == [1, 3])
+        #expect(again.snapshot(at: 2).tasks.map(\.id) == [7] && again.loops(at: 2).snapshots.map(\.loopName) == ["main"])
 
         // A delta of a loop never announced: the file is read up to it, and says why.
         let bad = Recording(bytes: recording([.hello(hello), .delta(.init(dropped: 0, delta: .full(picture("main", [1])))),

@@ -31,10 +31,15 @@ public struct LoopSet: Hashable, Sendable {
         }
     }
 
-    /// Applies a delta to its loop's picture.
+    /// Applies a delta to its loop's picture. A loop the server named apart from another of
+    /// the same name (`worker-2`) has its executor named so too.
     public mutating func apply(_ update: ServerMessage.Update) {
         pictures[update.loop, default: Snapshot()].apply(update.delta)
         awaiting.remove(update.loop)
+        if let picture = pictures[update.loop],
+           let own = picture.executors.firstIndex(where: { $0.kind == .loop }), picture.executors[own].name != picture.loopName {
+            pictures[update.loop]?.executors[own].name = picture.loopName
+        }
     }
 
     /// Whether `loop` is held (announced and not closed).

@@ -14,8 +14,9 @@ public struct Recording: Sendable {
     public private(set) var hello: ServerMessage.Hello?
     /// Seconds since the recording began, per frame.
     public private(set) var times: [Double] = []
-    /// Per frame: the loops that joined or left since the previous one, and its delta.
-    private var frames: [(entries: [ServerMessage.LoopEntry], update: ServerMessage.Update)] = []
+    /// Per frame: a new connection's hello since the previous frame (its loops start
+    /// afresh), the loops that joined or left since, and its delta.
+    private var frames: [(hello: ServerMessage.Hello?, entries: [ServerMessage.LoopEntry], update: ServerMessage.Update)] = []
     private var keyFrames: [LoopSet] = []
     private var base = LoopSet()
     /// The 1-based line at which loading stopped, when the file was not valid to its end.
@@ -38,6 +39,7 @@ public struct Recording: Sendable {
         var start = 0
         var current = LoopSet()
         var entries: [ServerMessage.LoopEntry] = []
+        var reconnected: ServerMessage.Hello?
         while start < bytes.count {
             lineNumber += 1
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
@@ -63,6 +65,11 @@ public struct Recording: Sendable {
                         self.hello = hello
                         base = LoopSet(hello: hello)
                         current = base
+                    } else {
+                        // A client that recorded across a reconnection: the process (maybe a
+                        // new one) is pictured afresh from the next frame.
+                        reconnected = hello
+                        entries = []
                     }
                 case .delta(let update):
                     if let last = times.last, entry.t < last {
@@ -70,6 +77,7 @@ public struct Recording: Sendable {
                         problem = "time goes backwards"
                         return
                     }
+                    if let hello = reconnected { current = LoopSet(hello: hello) }
                     for joinedOrLeft in entries { current.apply(joinedOrLeft) }
                     guard current.holds(update.loop) else {
                         stoppedAtLine = lineNumber
@@ -78,8 +86,9 @@ public struct Recording: Sendable {
                     }
                     current.apply(update)
                     if frames.count % Self.keyFrameInterval == 0 { keyFrames.append(current) }
-                    frames.append((entries, update))
+                    frames.append((reconnected, entries, update))
                     entries = []
+                    reconnected = nil
                     times.append(entry.t)
                 case .loop(let loop):
                     // Applied with the next delta, so that each frame's picture is whole.
@@ -123,6 +132,7 @@ public struct Recording: Sendable {
         var loops = keyFrames[key]
         var i = key * Self.keyFrameInterval + 1
         while i <= index {
+            if let hello = frames[i].hello { loops = LoopSet(hello: hello) }
             for entry in frames[i].entries { loops.apply(entry) }
             loops.apply(frames[i].update)
             i += 1

@@ -33,30 +33,43 @@ final class LoopPublisher: Sendable {
     func refresh(_ loop: EventLoop, maxAge: Double, timeout: Double) -> Publication {
         let limit = UInt64(max(maxAge, 0) * 1e9)
         if let fresh = recent(limit) { return fresh }
-        return making.withLock { pictures in
-            // Someone else may have made one while this caller waited.
-            if let fresh = recent(limit) { return fresh }
-            let held = publication.withLock { $0 }
-            let base = held?.current ?? Snapshot(epoch: loop.timeBase.epoch, loopName: loop.name)
-            let made: Publication
-            if let delta = loop.answeredDelta(since: held == nil ? 0 : base.version, timeout: timeout) {
-                made = Publication(current: base.applying(delta), last: delta, at: asynctop_monotonic_ns())
-            } else {
-                // Stuck: the same tasks, the counters saying which one runs and since when.
-                var stats = base.stats
-                let running = loop.currentTaskID.load(ordering: .relaxed)
-                stats.currentTask = running == 0 ? nil : running
-                stats.currentStepSince = running == 0 ? nil : loop.currentStepStart.load(ordering: .relaxed)
-                let now = loop.timeBase.now()
-                let same = SnapshotDelta(fromVersion: base.version, toVersion: base.version, takenAt: now, isFull: held == nil,
-                                         changed: held == nil ? base.tasks : [], removed: [], stats: stats,
-                                         executors: base.executors, resources: base.resources)
-                made = Publication(current: base.applying(same), last: same, at: asynctop_monotonic_ns())
+        if loop.isOnLoopThread {
+            // The loop itself must not wait for a watcher that waits for the loop: it makes
+            // the picture now if no one else is, or hands out the latest.
+            if let made = making.withLockIfAvailable({ pictures in make(loop, limit: limit, timeout: timeout, &pictures) }) {
+                return made
             }
-            publication.withLock { $0 = made }
-            pictures += 1
-            return made
+            if let latest = publication.withLock({ $0 }) { return latest }
+            let exact = loop.snapshot()
+            return Publication(current: exact, last: .full(exact), at: asynctop_monotonic_ns())
         }
+        return making.withLock { pictures in make(loop, limit: limit, timeout: timeout, &pictures) }
+    }
+
+    /// Makes a picture, with `making` held (`pictures` counts them).
+    private func make(_ loop: EventLoop, limit: UInt64, timeout: Double, _ pictures: inout Int) -> Publication {
+        // Someone else may have made one while this caller waited.
+        if let fresh = recent(limit) { return fresh }
+        let held = publication.withLock { $0 }
+        let base = held?.current ?? Snapshot(epoch: loop.timeBase.epoch, loopName: loop.name)
+        let made: Publication
+        if let delta = loop.answeredDelta(since: held == nil ? 0 : base.version, timeout: timeout) {
+            made = Publication(current: base.applying(delta), last: delta, at: asynctop_monotonic_ns())
+        } else {
+            // Stuck: the same tasks, the counters saying which one runs and since when.
+            var stats = base.stats
+            let running = loop.currentTaskID.load(ordering: .relaxed)
+            stats.currentTask = running == 0 ? nil : running
+            stats.currentStepSince = running == 0 ? nil : loop.currentStepStart.load(ordering: .relaxed)
+            let now = loop.timeBase.now()
+            let same = SnapshotDelta(fromVersion: base.version, toVersion: base.version, takenAt: now, isFull: held == nil,
+                                     changed: held == nil ? base.tasks : [], removed: [], stats: stats,
+                                     executors: base.executors, resources: base.resources)
+            made = Publication(current: base.applying(same), last: same, at: asynctop_monotonic_ns())
+        }
+        publication.withLock { $0 = made }
+        pictures += 1
+        return made
     }
 
     private func recent(_ limit: UInt64) -> Publication? {

@@ -26,10 +26,26 @@ public final class MonitorServer: Sendable {
     let hello: ServerMessage.Hello
     let recorder: Recorder?
 
-    /// A loop served, with its number on every connection.
+    /// A loop served, with its number on every connection. Loop 0 is held as the server
+    /// was given it; the loops added later weakly: a loop nobody else holds goes away (and
+    /// closes) as it would without a monitor, and leaves the socket then.
     struct Served {
-        let source: any MonitorSource
+        private let held: (any MonitorSource)?
+        private weak let joined: (any MonitorSource)?
         let entry: ServerMessage.LoopEntry
+
+        init(first source: any MonitorSource, entry: ServerMessage.LoopEntry) {
+            (held, joined, self.entry) = (source, nil, entry)
+        }
+
+        init(joined source: any MonitorSource, entry: ServerMessage.LoopEntry) {
+            (held, joined, self.entry) = (nil, source, entry)
+        }
+
+        /// The loop; nil once it is gone.
+        var source: (any MonitorSource)? { held ?? joined }
+        /// Closed, or gone.
+        var isClosed: Bool { source?.isClosed ?? true }
     }
 
     struct State {
@@ -70,7 +86,7 @@ public final class MonitorServer: Sendable {
             loopName: loop.name, epoch: loop.epoch, interval: configuration.interval,
             demos: configuration.launch == nil ? [] : configuration.demos)
         recorder?.record(.hello(hello))
-        let first = Served(source: loop, entry: .init(id: 0, name: loop.name, epoch: loop.epoch))
+        let first = Served(first: loop, entry: .init(id: 0, name: loop.name, epoch: loop.epoch))
         state.withLock { $0.loops = [first] }
         let acceptor = Thread { [self] in acceptLoop() }
         acceptor.name = "asynctop-monitor-accept"
@@ -90,7 +106,7 @@ public final class MonitorServer: Sendable {
         state.withLock { state in
             guard !state.stopping, !source.isClosed, !state.loops.contains(where: { $0.source === source }),
                   // Once the last loop closed, the socket is going away.
-                  !state.loops.allSatisfy({ $0.source.isClosed }) else { return }
+                  !state.loops.allSatisfy(\.isClosed) else { return }
             // Names tell loops apart on screen and in `--loop`: a repeated one gets a number.
             var name = source.name
             var n = 2
@@ -98,7 +114,7 @@ public final class MonitorServer: Sendable {
                 name = "\(source.name)-\(n)"
                 n += 1
             }
-            let served = Served(source: source, entry: .init(id: state.nextLoopID, name: name, epoch: source.epoch))
+            let served = Served(joined: source, entry: .init(id: state.nextLoopID, name: name, epoch: source.epoch))
             state.nextLoopID += 1
             state.loops.append(served)
             // Announced, under the lock, to every client already introduced: a client
@@ -214,7 +230,7 @@ public final class MonitorServer: Sendable {
 
     /// True once every loop served has closed.
     var allClosed: Bool {
-        state.withLock { $0.loops.allSatisfy { $0.source.isClosed } }
+        state.withLock { $0.loops.allSatisfy(\.isClosed) }
     }
 
     /// What the publisher holds of one loop: the picture every up-to-date client holds.
@@ -222,20 +238,35 @@ public final class MonitorServer: Sendable {
         var current: Snapshot
     }
 
+    /// What a client that reads loop 0 alone is told once that loop has closed.
+    static func loopGone(_ name: String) -> ServerMessage {
+        .error(id: nil, code: "loop-closed",
+               message: "loop \(name) has closed; this process serves other loops: say \"loops\":true in the hello to read them")
+    }
+
     /// Takes the loops that closed off the list, and tells the clients that read every
     /// loop; the loop 0 of a client that reads it alone just stops changing.
     private func retireClosedLoops() -> [Served] {
         state.withLock { state in
-            let closed = state.loops.filter { $0.source.isClosed }
+            let closed = state.loops.filter(\.isClosed)
             guard !closed.isEmpty, closed.count < state.loops.count else { return [] }
-            state.loops.removeAll { $0.source.isClosed }
+            // By id: a loop that closes meanwhile is retired (and announced) next time.
+            let ids = Set(closed.map(\.entry.id))
+            state.loops.removeAll { ids.contains($0.entry.id) }
             for served in closed {
                 var entry = served.entry
                 entry.closed = true
                 let line = WireCodec.line(ServerMessage.loop(entry))
                 for peer in state.peers {
                     peer.forget(loop: entry.id)
-                    if peer.state.withLock({ $0.introduced && $0.everyLoop }) { peer.enqueue(line) }
+                    let (introduced, everyLoop) = peer.state.withLock { ($0.introduced, $0.everyLoop) }
+                    if introduced && everyLoop {
+                        peer.enqueue(line)
+                    } else if introduced && entry.id == 0 {
+                        // A client of loop 0 alone has nothing more coming: it is told, and let go.
+                        peer.enqueue(WireCodec.line(Self.loopGone(entry.name)))
+                        peer.shutDown()
+                    }
                 }
                 recorder?.record(.loop(entry))
             }
@@ -287,13 +318,14 @@ public final class MonitorServer: Sendable {
         var deltas: [(loop: Int, delta: SnapshotDelta)] = []
         var previous: [Int: Snapshot] = [:]
         for served in loops {
+            guard let source = served.source else { continue }  // gone: retired at the next tick
             let id = served.entry.id
             var held = published[id] ?? Published(current: Snapshot(epoch: served.entry.epoch, loopName: served.entry.name))
             // A recording keeps where long-suspended tasks waited (filed for a later frame).
-            if recorder != nil { served.source.sampleStacks() }
+            if recorder != nil { source.sampleStacks() }
             // The loop's shared picture: one request to the loop per interval for every
             // watcher in the process (this server, a dashboard, a recording, a tracer).
-            let (delta, current) = served.source.published(after: held.current, maxAge: configuration.interval * 0.9, timeout: 0.25)
+            let (delta, current) = source.published(after: held.current, maxAge: configuration.interval * 0.9, timeout: 0.25)
             previous[id] = held.current
             held.current = current
             published[id] = held
@@ -376,6 +408,12 @@ public final class MonitorServer: Sendable {
     /// under, so that it hears of every loop once and before the loop's first delta.
     private func introduce(_ peer: MonitorPeer, everyLoop: Bool) {
         state.withLock { state in
+            if !everyLoop && state.loops.first?.entry.id != 0 {
+                // Its loop has closed and others serve on: nothing would ever come.
+                peer.enqueue(WireCodec.line(Self.loopGone(loop.name)))
+                peer.shutDown()
+                return
+            }
             if everyLoop {
                 var lines: [UInt8] = []
                 if state.loops.first?.entry.id != 0 {
@@ -439,11 +477,19 @@ public final class MonitorServer: Sendable {
             wake.signal()
             return .reply(id: id, result: "resumed")
         case .cancel(let id, let task, let text):
-            // Task ids are unique in a process: the loop that knows the task answers.
+            // Task ids are unique in a process: the loop that knows the task answers. A loop
+            // that did not answer in time (stuck, or between two runs) queues the request,
+            // which is the answer only when no other loop knew the task.
             var answer = CancelAnswer.notFound
             for served in servedLoops {
-                answer = served.source.cancel(task: task, message: text, requester: .dashboard, timeout: 0.25)
-                if answer != .notFound { break }
+                guard let source = served.source else { continue }
+                switch source.cancel(task: task, message: text, requester: .dashboard, timeout: 0.25) {
+                case .notFound: continue
+                case .queued: answer = .queued
+                case let definite:
+                    answer = definite
+                }
+                if answer != .queued { break }
             }
             switch answer {
             case .requested: return .reply(id: id, result: "requested")
@@ -457,35 +503,43 @@ public final class MonitorServer: Sendable {
                 return .error(id: id, code: "internal", message: "unexpected answer for task \(task)")
             }
         case .stacks(let id, let tasks):
-            // Every loop walks its own tasks, at once; a task's answer is its loop's.
-            let loops = servedLoops
-            let walked = DispatchSemaphore(value: 0)
+            // Every loop walks its own tasks, at once; a task's answer is its loop's. A loop
+            // that does not walk in time (a long step, or between two runs) leaves its tasks
+            // unanswered, and says so; only when no loop walked is the request an error.
+            let loops = servedLoops.compactMap { served in served.source.map { (served.entry.name, $0) } }
+            let walks = loops.map { _ in DispatchSemaphore(value: 0) }
             let answers = loops.map { _ in LoopReply<[TaskID: StackAnswer]>() }
-            for (served, reply) in zip(loops, answers) {
-                served.source.captureStacks(of: tasks, minimumAge: 0, limit: .max, completion: { reply.fill($0) }, walked: { walked.signal() })
+            for ((_, source), (walk, reply)) in zip(loops, zip(walks, answers)) {
+                source.captureStacks(of: tasks, minimumAge: 0, limit: .max, completion: { reply.fill($0) }, walked: { walk.signal() })
             }
             let deadline = DispatchTime.now() + Self.stacksTimeout
-            for (served, _) in zip(loops, answers) where walked.wait(timeout: deadline) != .success {
+            let answered = walks.map { $0.wait(timeout: deadline) == .success }
+            guard answered.contains(true) else {
                 return .error(id: id, code: "loop-busy",
-                              message: (loops.count == 1 ? "the loop" : "a loop (of \(loops.map(\.entry.name).joined(separator: ", ")))")
-                                + " did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)"
-                                + (loops.count == 1 ? "" : "; \(served.entry.name) is one of them"))
+                              message: (loops.count == 1 ? "the loop" : "no loop (of \(loops.map(\.0).joined(separator: ", ")))")
+                                + " did not answer within \(Int(Self.stacksTimeout)) s (a long step, or it is not running)")
             }
             // The walks are done; reading the binary's debug information for new addresses
             // can take seconds the first time in a large binary.
             var found: [TaskID: StackAnswer] = [:]
-            for reply in answers {
+            for (reply, walked) in zip(answers, answered) where walked {
                 guard let part = reply.value(within: Self.symbolsTimeout) else {
                     return .error(id: id, code: "internal", message: "the stacks were not symbolicated within \(Int(Self.symbolsTimeout)) s")
                 }
                 found.merge(part) { held, other in Self.better(held, other) }
             }
+            let silent = zip(loops, answered).filter { !$0.1 }.map(\.0.0)
+            let unanswered = silent.isEmpty ? "no answer"
+                : "no answer: loop \(silent.joined(separator: ", ")) did not walk its stacks within \(Int(Self.stacksTimeout)) s"
             let order = tasks ?? found.keys.sorted()
             return .stacks(id: id, stacks: order.map { task in
                 switch found[task] {
                 case .stack(let stack)?: StackReply(task: task, stack: stack)
+                // Not a task of the loops that answered: perhaps one of those that did not.
+                case .unavailable(let why)? where why == StackAnswer.noSuchTask && !silent.isEmpty:
+                    StackReply(task: task, stack: nil, unavailable: unanswered)
                 case .unavailable(let why)?: StackReply(task: task, stack: nil, unavailable: why)
-                case nil: StackReply(task: task, stack: nil, unavailable: "no answer")
+                case nil: StackReply(task: task, stack: nil, unavailable: unanswered)
                 }
             })
         case .launch(let id, let demo):
