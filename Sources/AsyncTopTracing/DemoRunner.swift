@@ -214,13 +214,14 @@ private final class Tracer: Sendable {
             }
             // The loop's shared picture (the dashboard and a monitor watching the same loop
             // get theirs from it too); the last sample is taken exactly, after the run.
-            let (delta, _) = loop.published(after: state.snapshot, maxAge: final ? 0 : 0.004)
+            let (delta, current) = loop.published(after: state.snapshot, maxAge: final ? 0 : 0.004)
             var fresh: [TraceEvent] = []
             var lintKinds: [Lint.Kind] = []
-            // A loop busy for longer than the delta's time-out answers with its last full
-            // snapshot, older than ours: skip it and take the changes at the next sample.
+            // A picture older than ours is skipped: the changes come at the next sample.
             if delta.toVersion >= state.snapshot.version {
-                state.snapshot.apply(delta)
+                // The publisher's picture is the delta applied to what we hold: taken as it
+                // is, not made a second time here.
+                state.snapshot = current
                 // Only the tasks the delta changed can show something new.
                 fresh = state.trace.events(in: delta)
             }
