@@ -44,11 +44,11 @@ import Testing
                 while Date() < end {
                     if n == 2 {
                         // As a recording: the changes since what it holds.
-                        let (delta, current) = loop.published(after: held)
+                        let (delta, current) = loop.published(after: held, timeout: 5)
                         held = held.applying(delta)
                         #expect(held.tasks.map(\.id) == current.tasks.map(\.id))
                     } else {
-                        held = loop.published()
+                        held = loop.published(timeout: 5)
                     }
                     Thread.sleep(forTimeInterval: n == 0 ? 0.1 : 0.03)
                 }
@@ -76,15 +76,18 @@ import Testing
     /// holds the latest picture gets no task again.
     @Test func aWatcherBehindGetsTheChangesCoalesced() async throws {
         let (loop, run, stop) = try await busyLoop("behind", tasks: 100)
-        let first = loop.published(maxAge: 0)
+        // Time enough for a loop slowed by a sanitizer: a picture the loop did not answer
+        // for would be the last one again.
+        let first = loop.published(maxAge: 0, timeout: 10)
+        #expect(first.tasks.count >= 101)
         try await Task.sleep(for: .milliseconds(50))
-        _ = loop.published(maxAge: 0)
+        _ = loop.published(maxAge: 0, timeout: 10)
         try await Task.sleep(for: .milliseconds(50))
-        let (delta, current) = loop.published(after: first, maxAge: 0)
+        let (delta, current) = loop.published(after: first, maxAge: 0, timeout: 10)
         #expect(delta.fromVersion == first.version && !delta.isFull)
         #expect(first.applying(delta).tasks == current.tasks)
         #expect(delta.changed.count < 10, "only the ticker and main changed: \(delta.changed.map(\.displayName))")
-        let (again, same) = loop.published(after: current, maxAge: 60)
+        let (again, same) = loop.published(after: current, maxAge: 60, timeout: 10)
         #expect(again.changed.isEmpty && again.removed.isEmpty && same.version == current.version)
         stop.set()
         try await run.value
