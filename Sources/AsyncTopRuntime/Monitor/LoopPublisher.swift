@@ -78,9 +78,6 @@ final class LoopPublisher: Sendable {
             return held
         }
     }
-
-    /// The latest picture without asking the loop (nil before the first).
-    var latest: Snapshot? { publication.withLock { $0?.current } }
 }
 
 extension EventLoop {
