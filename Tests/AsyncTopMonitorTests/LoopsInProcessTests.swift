@@ -4,6 +4,7 @@ import AsyncTopRuntime
 import Foundation
 import Synchronization
 import Testing
+import TmuxTestSupport
 
 final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
@@ -11,7 +12,11 @@ final class StopFlag: Sendable {
 
 /// Loops of this process served on one socket, the server's side of it: loops that go
 /// away, loops between two runs, a first loop that closes before the others.
-@Suite(.serialized) struct LoopsInProcessTests {
+///
+/// Off the cooperative pool: the reads block for as long as the server takes (a first
+/// symbolication of this binary, tens of seconds on a loaded machine), which on the pool
+/// held one of its two threads and stalled other tests' detached tasks for as long.
+@Suite(.offCooperativePool, .serialized) struct LoopsInProcessTests {
     final class Running: Sendable {
         let loop: EventLoop
         let task: Task<Void, any Error>

@@ -2,11 +2,14 @@ import AsyncTopModel
 import Foundation
 import Synchronization
 import Testing
+import TmuxTestSupport
 @testable import AsyncTopRuntime
 
 /// One picture of a loop for everyone in the process who watches it: the monitor's clients,
 /// the dashboard, recordings and the tracer share the loop's work.
-@Suite struct PublisherTests {
+///
+/// Off the cooperative pool: the watchers' asks block (up to seconds on a loaded machine).
+@Suite(.offCooperativePool) struct PublisherTests {
     /// A loop running `tasks` sleepers and a ticker that keeps changing, on a task of its own;
     /// `stop` ends it.
     func busyLoop(_ name: String, tasks: Int) async throws -> (EventLoop, Task<Void, any Error>, Flag) {

@@ -115,11 +115,15 @@ import Testing
                 try await sleep(0.001)
             }
             let childID = try #require(EventLoop.current!.snapshot().tasks.first { $0.parentID == native.id }).id
-            let results = await Task.detached {
-                [loop.cancel(task: target.id, message: "from the dashboard"),
-                 loop.cancel(task: childID),
-                 loop.cancel(task: 987_654_321)]
-            }.value
+            // A thread of its own, as the dashboard's: a detached task waits for a thread of
+            // the cooperative pool, which other tests may hold longer than `target` sleeps.
+            let results = await withCheckedContinuation { (done: CheckedContinuation<[CancelRequestResult], Never>) in
+                Thread {
+                    done.resume(returning: [loop.cancel(task: target.id, message: "from the dashboard"),
+                                            loop.cancel(task: childID),
+                                            loop.cancel(task: 987_654_321)])
+                }.start()
+            }
             _ = try? await target.value
             let again = loop.cancel(task: target.id)
             native.cancel()
