@@ -44,9 +44,9 @@ struct TaskRecord {
     var createdAt: Nanos
     var parentID: TaskID
     var name: String?
-    /// Earlier transitions, unformatted: the first `historyHead` ones in order, then the
-    /// latest ones in a ring (see ``remember(_:at:wait:)``); at most `historyLimit`.
-    var history: [HistoryEntry] = []
+    /// Earlier transitions, unformatted (see ``TaskHistory``). Freed by the registry with
+    /// the record.
+    var history = TaskHistory()
     /// Rarely needed details, allocated on first use.
     var extras: Extras?
     /// The handle's storage of a spawned task: to cancel it and to describe its result.
@@ -71,10 +71,6 @@ struct TaskRecord {
     final class Extras {
         var cancel: CancelInfo?
         var finalState: TaskState?
-        /// Transitions dropped from the middle of the history: each one the ring overwrote.
-        var historyDropped = 0
-        /// Once the history is full: the ring's oldest entry, counted from `historyHead`.
-        var ringOldest = 0
         var retrievedAt: Nanos?
         /// The tasks that awaited it through `shield`, first first (at most `shieldersLimit`).
         var shieldedBy: [TaskID] = []
@@ -98,8 +94,8 @@ struct TaskRecord {
 
     /// The history keeps the first `historyHead` transitions (how the task began) and the
     /// latest ones, `historyLimit` in all, and counts the ones between that it drops.
-    static let historyHead = 8
-    static let historyLimit = 32
+    static let historyHead = TaskHistory.head
+    static let historyLimit = TaskHistory.limit
 
     init(id: TaskID, parentID: TaskID, name: String?, origin: TaskOrigin, createdAt: Nanos) {
         self.id = id
@@ -128,17 +124,9 @@ struct TaskRecord {
 
     /// Adds an earlier transition (they come in time order). Once the history is full, the
     /// latest overwrites the oldest of the ring after the head, and is counted as dropped.
+    @inline(__always)
     mutating func remember(_ state: TaskStateKind, at: Nanos, wait: PackedWait = .unknown) {
-        let entry = HistoryEntry(at: at, state: state, wait: wait)
-        if history.count < Self.historyLimit {
-            if history.isEmpty { history.reserveCapacity(4) }
-            history.append(entry)
-            return
-        }
-        let extras = ensureExtras
-        history[Self.historyHead + extras.ringOldest] = entry
-        extras.ringOldest = (extras.ringOldest + 1) % (Self.historyLimit - Self.historyHead)
-        extras.historyDropped += 1
+        history.append(HistoryEntry(at: at, state: state, wait: wait))
     }
 
     /// The state that just ended becomes history: a suspension with its wait, or a step
@@ -155,12 +143,7 @@ struct TaskRecord {
     /// already made are reused.
     private func describedHistory(reusing previous: [Transition]) -> [Transition] {
         guard !history.isEmpty else { return [] }
-        var ordered = history
-        if let ring = extras?.ringOldest, ring > 0 {
-            let tail = history[Self.historyHead...]
-            let split = tail.startIndex + ring
-            ordered = Array(history[..<Self.historyHead]) + Array(tail[split...]) + Array(tail[..<split])
-        }
+        let ordered = history.ordered
         var result: [Transition] = []
         result.reserveCapacity(ordered.count)
         var j = 0
@@ -215,8 +198,8 @@ struct TaskRecord {
             id: id, parentID: parentID == 0 ? nil : parentID, name: name, origin: origin,
             site: sites.text(site), state: fullState(), cancel: extras?.cancel,
             history: describedHistory(reusing: info?.history ?? []),
-            historyDropped: extras?.historyDropped ?? 0,
-            historyDroppedAfter: (extras?.historyDropped ?? 0) > 0 ? Self.historyHead : nil, createdAt: createdAt,
+            historyDropped: Int(history.dropped),
+            historyDroppedAfter: history.dropped > 0 ? Self.historyHead : nil, createdAt: createdAt,
             startedAt: steps == 0 ? nil : startedAt, stateSince: stateSince,
             finishedAt: isFinished ? stateSince : nil, steps: steps, busy: busy, lastStep: Self.nanos(lastStep),
             maxStep: Self.nanos(maxStep), lastLatency: Self.nanos(lastLatency), maxLatency: Self.nanos(maxLatency),

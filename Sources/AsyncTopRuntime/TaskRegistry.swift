@@ -62,7 +62,7 @@ final class TaskRegistry {
 
     deinit {
         releaseObjects()
-        freeHistograms()
+        freeRecordBuffers()
         slots.deinitialize(count: used)
         slots.deallocate()
         table.deallocate()
@@ -353,7 +353,7 @@ final class TaskRegistry {
             record.pointee.object = nil
         }
         record.pointee.name = nil
-        if !record.pointee.history.isEmpty { record.pointee.history = [] }
+        record.pointee.history.free()
         record.pointee.extras = nil
         record.pointee.info = nil
         if let histograms = record.pointee.histograms {
@@ -379,9 +379,10 @@ final class TaskRegistry {
         deferredReleases.removeAll(keepingCapacity: true)
     }
 
-    /// Frees the records' histograms (before the records go).
-    private func freeHistograms() {
+    /// Frees the records' histories and histograms (before the records go).
+    private func freeRecordBuffers() {
         for index in 0..<used {
+            slots[index].history.free()
             if let histograms = slots[index].histograms {
                 histograms.deallocate()
                 slots[index].histograms = nil
@@ -468,7 +469,7 @@ final class TaskRegistry {
     /// records hold.
     func removeAll() {
         releaseObjects()
-        freeHistograms()
+        freeRecordBuffers()
         slots.deinitialize(count: used)
         used = 0
         holes = 0

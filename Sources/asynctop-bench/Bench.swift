@@ -12,6 +12,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case spawnGather = "spawn_gather"
     case yieldPingpong = "yield_pingpong"
     case yieldNative = "yield_native"
+    case stepScale = "step_scale"
     case timers
     case allTasksSnapshot = "all_tasks_snapshot"
     case memoryPerTask = "memory_per_task"
@@ -43,6 +44,8 @@ struct Bench: AsyncParsableCommand {
         discussion: """
         Workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).
         yield_native spins on Task.yield() directly: the floor yield_pingpong is compared to.
+        step_scale: N tasks that each yield in turn, about 2,000,000 steps in all: the cost of a
+        step (ns_per_step) as the number of tasks grows (each step touches another task).
         actor_calls: a loop task calls a loop-isolated actor (LoopActor) N times; its extras
         time the same through a Mutex and through a plain actor of the global executor.
         stacks: N tasks parked three calls deep; the first stack (cold), single stacks (warm),

@@ -38,6 +38,9 @@ struct Runner: Sendable {
         }
     }
 
+    /// step_scale: how many times each of `n` tasks steps (about two million steps in all).
+    static func stepScaleRounds(_ n: Int) -> Int { max(4, 2_000_000 / n) }
+
     static func onLoop(_ workload: Workload, n: Int, conns: Int = 10, size: Int = 1024) async throws -> Measured {
         switch workload {
         case .spawnGather:
@@ -56,6 +59,20 @@ struct Runner: Sendable {
             }.value
             precondition(spun == n)
             return Measured(seconds: now() - start, ops: n)
+        case .stepScale:
+            let rounds = Self.stepScaleRounds(n)
+            let start = now()
+            let tasks = try (0..<n).map { _ in
+                try spawn { () async throws -> Int in
+                    for _ in 0..<rounds { try await sleep(0) }
+                    return rounds
+                }
+            }
+            var steps = 0
+            for task in tasks { steps += try await task.value }
+            let seconds = now() - start
+            precondition(steps == n * rounds)
+            return Measured(seconds: seconds, ops: steps, extras: ["ns_per_step": seconds / Double(steps) * 1e9])
         case .yieldNative:
             let start = now()
             _ = try await spawn { () async -> Int in
@@ -145,6 +162,20 @@ struct Runner: Sendable {
             for task in tasks { sum += await task.value }
             precondition(sum == n * (n - 1) / 2)
             return Measured(seconds: now() - start, ops: n)
+        case .stepScale:
+            let rounds = Self.stepScaleRounds(n)
+            let start = now()
+            let tasks = (0..<n).map { _ in
+                Task { () async -> Int in
+                    for _ in 0..<rounds { await Task.yield() }
+                    return rounds
+                }
+            }
+            var steps = 0
+            for task in tasks { steps += await task.value }
+            let seconds = now() - start
+            precondition(steps == n * rounds)
+            return Measured(seconds: seconds, ops: steps, extras: ["ns_per_step": seconds / Double(steps) * 1e9])
         case .yieldPingpong, .yieldNative:
             let start = now()
             _ = await Task { () async -> Int in
