@@ -11,7 +11,8 @@ struct TaskHistory {
 
     static let head = 8
     static let limit = 32
-    /// The first buffer's size; a task that goes beyond gets the whole ``limit``.
+    /// The first buffer's size; it doubles up to ``limit`` (most tasks have a few
+    /// transitions: a million tasks of eight take 1 GB with room for 32 each, 256 MB with 8).
     private static let firstCapacity = 4
 
     private var base: UnsafeMutablePointer<Entry>?
@@ -48,7 +49,7 @@ struct TaskHistory {
     }
 
     private mutating func grow() {
-        let bigger = capacity == 0 ? Self.firstCapacity : Self.limit
+        let bigger = capacity == 0 ? Self.firstCapacity : Swift.min(Int(capacity) * 2, Self.limit)
         let made = UnsafeMutablePointer<Entry>.allocate(capacity: bigger)
         if let base {
             made.moveInitialize(from: base, count: Int(count))
