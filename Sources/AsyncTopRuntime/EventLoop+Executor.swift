@@ -20,6 +20,10 @@ enum LoopItem {
     /// a small task of the runtime's own that resumes the sleeper, no task of the user's:
     /// it runs untracked, and the sleeper shows as sleeping until then.
     case wakeUp(UnownedJob)
+    /// A `sleep` whose time came: resuming it queues the sleeper, which runs in the next
+    /// iteration, as asyncio's timer callback sets the sleep's future and the task's wake-up
+    /// is scheduled from there. A cancel in between wins (see ``sleep(_:)``).
+    case wakeSleeper(SleepWaiter)
 }
 
 /// A callback scheduled on the loop; cancellable until it ran (asyncio's `Handle`).
@@ -210,6 +214,9 @@ extension EventLoop {
             return timeBase.now()
         case .wakeUp(let job):
             job.runSynchronously(on: executorRef)
+            return start
+        case .wakeSleeper(let waiter):
+            waiter.fire()
             return start
         }
     }

@@ -133,7 +133,7 @@ extension EventLoop {
                 queue.append(QueuedItem(item: UInt64(index), task: box.id, enqueuedAt: enqueuedAt, label: "first step"))
             case .callback:
                 queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "callback"))
-            case .wakeUp:
+            case .wakeUp, .wakeSleeper:
                 queue.append(QueuedItem(item: UInt64(index), task: nil, enqueuedAt: 0, label: "sleep wake-up"))
             }
         }

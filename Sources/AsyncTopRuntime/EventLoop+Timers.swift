@@ -119,7 +119,7 @@ extension EventLoop {
             timings.lags.record(lag)
             timings.lagsThisSecond.record(lag)
             switch first.action {
-            case .wake(let waiter): waiter.fire()
+            case .wake(let waiter): ready.append(.wakeSleeper(waiter))
             case .callback(let callback): ready.append(.callback(callback))
             case .job(let job): ready.append(.wakeUp(job))
             }
@@ -141,6 +141,10 @@ extension EventLoop {
             } onCancel: {
                 waiter.cancel()
             }
+            // Cancelled after the time came but before this task ran again: in asyncio the
+            // cancel wins (the task's next step throws `CancelledError` into the coroutine),
+            // so a time-out that falls due with the work it limits cancels the work.
+            if Task.isCancelled { throw CancellationError() }
         } catch {
             noteCancelDelivered(in: "sleep(\(seconds))")
             throw error
@@ -153,7 +157,8 @@ extension EventLoop {
 /// On an event loop the loop's timer heap wakes the task; elsewhere it falls back to
 /// `Task.sleep`. `sleep(0)` yields to the other ready tasks once.
 ///
-/// - Throws: `CancellationError` as soon as the task is cancelled; `LoopError.invalidDuration`
+/// - Throws: `CancellationError` as soon as the task is cancelled, also when the cancel came
+///   after the time was up but before the task ran again (as in asyncio); `LoopError.invalidDuration`
 ///   for NaN or infinite durations. Negative durations count as zero.
 public func sleep(_ seconds: Double) async throws {
     let seconds = try checkedDuration(seconds)

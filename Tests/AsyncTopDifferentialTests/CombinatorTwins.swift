@@ -1,3 +1,4 @@
+import Foundation
 import AsyncTopRuntime
 
 /// The twins of gather*.py, as_completed_timeout.py, wait_modes.py, wait_for.py,
@@ -388,5 +389,61 @@ enum CombinatorTwins {
         } catch let error as CancellationError {
             log("awaiting it raised \(spelling(of: error))")
         }
+    }
+}
+
+/// The twin of deadline_races.py: deadlines that fall due in one iteration with the work
+/// they limit, the loop held past both by a blocking call.
+enum DeadlineTwins {
+    static func races(_ log: EventLog) async throws {
+        @Sendable func query(_ name: String, _ n: Int) async throws -> String {
+            do {
+                try await sleep(Double(n) * tick)
+            } catch let error as CancellationError {
+                log("\(name) cancelled")
+                throw error
+            }
+            log("\(name) done")
+            return "value"
+        }
+        /// Blocks the loop's thread past every deadline of the race.
+        func hold() { usleep(UInt32(4 * tick * 1e6)) }
+
+        func cancelRace(_ name: String, sleep n: Int, cancelAt: Int) async throws {
+            let task = try spawn(name: name) { try await query(name, n) }
+            try await sleep(0)
+            try EventLoop.current!.callLater(Double(cancelAt) * tick) { task.cancel() }
+            hold()
+            do { log("\(name): \(try await task.value)") } catch { log("\(name): \(spelling(of: error))") }
+        }
+        func waitForRace(_ name: String, sleep n: Int, timeout: Int) async throws {
+            let work = try spawn(name: name) { try await query(name, n) }
+            let waiting = try spawn(name: "waiter") { () async throws -> String in
+                do { return try await waitFor(work, timeout: Double(timeout) * tick) } catch let error as TimeoutError {
+                    return spelling(of: error)
+                }
+            }
+            try await sleep(0)
+            hold()
+            log("\(name): \(try await waiting.value)")
+        }
+        func timeoutRace(_ name: String, sleep n: Int, timeout: Int) async throws {
+            let waiting = try spawn(name: "waiter") { () async throws -> String in
+                do { return try await withTimeout(Double(timeout) * tick) { try await query(name, n) } } catch let error as TimeoutError {
+                    return spelling(of: error)
+                }
+            }
+            try await sleep(0)
+            try await sleep(0)
+            hold()
+            log("\(name): \(try await waiting.value)")
+        }
+
+        try await cancelRace("cancel due first", sleep: 2, cancelAt: 1)
+        try await cancelRace("sleep due first", sleep: 1, cancelAt: 2)
+        try await waitForRace("wait_for, deadline due first", sleep: 2, timeout: 1)
+        try await waitForRace("wait_for, work due first", sleep: 1, timeout: 2)
+        try await timeoutRace("timeout, deadline due first", sleep: 2, timeout: 1)
+        try await timeoutRace("timeout, work due first", sleep: 1, timeout: 2)
     }
 }

@@ -14,6 +14,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
     case waitModes = "wait_modes"
     case waitFor = "wait_for"
     case timeout
+    case deadlineRaces = "deadline_races"
     case shield
     case taskGroup = "taskgroup"
     case taskGroupCancelsBody = "taskgroup_cancels_body"
@@ -67,6 +68,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case .waitModes: try await CombinatorTwins.waitModes(log)
         case .waitFor: try await CombinatorTwins.waitFor(log)
         case .timeout: try await CombinatorTwins.timeout(log)
+        case .deadlineRaces: try await DeadlineTwins.races(log)
         case .shield: try await CombinatorTwins.shield(log)
         case .taskGroup: try await CombinatorTwins.taskGroup(log)
         case .taskGroupCancelsBody: try await CombinatorTwins.taskGroupCancelsBody(log)

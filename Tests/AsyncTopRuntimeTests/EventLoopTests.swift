@@ -217,3 +217,100 @@ extension TaskState {
         try loop.close()
     }
 }
+
+/// A cancel that comes after a sleep's timer fired but before the sleeper ran again wins, as
+/// in asyncio (`task.cancel()` while `__step` is scheduled throws `CancelledError` into the
+/// coroutine): checked against CPython by hand with the same program, which prints
+/// "cancelled". A busy loop gets there when a time-out and the work it limits fall due in
+/// one iteration: `wait_for` then reported the work done instead of timed out.
+@Suite struct SleepCancelRaceTests {
+    @Test func aCancelAfterTheTimerFiredButBeforeTheSleeperRanWins() async throws {
+        let outcome = try await onLoop { () async throws -> String in
+            let loop = EventLoop.current!
+            let query = try spawn(name: "query") { () async throws -> String in
+                try await sleep(0.05)
+                return "done"
+            }
+            try await sleep(0)  // the query sleeps
+            try loop.callLater(0.01) { query.cancel() }
+            usleep(100_000)  // the loop is held past both deadlines: both fire in one iteration
+            do { return try await query.value } catch is CancellationError { return "cancelled" }
+        }
+        #expect(outcome == "cancelled")
+    }
+
+    @Test func aTimeOutDueWithTheWorkItLimitsCancelsTheWork() async throws {
+        let outcome = try await onLoop { () async throws -> String in
+            let work = try spawn(name: "slow-query") { () async throws -> String in
+                try await sleep(0.05)
+                return "done"
+            }
+            let limited = try spawn(name: "waiter") { () async throws -> String in
+                do { return try await waitFor(work, timeout: 0.01) } catch is TimeoutError { return "timed out" }
+            }
+            try await sleep(0)
+            usleep(100_000)
+            return try await limited.value
+        }
+        #expect(outcome == "timed out")
+    }
+}
+
+/// The same races with the other order of deadlines, each checked against CPython 3.11 by
+/// hand (the programs are in the tests' comments' words: a sleep of 0.01 s, a deadline of
+/// 0.02 s, the loop held 0.1 s).
+@Suite struct DeadlineOrderTests {
+    /// `task.cancel()` after the sleep's timer fired, in the same iteration: cancelled.
+    @Test func aCancelDueAfterTheSleepInOneIterationStillWins() async throws {
+        let outcome = try await onLoop { () async throws -> String in
+            let loop = EventLoop.current!
+            let query = try spawn(name: "query") { () async throws -> String in
+                try await sleep(0.01)
+                return "done"
+            }
+            try await sleep(0)
+            try loop.callLater(0.02) { query.cancel() }
+            usleep(100_000)
+            do { return try await query.value } catch is CancellationError { return "cancelled" }
+        }
+        #expect(outcome == "cancelled")
+    }
+
+    /// `wait_for` whose deadline falls due with the work, after it: the work ended by the
+    /// time the waiting task looks, so its result is given ("done").
+    @Test func waitForGivesTheResultOfWorkThatEndedInTheDeadlinesIteration() async throws {
+        let outcome = try await onLoop { () async throws -> String in
+            let work = try spawn(name: "slow-query") { () async throws -> String in
+                try await sleep(0.01)
+                return "done"
+            }
+            let limited = try spawn(name: "waiter") { () async throws -> String in
+                do { return try await waitFor(work, timeout: 0.02) } catch is TimeoutError { return "timed out" }
+            }
+            try await sleep(0)
+            usleep(100_000)
+            return try await limited.value
+        }
+        #expect(outcome == "done")
+    }
+
+    /// `asyncio.timeout` cancels in the timer's callback: the work is cancelled even though
+    /// its sleep fell due first in that iteration ("timed out").
+    @Test func withTimeoutCancelsWorkWhoseSleepFellDueInTheSameIteration() async throws {
+        let outcome = try await onLoop { () async throws -> String in
+            let limited = try spawn(name: "waiter") { () async throws -> String in
+                do {
+                    return try await withTimeout(0.02) { () async throws -> String in
+                        try await sleep(0.01)
+                        return "done"
+                    }
+                } catch is TimeoutError { return "timed out" }
+            }
+            try await sleep(0)
+            try await sleep(0)  // the body's task sleeps
+            usleep(100_000)
+            return try await limited.value
+        }
+        #expect(outcome == "timed out")
+    }
+}

@@ -197,10 +197,15 @@ private func spinner(_ name: String, steps: Int, nanos: UInt64) throws -> TaskHa
         let loop = EventLoop(name: "delta-series")
         try await loop.runUntilComplete { try await sleep(0.01) }
         defer { try? loop.close() }
-        // A loop not running builds it on the caller's thread, and takes its samples then.
-        let snapshot = loop.snapshot()
+        // A loop not running builds it on the caller's thread, and takes its samples then;
+        // the two in one second of the loop's clock (a sample is taken at each second's turn).
+        var snapshot = loop.snapshot()
+        var partial = loop.delta(since: snapshot.version)
+        for _ in 0..<10 where partial.takenAt / 1_000_000_000 != snapshot.takenAt / 1_000_000_000 {
+            snapshot = loop.snapshot()
+            partial = loop.delta(since: snapshot.version)
+        }
         #expect(snapshot.stats.series != nil)
-        let partial = loop.delta(since: snapshot.version)
         #expect(partial.isFull == false)
         #expect(partial.stats.series == snapshot.stats.series?.suffix(seconds: SnapshotDelta.seriesSeconds))
     }
