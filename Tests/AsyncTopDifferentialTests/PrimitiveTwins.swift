@@ -188,3 +188,70 @@ enum PrimitiveTwins {
         _ = try await gather(waiters, returnExceptions: true)
     }
 }
+
+/// The twin of woken_then_cancelled.py: a waiter woken and cancelled before it ran again.
+enum WokenThenCancelledTwins {
+    static func run(_ log: EventLog) async throws {
+        func outcome<T: Sendable>(_ name: String, _ task: TaskHandle<T>) async {
+            do { log("\(name) got \(try await task.value)") } catch { log("\(name) raised \(spelling(of: error))") }
+        }
+        let event = Event()
+        let eventWaiter = try spawn { () async throws -> String in try await event.wait(); return "True" }
+        try await sleep(0)
+        event.set()
+        eventWaiter.cancel()
+        await outcome("event waiter", eventWaiter)
+        log("event is set \(spelling(of: event.isSet))")
+
+        let future = Future<Int>()
+        let awaiting = try spawn { () async throws -> Int in try await future.value }
+        try await sleep(0)
+        try future.setResult(1)
+        awaiting.cancel()
+        await outcome("future awaiter", awaiting)
+        log("future result \(try future.result())")
+
+        let queue = Queue<Int>()
+        let firstGetter = try spawn { () async throws -> Int in try await queue.get() }
+        let secondGetter = try spawn { () async throws -> Int in try await queue.get() }
+        try await sleep(0)
+        try queue.putNowait(7)
+        firstGetter.cancel()
+        await outcome("first getter", firstGetter)
+        await outcome("second getter", secondGetter)
+
+        let semaphore = try Semaphore(0)
+        let firstAcquirer = try spawn { () async throws -> String in try await semaphore.acquire(); return "True" }
+        let secondAcquirer = try spawn { () async throws -> String in try await semaphore.acquire(); return "True" }
+        try await sleep(0)
+        try semaphore.release()
+        firstAcquirer.cancel()
+        await outcome("first acquirer", firstAcquirer)
+        await outcome("second acquirer", secondAcquirer)
+
+        let lock = Lock()
+        try await lock.acquire()
+        let firstLocker = try spawn { () async throws -> String in try await lock.withLock { "the lock" } }
+        let secondLocker = try spawn { () async throws -> String in try await lock.withLock { "the lock" } }
+        try await sleep(0)
+        try lock.release()
+        firstLocker.cancel()
+        await outcome("first locker", firstLocker)
+        await outcome("second locker", secondLocker)
+
+        let condition = Condition()
+        let conditionWaiter = try spawn { () async throws -> String in
+            try await condition.withLock {
+                try await condition.wait()
+                return "notified"
+            }
+        }
+        try await sleep(0)
+        try await condition.withLock {
+            try condition.notify()
+            conditionWaiter.cancel()
+        }
+        await outcome("condition waiter", conditionWaiter)
+        log("condition lock held \(spelling(of: condition.locked))")
+    }
+}

@@ -23,6 +23,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
     case condition
     case event
     case waiterCancellation = "waiter_cancellation"
+    case wokenThenCancelled = "woken_then_cancelled"
     case queueBackpressure = "queue_backpressure"
     case queueShutdown = "queue_shutdown"
     case priorityLifoQueues = "priority_lifo_queues"
@@ -77,6 +78,7 @@ enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case .condition: try await PrimitiveTwins.condition(log)
         case .event: try await PrimitiveTwins.event(log)
         case .waiterCancellation: try await PrimitiveTwins.waiterCancellation(log)
+        case .wokenThenCancelled: try await WokenThenCancelledTwins.run(log)
         case .queueBackpressure: try await QueueTwins.backpressure(log)
         case .queueShutdown: try await QueueTwins.shutdown(log)
         case .priorityLifoQueues: try await QueueTwins.priorityAndLifo(log)

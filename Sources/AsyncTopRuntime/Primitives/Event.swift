@@ -44,7 +44,8 @@ public final class Event: Sendable, DescribesWait, ResourceReporter {
 
     /// Waits until the flag is set; returns at once when it is.
     ///
-    /// - Throws: `CancellationError` as soon as the waiting task is cancelled.
+    /// - Throws: `CancellationError` as soon as the waiting task is cancelled, also when the
+    ///   cancel came after the flag was set but before the task ran again (as in asyncio).
     public func wait() async throws {
         guard case .suspend(let token) = state.withLock({ $0.wait() }) else { return }
         let loop = EventLoop.current
@@ -53,6 +54,12 @@ public final class Event: Sendable, DescribesWait, ResourceReporter {
             state.withLock { $0.park(continuation, token: token, task: me, cancelled: Task.isCancelled) }
         } onCancel: { [self] in
             state.withLock { $0.withdraw(token) }?.resume(throwing: CancellationError())
+        }
+        // Cancelled after the flag was set but before this task ran again: the cancel wins,
+        // as in asyncio (the flag stays set; nothing was handed to this waiter alone).
+        if Task.isCancelled {
+            loop?.noteCancelDelivered(in: title)
+            throw CancellationError()
         }
     }
 }

@@ -134,7 +134,7 @@ public final class Future<Value: Sendable>: Sendable, DescribesWait, ResourceRep
     /// Waits for the result.
     ///
     /// - Throws: the error set; `CancellationError` when the future is cancelled or as soon as
-    ///   the awaiting task is; `LoopError.closed` when the future's loop is closed and it is pending.
+    ///   the awaiting task is (also after the result came, if the task had not run again); `LoopError.closed` when the future's loop is closed and it is pending.
     public var value: Value {
         get async throws {
             let me = runningTaskID()
@@ -152,6 +152,12 @@ public final class Future<Value: Sendable>: Sendable, DescribesWait, ResourceRep
                     }
                 } onCancel: { [self] in
                     state.withLock { $0.waiters.remove(token) }?.continuation.resume(throwing: CancellationError())
+                }
+                // Cancelled after the result came but before this task ran again: the cancel
+                // wins, as in asyncio (the future keeps its result for other awaiters).
+                if Task.isCancelled {
+                    loop?.noteCancelDelivered(in: title)
+                    throw CancellationError()
                 }
             }
             return try state.withLock { $0.result! }.get()
