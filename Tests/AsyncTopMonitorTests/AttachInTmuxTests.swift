@@ -26,7 +26,15 @@ struct AttachInTmuxTests {
         session.type("from attach")
         session.send("Enter")
         #expect(session.waitFor { $0.contains("from attach") }.contains("from attach"))
-        let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", child.socket]).output
+        // The reason shows as it is typed, before Enter reaches the dashboard: ask `ps` until
+        // the cancel has travelled from the dashboard to the program (or 15 s have passed).
+        let cancelledAt = ContinuousClock.now + .seconds(15)
+        var ps = ""
+        repeat {
+            ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", child.socket]).output
+            if ps.split(separator: "\n").contains(where: { $0.contains("sleeper-1") && $0.contains("cancelled") }) { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while ContinuousClock.now < cancelledAt
         #expect(ps.split(separator: "\n").contains { $0.contains("sleeper-1") && $0.contains("cancelled") }, "\(ps)")
         child.stop(signal: SIGTERM)
         let gone = session.waitFor { $0.contains("disconnected") }
