@@ -39,6 +39,8 @@ let package = Package(
                 "AsyncTopModel",
                 "AsyncTopSync",
                 "CAsyncTopSupport",
+                // The preloaded observer's declarations: its calls are looked up at run time.
+                "CAsyncTopObserverAPI",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]

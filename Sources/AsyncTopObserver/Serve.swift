@@ -19,13 +19,13 @@ enum ObserverServer {
             guard let statusPath else { return }
             try? Data((line + "\n").utf8).write(to: URL(fileURLWithPath: statusPath))
         }
-        guard asynctop_obs_active() != 0 else {
-            say("off " + String(cString: asynctop_obs_off_reason()))
+        guard let observer = ObserverLibrary.loaded, observer.isActive else {
+            say("off " + (ObserverLibrary.loaded?.whyOff ?? "the observer's calls were not found in the process"))
             return 1
         }
         do {
             let path = socket.flatMap { $0.isEmpty ? nil : $0 }
-            let started = try MonitorServer(source: GlobalExecutorSource(), configuration: MonitorConfiguration(path: path))
+            let started = try MonitorServer(source: GlobalExecutorSource(observer: observer), configuration: MonitorConfiguration(path: path))
             server.withLock { $0 = started }
             say("on " + started.path)
             if statusPath == nil {

@@ -60,6 +60,9 @@ typedef task_and_context (*create_fn)(size_t, void *, const void *, void *, void
 typedef void (*one_pointer_fn)(void *) SWIFTCC;
 typedef uint64_t (*task_id_fn)(void *) SWIFTCC;
 typedef void *(*current_fn)(void) SWIFTCC;
+// A TaskExecutorRef: the executor's identity (0: none preferred) and its witness table.
+typedef struct { void *identity; uintptr_t implementation; } executor_ref;
+typedef executor_ref (*preferred_fn)(void) SWIFTCC;
 typedef void *(*retain_fn)(void *);
 typedef void (*release_fn)(void *);
 typedef void (*dispatch_fn)(void *, void *, void (*)(void *));
@@ -80,6 +83,7 @@ static struct {
     one_pointer_fn group_cancel_all[4];
     task_id_fn task_id;
     current_fn current;
+    preferred_fn preferred;                   // swift_task_getPreferredTaskExecutor (optional)
     retain_fn retain;
     release_fn release;
     dispatch_fn async_f;
@@ -396,6 +400,12 @@ static void caller_sites(uintptr_t sites[4]) {
 EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, const void *type, void *entry, void *context) {
     task_and_context made = RESOLVED(create, "swift_task_create")(flags, options, type, entry, context);
     if (!atomic_load_explicit(&active, memory_order_relaxed) || !made.task) return made;
+    // A task that prefers a task executor of its own (an asynctop loop's, with
+    // `Task(executorPreference:)`) runs there, not on the global executor: it is that
+    // executor's to show. So is a structured child of a task that prefers one (it inherits
+    // the preference; an unstructured `Task {}` does not).
+    if (job_flags(made.task) & JOB_HAS_EXECUTOR_PREFERENCE) return made;
+    if ((flags & CREATE_IS_CHILD) && real.preferred && real.preferred().identity) return made;
     uintptr_t sites[4] = {(uintptr_t)__builtin_return_address(0), 0, 0, 0};
     caller_sites(sites);
     uint64_t now = asynctop_obs_now();
@@ -1066,6 +1076,8 @@ static int check_runtime(void) {
     for (int i = 0; i < 4; i++) real.group_cancel_all[i] = (one_pointer_fn)next_symbol(group_cancel_symbols[i], &missing);
     real.task_id = (task_id_fn)next_symbol("swift_task_getJobTaskId", &missing);
     real.current = (current_fn)next_symbol("swift_task_getCurrent", &missing);
+    // Optional: without it a structured child of a task on another executor is shown here too.
+    real.preferred = (preferred_fn)dlsym(RTLD_DEFAULT, "swift_task_getPreferredTaskExecutor");
     real.retain = (retain_fn)next_symbol("swift_retain", &missing);
     real.release = (release_fn)next_symbol("swift_release", &missing);
     real.continuation_await = (continuation_await_fn)next_symbol("swift_continuation_await", &missing);
@@ -1121,6 +1133,54 @@ static void write_status(const char *path, const char *text) {
 
 typedef int (*serve_fn)(const char *socket, const char *status_path);
 
+static void asynctop_preload_start(void);
+
+/// Whether the process calls `symbol` here: its first definition in the process is this
+/// library's (preloaded), not the runtime's or libdispatch's.
+static int interposed(const char *symbol) {
+    Dl_info mine, found;
+    void *definition = dlsym(RTLD_DEFAULT, symbol);
+    return definition && dladdr((void *)asynctop_preload_start, &mine) && dladdr(definition, &found) &&
+           mine.dli_fbase == found.dli_fbase;
+}
+
+static pthread_mutex_t turning_on = PTHREAD_MUTEX_INITIALIZER;
+static int verdict;  // 0: not tried; else an ASYNCTOP_OBS_ENABLE_* answer (under `turning_on`)
+
+/// Checks the runtime and starts recording, once; the answer is kept.
+static int turn_on(void) {
+    pthread_mutex_lock(&turning_on);
+    if (!verdict) {
+        static const char *entry_points[] = {"swift_task_create", "dispatch_async_f", "dispatch_after_f", "swift_job_run",
+                                             "swift_continuation_await", "$sScT6cancelyyF"};
+        verdict = ASYNCTOP_OBS_ENABLE_ON;
+        for (size_t i = 0; i < sizeof entry_points / sizeof *entry_points && verdict == ASYNCTOP_OBS_ENABLE_ON; i++) {
+            if (!interposed(entry_points[i])) {
+                snprintf(off_reason, sizeof off_reason,
+                         "libAsyncTopPreload.so is loaded but not first: the program's calls to %s do not reach it "
+                         "(it must be preloaded, with LD_PRELOAD)", entry_points[i]);
+                verdict = ASYNCTOP_OBS_ENABLE_NOT_PRELOADED;
+            }
+        }
+        if (verdict == ASYNCTOP_OBS_ENABLE_ON) {
+            if (!real.async_f || !real.after_f || !real.set_timer || !real.set_context || !real.set_handler) {
+                snprintf(off_reason, sizeof off_reason, "libdispatch's functions were not found");
+                verdict = ASYNCTOP_OBS_ENABLE_UNSUPPORTED;
+            } else if (!check_runtime()) {
+                verdict = ASYNCTOP_OBS_ENABLE_UNSUPPORTED;
+            } else {
+                for (int i = 0; i < SHARDS; i++) pthread_mutex_init(&shards[i].lock, NULL);
+                atomic_store_explicit(&active, 1, memory_order_release);
+            }
+        }
+    }
+    int answer = verdict;
+    pthread_mutex_unlock(&turning_on);
+    return answer;
+}
+
+EXPORT int asynctop_obs_enable(void) { return turn_on(); }
+
 __attribute__((constructor)) static void asynctop_preload_start(void) {
     // Every interposed function passes on to the real one, observed or not.
     (void)RESOLVED(create, "swift_task_create");
@@ -1136,6 +1196,8 @@ __attribute__((constructor)) static void asynctop_preload_start(void) {
     (void)RESOLVED(async_let_get_throwing, "swift_asyncLet_get_throwing");
     (void)RESOLVED(async_let_finish, "swift_asyncLet_finish");
     (void)RESOLVED(job_run, "swift_job_run");
+    // Without a socket to serve, the observer waits to be asked: a program that linked
+    // asynctop calls `GlobalExecutorMonitor.install()`, which turns it on (`asynctop_obs_enable`).
     const char *socket = getenv("ASYNCTOP_OBSERVE_SOCKET");
     if (!socket || !*socket) return;
     const char *status = getenv("ASYNCTOP_OBSERVE_STATUS");
@@ -1147,12 +1209,7 @@ __attribute__((constructor)) static void asynctop_preload_start(void) {
     // A wrapper (a shell script, env) is passed through: the Swift program it runs is the one.
     if (!main_needs_concurrency()) return;
     char message[512];
-    // Resolved above.
-    if (!real.async_f || !real.after_f || !real.set_timer || !real.set_context || !real.set_handler) {
-        snprintf(off_reason, sizeof off_reason, "libdispatch's functions were not found");
-    } else if (check_runtime()) {
-        for (int i = 0; i < SHARDS; i++) pthread_mutex_init(&shards[i].lock, NULL);
-        atomic_store_explicit(&active, 1, memory_order_release);
+    if (turn_on() == ASYNCTOP_OBS_ENABLE_ON) {
         // The monitor: the socket server, in Swift, loaded only now that the checks passed.
         const char *library = getenv("ASYNCTOP_OBSERVE_LIBRARY");
         char path[4096];

@@ -6,11 +6,20 @@
 //        [--late-loop]  (a loop "late" started once the monitor is up; it closes after --late-loop-seconds S)
 // --plain-loop: no monitor in the code at all; `EventLoop(name:)` and `runUntilComplete`, as
 // a program written without asynctop in mind (ASYNCTOP_SOCKET / ASYNCTOP_RECORD still apply).
+//        [--global-executor]  (`GlobalExecutorMonitor.install()` first, then plain Swift tasks beside
+//        the loop: "plain-sleeper", "plain-group" with children "plain-child-1…2", a task group
+//        in a loop task, and a continuation resumed only by cancellation, "plain-cancellable",
+//        which prints "plain-cancellable cancelled" when cancelled)
 // Prints "ready" once its tasks exist; runs until killed.
 import AsyncTopRuntime
 import Foundation
 
 let arguments = CommandLine.arguments
+if arguments.contains("--global-executor") {
+    // First, as the documentation asks: this may restart the program under the observer.
+    let status = GlobalExecutorMonitor.install()
+    FileHandle.standardOutput.write(Data("global executor: \(status)\n".utf8))
+}
 let fromEnvironment = arguments.contains("--from-environment")
 let plainLoop = arguments.contains("--plain-loop")
 let socketPath = arguments.count > 1 && !fromEnvironment && !plainLoop ? arguments[1] : nil
@@ -72,8 +81,32 @@ if arguments.contains("--second-loop") { await startLoop(named: "workers") }
         }
     }
     if arguments.contains("--stacks") { try await spawnParkedTasks() }
+    if arguments.contains("--global-executor") { await startPlainTasks() }
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await sleep(3600)
+}
+
+/// Plain Swift tasks on the global executor, and a group in a loop task (the loop's).
+func startPlainTasks() async {
+    Task(name: "plain-sleeper") { try await Task.sleep(for: .seconds(3600)) }
+    Task(name: "plain-group") {
+        await withTaskGroup(of: Void.self) { group in
+            for i in 1...2 { group.addTask(name: "plain-child-\(i)") { try? await Task.sleep(for: .seconds(3600)) } }
+        }
+    }
+    Task(name: "plain-cancellable") {
+        await withTaskCancellationHandler {
+            try? await Task.sleep(for: .seconds(3600))
+        } onCancel: {
+            FileHandle.standardOutput.write(Data("plain-cancellable cancelled\n".utf8))
+        }
+    }
+    _ = try? spawn(name: "loop-group") {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask(name: "loop-group-child") { try? await sleep(3600) }
+        }
+    }
+    try? await Task.sleep(for: .milliseconds(50))
 }
 
 do {

@@ -14,7 +14,7 @@ final class FixtureProcess {
 
     /// - Parameter prepare: given the fixture's path and the run's directory, gives the binary
     ///   to run instead (a changed copy of the fixture).
-    init(extra: [String] = [], socketName: String = "m.sock",
+    init(extra: [String] = [], socketName: String = "m.sock", environment: [String] = [],
          prepare: ((_ fixture: String, _ directory: String) throws -> String)? = nil) throws {
         directory = "/tmp/at-\(UUID().uuidString.prefix(8))"
         mkdir(directory, 0o700)
@@ -22,9 +22,12 @@ final class FixtureProcess {
         outputPath = directory + "/out.txt"
         guard let fixture = BuiltBinary.monitorFixture else { throw Failure("fixture not built") }
         let binary = try prepare?(fixture, directory) ?? fixture
-        pid = try Self.spawn([binary, socket] + extra.map { $0.replacingOccurrences(of: "{dir}", with: directory) }, output: outputPath)
+        pid = try Self.spawn([binary, socket] + extra.map { $0.replacingOccurrences(of: "{dir}", with: directory) }, output: outputPath,
+                             environment: environment)
         try waitForSocket()
     }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     deinit {
         stop()

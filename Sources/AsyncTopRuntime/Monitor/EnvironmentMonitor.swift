@@ -49,6 +49,9 @@ enum ProcessMonitor {
         var server: MonitorServer?
         /// Loops that started, held weakly: the ones open are served when a socket starts.
         var started: [WeakLoop] = []
+        /// Sources served beside the loops for as long as the process lives (the global
+        /// executor's, once ``GlobalExecutorMonitor/install(restart:)`` ran).
+        var sources: [any MonitorSource] = []
     }
 
     private static let state = Mutex(State())
@@ -68,13 +71,26 @@ enum ProcessMonitor {
     /// Makes `server` the process's socket, when there is none, and serves on it every loop
     /// open now.
     static func adopt(_ server: MonitorServer) {
-        let loops: [EventLoop] = state.withLock { state in
-            if let current = state.server, current.isServing { return [] }
+        let (loops, sources): ([EventLoop], [any MonitorSource]) = state.withLock { state in
+            if let current = state.server, current.isServing { return ([], []) }
             state.server = server
-            return state.started.compactMap(\.loop).filter { !$0.isClosed }
+            return (state.started.compactMap(\.loop).filter { !$0.isClosed }, state.sources)
         }
+        for source in sources { server.add(source: source) }
         for loop in loops { server.serve(loop) }
     }
+
+    /// Serves `source` on the process's socket, now if there is one, else once one starts.
+    static func add(_ source: any MonitorSource) {
+        let server: MonitorServer? = state.withLock { state in
+            state.sources.append(source)
+            return state.server.flatMap { $0.isServing ? $0 : nil }
+        }
+        server?.add(source: source)
+    }
+
+    /// The process's socket, when one serves.
+    static var server: MonitorServer? { state.withLock { $0.server.flatMap { $0.isServing ? $0 : nil } } }
 }
 
 /// A recording of a loop without a socket: `ASYNCTOP_RECORD` alone. A snapshot every 0.1 s

@@ -105,8 +105,17 @@ typedef struct asynctop_obs_stats {
     uint64_t latency_buckets[32];
 } asynctop_obs_stats_t;
 
+enum {
+    ASYNCTOP_OBS_ENABLE_ON = 1,
+    ASYNCTOP_OBS_ENABLE_NOT_PRELOADED = 2,  // loaded, but the process's calls do not reach it
+    ASYNCTOP_OBS_ENABLE_UNSUPPORTED = 3,    // this runtime is not the one the observer knows
+};
+
 /// 1 once the preloaded library checked the runtime and records; 0 otherwise.
 int asynctop_obs_active(void);
+/// Checks the runtime and starts recording (once; later calls give the same answer):
+/// ASYNCTOP_OBS_ENABLE_*. Off: `asynctop_obs_off_reason` says why.
+int asynctop_obs_enable(void);
 /// Why the observer is off (empty when it is on). Static storage.
 const char *asynctop_obs_off_reason(void);
 /// The monotonic clock the records use.

@@ -1,5 +1,4 @@
 import AsyncTopModel
-import AsyncTopRuntime
 import CAsyncTopObserverAPI
 import Foundation
 import Synchronization
@@ -9,13 +8,20 @@ import Glibc
 
 /// A program's plain Swift tasks, as the preloaded observer records them, served like a loop:
 /// snapshots, deltas, cancellation, async stacks.
-final class GlobalExecutorSource: MonitorSource {
-    let name = "global executor"
-    var isClosed: Bool { false }
+package final class GlobalExecutorSource: MonitorSource {
+    package let name = "global executor"
+    package var isClosed: Bool { false }
 
-    /// Loop time starts when the observer does.
-    private let origin = asynctop_obs_now()
-    let epoch = Date().timeIntervalSince1970
+    private let observer: ObserverLibrary
+    /// Loop time starts when the source does.
+    private let origin: UInt64
+    package let epoch = Date().timeIntervalSince1970
+
+    /// Reads what `observer` records (it is on: ``ObserverLibrary/isActive``).
+    package init(observer: ObserverLibrary) {
+        self.observer = observer
+        self.origin = observer.now()
+    }
 
     private struct State {
         var version: UInt64 = 0
@@ -30,7 +36,7 @@ final class GlobalExecutorSource: MonitorSource {
 
     // MARK: Snapshots
 
-    func snapshot(timeout: Double) -> Snapshot {
+    package func snapshot(timeout: Double) -> Snapshot {
         state.withLock { state in
             let (tasks, stats, executors, takenAt) = build(&state)
             state.version += 1
@@ -40,9 +46,9 @@ final class GlobalExecutorSource: MonitorSource {
         }
     }
 
-    func delta(since version: UInt64, timeout: Double) -> SnapshotDelta {
+    package func delta(since version: UInt64, timeout: Double) -> SnapshotDelta {
         // Only a client (or a recording) asks for deltas.
-        asynctop_obs_note_reader()
+        observer.noteReader()
         return state.withLock { state in
             let (tasks, stats, executors, takenAt) = build(&state)
             let previous = state.last
@@ -63,7 +69,7 @@ final class GlobalExecutorSource: MonitorSource {
     private func build(_ state: inout State) -> ([TaskInfo], LoopStats, [ExecutorInfo], Nanos) {
         var raw = [asynctop_obs_task_t](repeating: asynctop_obs_task_t(), count: max(state.last.count * 2, 256))
         while true {
-            let total = raw.withUnsafeMutableBufferPointer { asynctop_obs_copy_tasks($0.baseAddress, $0.count) }
+            let total = raw.withUnsafeMutableBufferPointer { observer.copyTasks($0.baseAddress, $0.count) }
             if total <= raw.count {
                 raw.removeLast(raw.count - total)
                 break
@@ -71,7 +77,7 @@ final class GlobalExecutorSource: MonitorSource {
             raw = [asynctop_obs_task_t](repeating: asynctop_obs_task_t(), count: total + total / 4)
         }
         var stats = asynctop_obs_stats_t()
-        asynctop_obs_copy_stats(&stats)
+        observer.copyStats(&stats)
         let takenAt = time(stats.now)
         let byID = Dictionary(raw.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         sites.request(raw.compactMap { Self.sites(of: $0) })
@@ -240,7 +246,7 @@ final class GlobalExecutorSource: MonitorSource {
 
     private func executors(ready: [QueuedItem], queuedJobs: Int, tasks: [UInt64: asynctop_obs_task_t]) -> [ExecutorInfo] {
         var raw = [asynctop_obs_worker_t](repeating: asynctop_obs_worker_t(), count: 256)
-        let count = raw.withUnsafeMutableBufferPointer { asynctop_obs_copy_workers($0.baseAddress, $0.count) }
+        let count = raw.withUnsafeMutableBufferPointer { observer.copyWorkers($0.baseAddress, $0.count) }
         var pool: [WorkerInfo] = [], main: [WorkerInfo] = []
         for worker in raw.prefix(count) {
             let name = withUnsafeBytes(of: worker.name) { bytes in
@@ -263,8 +269,8 @@ final class GlobalExecutorSource: MonitorSource {
 
     // MARK: Commands
 
-    func cancel(task id: TaskID, message: String?, requester: CancelRequester, timeout: Double) -> CancelAnswer {
-        switch asynctop_obs_cancel(id) {
+    package func cancel(task id: TaskID, message: String?, requester: CancelRequester, timeout: Double) -> CancelAnswer {
+        switch observer.cancel(id) {
         case 0: .requested
         case 2: .alreadyFinished
         case 3: .notCancellable
@@ -272,9 +278,9 @@ final class GlobalExecutorSource: MonitorSource {
         }
     }
 
-    func sampleStacks() {}
+    package func sampleStacks() {}
 
-    func captureStacks(of ids: [TaskID]?, minimumAge: Double, limit: Int,
+    package func captureStacks(of ids: [TaskID]?, minimumAge: Double, limit: Int,
                        completion: (@Sendable ([TaskID: StackAnswer]) -> Void)?, walked: (@Sendable () -> Void)?) {
         let snapshot = self.snapshot(timeout: 0)
         let wanted = ids ?? snapshot.tasks.filter { if case .suspended = $0.state { true } else { false } }.prefix(limit).map(\.id)
@@ -288,7 +294,7 @@ final class GlobalExecutorSource: MonitorSource {
             case .done, .failed, .cancelled: answers[id] = .unavailable("finished"); continue
             default: break
             }
-            guard let object = asynctop_obs_task_object(id) else {
+            guard let object = observer.taskObject(id) else {
                 answers[id] = .unavailable(task.origin == .asyncLet ? "an async let child: not held by the observer" : "not held by the observer")
                 continue
             }

@@ -1,0 +1,144 @@
+import AsyncTopClient
+import AsyncTopModel
+import AsyncTopRuntime
+import Foundation
+import Testing
+import TmuxTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `GlobalExecutorMonitor.install()` in a program that links asynctop: the monitor fixture
+/// with `--global-executor` restarts itself under the preloaded observer and serves its plain
+/// Swift tasks beside its loop, on the loop's socket; without the observer library it runs
+/// unwatched and says why.
+@Suite(.offCooperativePool, .serialized,
+       .enabled(if: BuiltBinary.monitorFixture != nil && BuiltBinary.asynctop != nil, "binaries not built"))
+struct GlobalExecutorInProcessTests {
+    func rows(_ socket: String) throws -> [ProcessTable.Row] {
+        let ps = TmuxSession.run([BuiltBinary.asynctop!, "ps", socket, "--json"])
+        #expect(ps.status == 0, "\(ps.output)")
+        return try JSONDecoder().decode([ProcessTable.Row].self, from: Data(ps.output.utf8))
+    }
+
+    @Test func installServesThePlainTasksBesideTheLoopAndCancelsThem() throws {
+        let child = try FixtureProcess(extra: ["--global-executor"])
+        #expect(child.output.contains("global executor: watching the program's plain tasks"), "\(child.output)")
+        // Restarted in place: the same process, now with the observer preloaded.
+        let environment = try String(contentsOfFile: "/proc/\(child.pid)/environ", encoding: .utf8)
+        #expect(environment.split(separator: "\0").contains { $0.hasPrefix("LD_PRELOAD=") && $0.contains("libAsyncTopPreload.so") })
+
+        // The group's children are there once they ran: ask until they are.
+        var table = try rows(child.socket)
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !table.contains(where: { $0.name == "plain-child-2" }) {
+            Thread.sleep(forTimeInterval: 0.1)
+            table = try rows(child.socket)
+        }
+        #expect(Set(table.compactMap(\.loop)) == ["fixture", "global executor"])
+        let plain = table.filter { $0.loop == "global executor" }
+        func row(_ name: String) throws -> ProcessTable.Row { try #require(plain.first { $0.name == name }, "\(plain.map(\.name))") }
+        let group = try row("plain-group")
+        for name in ["plain-child-1", "plain-child-2"] {
+            #expect(try row(name).kind == "groupChild")
+            #expect(try row(name).parent == group.id)
+        }
+        #expect(try row("plain-sleeper").kind == "unstructured")
+        #expect(try row("plain-sleeper").waitingOn?.hasPrefix("sleep until") == true)
+        #expect(plain.allSatisfy { $0.executor == "global executor" })
+        // The loop's tasks, a task group's child in one of them included, are the loop's only:
+        // they run on its executor, not on the global one.
+        let loopNames = Set(table.filter { $0.loop == "fixture" }.map(\.name))
+        #expect(loopNames.isSuperset(of: ["main", "sleeper-1", "ticker", "loop-group", "loop-group-child"]), "\(loopNames)")
+        #expect(Set(plain.map(\.name)).isDisjoint(with: loopNames), "\(plain.map(\.name))")
+        #expect(Set(table.map(\.id)).count == table.count)
+
+        // Cancelled over the socket: the task's own handler says so.
+        let target = try row("plain-cancellable")
+        let connection = try MonitorConnection(path: child.socket, loops: true)
+        connection.send(.cancel(id: 1, task: target.id, message: nil))
+        var reply: ServerMessage?
+        let replyBy = Date().addingTimeInterval(20)
+        while Date() < replyBy, reply == nil {
+            switch try connection.next(timeout: 0.5) {
+            case .reply(1, let result)?: reply = .reply(id: 1, result: result)
+            case .error(1, let code, let text)?: reply = .error(id: 1, code: code, message: text)
+            default: continue
+            }
+        }
+        #expect(reply == .reply(id: 1, result: "requested"))
+        let saidBy = Date().addingTimeInterval(15)
+        while Date() < saidBy, !child.output.contains("plain-cancellable cancelled") { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(child.output.contains("plain-cancellable cancelled"), "\(child.output)")
+        var after = try rows(child.socket).first { $0.id == target.id }
+        let endedBy = Date().addingTimeInterval(15)
+        while Date() < endedBy, after?.state == "suspended" {
+            Thread.sleep(forTimeInterval: 0.1)
+            after = try rows(child.socket).first { $0.id == target.id }
+        }
+        #expect(after?.cancelRequestedBy == "dashboard", "\(String(describing: after))")
+        // It caught the cancellation (`try?`) and returned.
+        #expect(after?.state == "done", "\(String(describing: after))")
+    }
+
+    /// In this process (the test runner, not preloaded), told not to restart: off, with the
+    /// way to turn it on, the same answer each time, and no socket started for nothing.
+    @Test func withoutRestartItSaysHowToTurnItOn() throws {
+        let status = GlobalExecutorMonitor.install(restart: false)
+        #expect(status == .off("libAsyncTopPreload.so is not loaded in this process; start it with LD_PRELOAD, or under `asynctop run`"))
+        #expect(GlobalExecutorMonitor.status == status)
+        let socket = "/tmp/at-gx-\(UUID().uuidString.prefix(8)).sock"
+        #expect(try GlobalExecutorMonitor.install(serving: .socket(socket)) == status)
+        #expect(!FileManager.default.fileExists(atPath: socket))
+    }
+
+    @Test func withoutTheObserverLibraryTheProgramRunsUnwatchedAndSaysWhy() throws {
+        // A copy of the fixture alone in a directory, no asynctop on PATH: nothing to preload.
+        let child = try FixtureProcess(extra: ["--global-executor"], environment: ["PATH=/usr/bin:/bin"]) { fixture, directory in
+            let copy = directory + "/lonely-fixture"
+            try FileManager.default.copyItem(atPath: fixture, toPath: copy)
+            return copy
+        }
+        #expect(child.output.contains("global executor: not watching the program's plain tasks: libAsyncTopPreload.so is not loaded "
+                                      + "in this process, and libAsyncTopPreload.so was not found"), "\(child.output)")
+        let table = try rows(child.socket)
+        #expect(Set(table.compactMap(\.loop)).isSubset(of: ["fixture"]) && table.contains { $0.name == "sleeper-1" }, "\(table)")
+        #expect(!table.contains { $0.name.hasPrefix("plain-") })
+    }
+
+    @Test func aRuntimeTheObserverDoesNotKnowLeavesTheProgramAsItIs() throws {
+        let child = try FixtureProcess(extra: ["--global-executor"], environment: ["ASYNCTOP_OBSERVE_EXPECT_LAYOUT=99"])
+        #expect(child.output.contains("global executor: not watching the program's plain tasks: the Swift runtime's task layout "
+                                      + "is version 1; the observer knows version 99"), "\(child.output)")
+        let table = try rows(child.socket)
+        #expect(table.contains { $0.name == "sleeper-1" } && !table.contains { $0.loop == "global executor" }, "\(table)")
+    }
+
+    /// Under `asynctop run`, a program's loop tasks are its loop's: the global executor's
+    /// view does not show them as tasks that never started.
+    @Test func asynctopRunShowsNoLoopTaskOnTheGlobalExecutor() throws {
+        let directory = "/tmp/at-gx-\(UUID().uuidString.prefix(8))"
+        mkdir(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runSocket = directory + "/run.sock", loopSocket = directory + "/loop.sock"
+        let pid = try FixtureProcess.spawn([BuiltBinary.asynctop!, "run", "--no-dashboard", "--socket", runSocket, "--",
+                                            BuiltBinary.monitorFixture!, loopSocket], output: directory + "/out.txt")
+        defer {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+              !((try? String(contentsOfFile: directory + "/out.txt", encoding: .utf8))?.contains("ready") ?? false)
+                || !FileManager.default.fileExists(atPath: runSocket) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let global = try rows(runSocket)
+        let loop = try rows(loopSocket)
+        #expect(!global.isEmpty, "the program's async main, at least")
+        #expect(loop.contains { $0.name == "sleeper-1" })
+        #expect(Set(global.map(\.name)).isDisjoint(with: loop.map(\.name).filter { $0 != "main" }), "\(global.map(\.name))")
+        #expect(!global.contains { $0.state == "pending" }, "\(global)")
+    }
+}
