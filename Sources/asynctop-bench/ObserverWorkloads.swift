@@ -15,23 +15,35 @@ enum ObserverWorkloads {
         guard FileManager.default.isExecutableFile(atPath: fixture), FileManager.default.fileExists(atPath: preload) else {
             throw BenchError("\(fixture) and \(preload) are needed: build them with `swift build -c release`")
         }
-        var bare: [Double] = [], observed: [Double] = [], attached: [Double] = []
+        var bare: [Timing] = [], observed: [Timing] = [], attached: [Timing] = []
         for round in 0..<rounds {
             bare.append(try once(fixture, workload, tasks, preload: nil, attach: false))
             observed.append(try once(fixture, workload, tasks, preload: preload, attach: false))
             attached.append(try once(fixture, workload, tasks, preload: preload, attach: true))
-            FileHandle.standardError.write(Data("round \(round): bare \(bare.last!) observed \(observed.last!) attached \(attached.last!)\n".utf8))
+            FileHandle.standardError.write(Data(("round \(round): bare \(bare.last!) observed \(observed.last!) "
+                                                 + "attached \(attached.last!)\n").utf8))
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let pairedObserved = median(zip(observed, bare).map { $0 / $1 })
-        let pairedAttached = median(zip(attached, bare).map { $0 / $1 })
-        return Measured(seconds: median(observed), ops: tasks, extras: [
-            "bare_s": median(bare), "observed_s": median(observed), "attached_s": median(attached),
-            "observed_over_bare": pairedObserved, "attached_over_bare": pairedAttached,
+        func paired(_ a: [Timing], _ b: [Timing], _ part: KeyPath<Timing, Double>) -> Double {
+            median(zip(a, b).map { $0[keyPath: part] / $1[keyPath: part] })
+        }
+        return Measured(seconds: median(observed.map(\.elapsed)), ops: tasks, extras: [
+            "bare_s": median(bare.map(\.elapsed)), "observed_s": median(observed.map(\.elapsed)),
+            "attached_s": median(attached.map(\.elapsed)),
+            "observed_over_bare": paired(observed, bare, \.elapsed), "attached_over_bare": paired(attached, bare, \.elapsed),
+            // The process's CPU time over the timed part (every thread's, the observer's too).
+            "bare_cpu_s": median(bare.map(\.cpu)), "observed_cpu_s": median(observed.map(\.cpu)),
+            "observed_cpu_over_bare": paired(observed, bare, \.cpu), "attached_cpu_over_bare": paired(attached, bare, \.cpu),
         ])
     }
 
-    private static func once(_ fixture: String, _ workload: String, _ tasks: Int, preload: String?, attach: Bool) throws -> Double {
+    struct Timing: CustomStringConvertible {
+        var elapsed: Double
+        var cpu: Double
+        var description: String { String(format: "%.3f s (cpu %.3f s)", elapsed, cpu) }
+    }
+
+    private static func once(_ fixture: String, _ workload: String, _ tasks: Int, preload: String?, attach: Bool) throws -> Timing {
         let socket = NSTemporaryDirectory() + "asynctop-bench-\(getpid())-\(UUID().uuidString.prefix(6)).sock"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: fixture)
@@ -52,10 +64,11 @@ enum ObserverWorkloads {
         process.waitUntilExit()
         remote?.stop()
         let text = String(decoding: data, as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("elapsed ") }), let ns = Double(line.dropFirst(8)) else {
-            throw BenchError("the fixture said: \(text)")
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.dropFirst(name.count + 1)) }
         }
-        return ns / 1e9
+        guard let elapsed = value("elapsed"), let cpu = value("cpu") else { throw BenchError("the fixture said: \(text)") }
+        return Timing(elapsed: elapsed / 1e9, cpu: cpu / 1e9)
     }
 }
 
