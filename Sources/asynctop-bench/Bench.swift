@@ -34,6 +34,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case idleConnections = "idle_connections"
     case observerSpawn = "observer_spawn"
     case observerMix = "observer_mix"
+    case observerFloor = "observer_floor"
 }
 
 @main
@@ -61,6 +62,10 @@ struct Bench: AsyncParsableCommand {
         groups (spawn) or N request handlers (mix: an actor call, a yield, an async let and a
         continuation each) run bare, watched by `asynctop run`'s observer with nobody attached,
         and with a client reading; 9 rounds interleaved, medians and paired ratios.
+        observer_floor: the mix, bare, then under the observer keeping its interposed functions
+        and wrapped run function but recording nothing (ASYNCTOP_OBSERVE_FLOOR=1), then also
+        reading the clock three times a step (=2), then whole: what seeing each job costs
+        before any record, 21 rounds interleaved: paired medians, and minimum over minimum.
         monitor_delta: N parked tasks and N/100 waking every 0.1 s: ten seconds of 10 Hz updates
         as the monitor makes them, bytes per changed task (binary and JSON) and the loop thread's share.
         scripts/asyncio_workloads.py has the same workloads for asyncio; scripts/bench-compare runs both.

@@ -8,13 +8,48 @@ import Foundation
 enum ObserverWorkloads {
     static let rounds = 9
 
-    static func run(workload: String, tasks: Int) throws -> Measured {
+    /// The plain program and the observer, beside this benchmark.
+    static func binaries() throws -> (fixture: String, preload: String) {
         let directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]).deletingLastPathComponent().path
         let fixture = directory + "/asynctop-plain-fixture", preload = directory + "/libAsyncTopPreload.so"
         guard FileManager.default.isExecutableFile(atPath: fixture), FileManager.default.fileExists(atPath: preload) else {
             throw BenchError("\(fixture) and \(preload) are needed: build them with `swift build -c release`")
         }
+        return (fixture, preload)
+    }
+
+    /// The floor under the observer's cost: bare; interposed but recording nothing; that and
+    /// the three clock reads a step's records need; the observer whole. Nobody attached.
+    static func floor(workload: String, tasks: Int) throws -> Measured {
+        let (fixture, preload) = try binaries()
+        let kinds: [(name: String, floor: String?)] = [("interposed", "1"), ("clocks", "2"), ("observed", nil)]
+        var bare: [Timing] = [], runs = [String: [Timing]]()
+        for round in 0..<21 {
+            bare.append(try once(fixture, workload, tasks, preload: nil, attach: false))
+            var line = "round \(round): bare \(bare.last!)"
+            for kind in kinds {
+                runs[kind.name, default: []].append(try once(fixture, workload, tasks, preload: preload, attach: false, floor: kind.floor))
+                line += " \(kind.name) \(runs[kind.name]!.last!)"
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var extras = ["bare_s": median(bare.map(\.elapsed)), "bare_cpu_s": median(bare.map(\.cpu))]
+        // Paired medians, and the fastest run of each over the fastest bare one: on a noisy
+        // machine, interference only adds time, so the minimum is each one's own cost.
+        for kind in kinds {
+            let timings = runs[kind.name]!
+            extras["\(kind.name)_over_bare"] = median(zip(timings, bare).map { $0.elapsed / $1.elapsed })
+            extras["\(kind.name)_cpu_over_bare"] = median(zip(timings, bare).map { $0.cpu / $1.cpu })
+            extras["\(kind.name)_min_over_bare_min"] = timings.map(\.elapsed).min()! / bare.map(\.elapsed).min()!
+            extras["\(kind.name)_cpu_min_over_bare_min"] = timings.map(\.cpu).min()! / bare.map(\.cpu).min()!
+        }
+        return Measured(seconds: median(runs["observed"]!.map(\.elapsed)), ops: tasks, extras: extras)
+    }
+
+    static func run(workload: String, tasks: Int) throws -> Measured {
+        let (fixture, preload) = try binaries()
         var bare: [Timing] = [], observed: [Timing] = [], attached: [Timing] = []
         for round in 0..<rounds {
             bare.append(try once(fixture, workload, tasks, preload: nil, attach: false))
@@ -43,7 +78,8 @@ enum ObserverWorkloads {
         var description: String { String(format: "%.3f s (cpu %.3f s)", elapsed, cpu) }
     }
 
-    private static func once(_ fixture: String, _ workload: String, _ tasks: Int, preload: String?, attach: Bool) throws -> Timing {
+    private static func once(_ fixture: String, _ workload: String, _ tasks: Int, preload: String?, attach: Bool,
+                             floor: String? = nil) throws -> Timing {
         let socket = NSTemporaryDirectory() + "asynctop-bench-\(getpid())-\(UUID().uuidString.prefix(6)).sock"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: fixture)
@@ -52,6 +88,7 @@ enum ObserverWorkloads {
         if let preload {
             environment["LD_PRELOAD"] = preload
             environment["ASYNCTOP_OBSERVE_SOCKET"] = socket
+            environment["ASYNCTOP_OBSERVE_FLOOR"] = floor
         }
         process.environment = environment
         let output = Pipe()

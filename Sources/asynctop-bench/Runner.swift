@@ -23,6 +23,7 @@ struct Runner: Sendable {
             return Measured(seconds: now() - start, ops: n, extras: ["ns_per_step": cost.nanosPerStep])
         case .observerSpawn: return try ObserverWorkloads.run(workload: "spawn", tasks: n)
         case .observerMix: return try ObserverWorkloads.run(workload: "mix", tasks: n)
+        case .observerFloor: return try ObserverWorkloads.floor(workload: "mix", tasks: n)
         default: break
         }
         switch mode {
@@ -147,7 +148,8 @@ struct Runner: Sendable {
         case .processRoundtrip: return try await ExecutorWorkloads.processRoundtrip(n: n)
         case .idleConnections: return try await IOWorkloads.idleConnections(n: n)
         case .echo: return try await IOWorkloads.echo(n: n, conns: conns, size: size)
-        case .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .histogramRecord, .observerSpawn, .observerMix:
+        case .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .histogramRecord, .observerSpawn, .observerMix,
+             .observerFloor:
             fatalError("run before the mode switch")
         }
     }
@@ -214,7 +216,7 @@ struct Runner: Sendable {
         case .cancelStorm: return try await ToolkitWorkloads.cancelStormGlobal(n: n)
         case .actorCalls: return await ToolkitWorkloads.actorCallsGlobal(n: n)
         case .allTasksSnapshot, .render, .lints, .dashboardCPU, .monitorStream, .monitorDelta, .replaySeek, .stacks, .histogramRecord,
-             .echo, .idleConnections, .observerSpawn, .observerMix:
+             .echo, .idleConnections, .observerSpawn, .observerMix, .observerFloor:
             fatalError("validated away")
         }
     }

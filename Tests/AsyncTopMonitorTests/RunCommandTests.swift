@@ -170,6 +170,17 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: run.socket), "the socket went with the program")
     }
 
+    /// The benchmark's floor modes (interposed but recording nothing; and reading the clock)
+    /// leave the program's results as they are: every kind of task and wait runs through them.
+    @Test func theBenchmarksFloorModesRunTheProgramAsItIs() throws {
+        for mode in ["1", "2"] {
+            let run = try Run(["--no-dashboard", "--socket", "{socket}", "--", BuiltBinary.plainFixture!, "--hold", "0.2"],
+                              environment: ["ASYNCTOP_OBSERVE_FLOOR=\(mode)"])
+            #expect(run.wait() == 0, "\(run.output)")
+            #expect(run.output.contains("plain fixture done: tally 8"), "\(run.output)")
+        }
+    }
+
     /// The program's own children inherit the environment but are not watched: they run as
     /// they would alone.
     @Test func theProgramsChildrenRunUnwatched() throws {
