@@ -81,6 +81,35 @@ struct GlobalExecutorInProcessTests {
         #expect(after?.state == "done", "\(String(describing: after))")
     }
 
+    /// The dashboard attached to such a program: both "loops", the plain tasks' tree, and a
+    /// plain task cancelled with the keys.
+    @Test(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"))
+    func theDashboardShowsThePlainTasksBesideTheLoopAndCancelsThem() throws {
+        let child = try FixtureProcess(extra: ["--global-executor"])
+        let session = try TmuxSession(command: "'\(BuiltBinary.asynctop!)' attach '\(child.socket)'", cols: 140, rows: 45)
+        let screen = session.waitFor(timeout: .seconds(30)) {
+            $0.contains("plain-child-2") && $0.contains("plain-cancellable") && $0.contains("sleeper-3")
+        }
+        #expect(screen.contains("fixture, global executor"), "\(screen)")
+        // The loop, and the global executor's cooperative pool, among the executors.
+        #expect(screen.contains("fixture (loop)") && screen.contains("cooperative pool (threads)"), "\(screen)")
+        // A plain task's row names its executor.
+        #expect(screen.split(separator: "\n").contains { $0.contains("plain-child-1") && $0.contains("global ex") }, "\(screen)")
+        session.send("/")
+        session.type("plain-cancellable")
+        session.send("Enter")
+        session.send("c")
+        #expect(session.waitFor("Cancel task"))
+        session.send("Enter")
+        let saidBy = Date().addingTimeInterval(20)
+        while Date() < saidBy, !child.output.contains("plain-cancellable cancelled") { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(child.output.contains("plain-cancellable cancelled"), "\(child.output)")
+        #expect(session.waitFor { $0.split(separator: "\n").contains { $0.contains("plain-cancellable") && $0.contains("done") } }
+                    .contains("done"), "it caught the cancellation and returned")
+        session.send("q")
+        #expect(session.waitFor("asynctop-exit=0"))
+    }
+
     /// In this process (the test runner, not preloaded), told not to restart: off, with the
     /// way to turn it on, the same answer each time, and no socket started for nothing.
     @Test func withoutRestartItSaysHowToTurnItOn() throws {
