@@ -451,6 +451,23 @@ EXPORT SWIFTCC task_and_context swift_task_create(size_t flags, void *options, c
 
 // MARK: - Enqueue and run
 
+// A job's first scheduler-private word belongs to the executor that holds the job, from its
+// enqueue until it runs (the runtime's dispatch executor uses only the second, the queue,
+// on this path). The observer, wrapping that executor, leaves the job's record there at
+// enqueue, tagged with bit 0 (a runtime pointer there is aligned), so the step's start
+// finds it without a lookup; it puts 0 back before the job runs.
+enum { JOB_HINT_OFFSET = 16 };
+static inline void set_hint(void *job, record *r) {
+    *(uintptr_t *)((char *)job + JOB_HINT_OFFSET) = r ? (uintptr_t)r | 1 : 0;
+}
+static inline record *take_hint(void *job) {
+    uintptr_t *word = (uintptr_t *)((char *)job + JOB_HINT_OFFSET);
+    uintptr_t hint = *word;
+    if (!(hint & 1)) return NULL;
+    *word = 0;
+    return (record *)(hint & ~(uintptr_t)1);
+}
+
 static void note_enqueue(void *job, uint64_t deadline) {
     if (__builtin_expect(floor_mode, 0)) {
         if (floor_mode == 2 && is_task(job)) (void)asynctop_obs_now();
@@ -496,6 +513,7 @@ static void note_enqueue(void *job, uint64_t deadline) {
         r->info.worker_tid = 0;
         r->enqueued_at = deadline ? deadline : now;
         r->info.version++;
+        set_hint(job, r);
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -564,10 +582,10 @@ static void settle_async_let(uint64_t id, void *task, int gone, uint64_t now) {
     pthread_mutex_unlock(&s->lock);
 }
 
-static step begin_step(void *job) {
+static step begin_step(void *job, record *hint) {
     if (__builtin_expect(floor_mode, 0)) {
         step none = {0, 0, floor_mode == 2 ? asynctop_obs_now() : 0, 0, NULL};
-        (void)job;
+        (void)job, (void)hint;
         return none;
     }
     step st = {0, 0, asynctop_obs_now(), 0, NULL};
@@ -588,7 +606,8 @@ static step begin_step(void *job) {
     void *child_task = NULL;
     int child_gone = 0;
     pthread_mutex_lock(&s->lock);
-    record *r = record_for(s, st.id, job, st.start);
+    // The hint is a record (records are reused, never freed): this task's while its id says so.
+    record *r = hint && hint->info.id == st.id ? hint : record_for(s, st.id, job, st.start);
     if (r && r->info.wait_kind == ASYNCTOP_OBS_WAIT_ASYNC_LET && r->info.wait_on) {
         child = r->info.wait_on;
         child_task = r->waited_child;
@@ -683,7 +702,8 @@ static void end_step(void *job, step st) {
 }
 
 static void run_job(void *job) {
-    step st = begin_step(job);
+    // Only this executor's jobs carry a hint, and only tasks (see `set_hint`).
+    step st = begin_step(job, is_task(job) ? take_hint(job) : NULL);
     runtime_run_job(job);
     end_step(job, st);
 }
@@ -697,7 +717,8 @@ EXPORT SWIFTCC void swift_job_run(void *job, void *identity, uintptr_t implement
         return;
     }
     if (!is_task(job)) COUNT(queued, 1, queued_jobs);  // begin_step takes it back
-    step st = begin_step(job);
+    // Another executor's job: its scheduler-private words are that executor's.
+    step st = begin_step(job, NULL);
     RESOLVED(job_run, "swift_job_run")(job, identity, implementation);
     end_step(job, st);
 }
@@ -705,7 +726,7 @@ EXPORT SWIFTCC void swift_job_run(void *job, void *identity, uintptr_t implement
 // The runtime's timer-source context: {source, job}.
 static void run_leeway(void *context) {
     void *job = ((void **)context)[1];
-    step st = begin_step(job);
+    step st = begin_step(job, is_task(job) ? take_hint(job) : NULL);
     runtime_run_leeway(context);
     end_step(job, st);
 }
@@ -1204,6 +1225,14 @@ static int turn_on(void) {
 
 EXPORT int asynctop_obs_enable(void) { return turn_on(); }
 
+/// The observer turned on, then could not serve: off for good, and said so to later asks.
+static void turn_off(void) {
+    pthread_mutex_lock(&turning_on);
+    atomic_store(&active, 0);
+    verdict = ASYNCTOP_OBS_ENABLE_UNSUPPORTED;
+    pthread_mutex_unlock(&turning_on);
+}
+
 __attribute__((constructor)) static void asynctop_preload_start(void) {
     // Every interposed function passes on to the real one, observed or not.
     (void)RESOLVED(create, "swift_task_create");
@@ -1250,11 +1279,12 @@ __attribute__((constructor)) static void asynctop_preload_start(void) {
         void *monitor = library ? dlopen(library, RTLD_NOW | RTLD_LOCAL) : NULL;
         serve_fn serve = monitor ? (serve_fn)dlsym(monitor, "asynctop_observer_serve") : NULL;
         if (!serve) {
-            atomic_store(&active, 0);
             snprintf(off_reason, sizeof off_reason, "the monitor library did not load: %s", dlerror());
+            turn_off();
         } else if (serve(socket, status) != 0) {
             // It said why (in the status file, or on standard error).
-            atomic_store(&active, 0);
+            snprintf(off_reason, sizeof off_reason, "the observer's own socket (ASYNCTOP_OBSERVE_SOCKET) could not be served");
+            turn_off();
             return;
         } else {
             return;

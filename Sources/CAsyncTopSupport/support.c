@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <stdio.h>
 
 extern char **environ;
 
@@ -197,4 +198,79 @@ int asynctop_safe_read(uintptr_t address, void *buffer, size_t size) {
     ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
     if (n == (ssize_t)size) return 0;
     return n < 0 ? errno : EFAULT;
+}
+
+/// The signal mask of the process's main thread (its "SigBlk" in /proc), or 0 when unread.
+static int main_thread_mask(sigset_t *mask) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)getpid());
+    FILE *status = fopen(path, "re");
+    if (!status) return 0;
+    int found = 0;
+    while (fgets(line, sizeof line, status)) {
+        if (strncmp(line, "SigBlk:", 7) != 0) continue;
+        unsigned long long bits = strtoull(line + 7, NULL, 16);
+        sigemptyset(mask);
+        for (int signal = 1; signal <= 64; signal++)
+            if (bits & (1ull << (signal - 1))) sigaddset(mask, signal);
+        found = 1;
+        break;
+    }
+    fclose(status);
+    return found;
+}
+
+int asynctop_reexec_preloaded(const char *library, const char *marker) {
+    // The arguments, as the kernel keeps them.
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    size_t capacity = 4096, length = 0;
+    char *text = malloc(capacity);
+    for (;;) {
+        if (!text) { close(fd); return ENOMEM; }
+        ssize_t got = read(fd, text + length, capacity - length);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { int error = errno; close(fd); free(text); return error; }
+        if (got == 0) break;
+        length += (size_t)got;
+        if (length == capacity) text = realloc(text, capacity *= 2);
+    }
+    close(fd);
+    size_t argc = 0;
+    for (size_t i = 0; i < length; i++) if (!text[i]) argc++;
+    char **argv = calloc(argc + 1, sizeof(char *));
+    if (!argv) { free(text); return ENOMEM; }
+    for (size_t i = 0, start = 0, n = 0; i < length; i++)
+        if (!text[i]) { argv[n++] = text + start; start = i + 1; }
+
+    // The environment, LD_PRELOAD with `library` first, and the marker.
+    size_t count = 0;
+    for (char **e = environ; e && *e; e++) count++;
+    char **envp = calloc(count + 3, sizeof(char *));
+    const char *preloaded = getenv("LD_PRELOAD");
+    size_t size = strlen("LD_PRELOAD=") + strlen(library) + (preloaded && *preloaded ? strlen(preloaded) + 1 : 0) + 1;
+    char *preload = malloc(size);
+    if (!envp || !preload) { free(text); free(argv); free(envp); free(preload); return ENOMEM; }
+    snprintf(preload, size, "LD_PRELOAD=%s%s%s", library, preloaded && *preloaded ? ":" : "", preloaded && *preloaded ? preloaded : "");
+    size_t marker_name = strcspn(marker, "=");
+    size_t n = 0;
+    for (char **e = environ; e && *e; e++) {
+        if (!strncmp(*e, "LD_PRELOAD=", 11)) continue;
+        if (!strncmp(*e, marker, marker_name + 1)) continue;
+        envp[n++] = *e;
+    }
+    envp[n++] = preload;
+    envp[n++] = (char *)marker;
+    envp[n] = NULL;
+
+    sigset_t mask, old;
+    int restore = main_thread_mask(&mask) && pthread_sigmask(SIG_SETMASK, &mask, &old) == 0;
+    execve("/proc/self/exe", argv, envp);
+    int error = errno;
+    if (restore) pthread_sigmask(SIG_SETMASK, &old, NULL);
+    free(text);
+    free(argv);
+    free(envp);
+    free(preload);
+    return error;
 }

@@ -10,6 +10,7 @@
 //        the loop: "plain-sleeper", "plain-group" with children "plain-child-1…2", a task group
 //        in a loop task, and a continuation resumed only by cancellation, "plain-cancellable",
 //        which prints "plain-cancellable cancelled" when cancelled)
+//        [--global-executor-from-a-task]  (the same, `install()` called from a detached task)
 // Prints "ready" once its tasks exist; runs until killed.
 import AsyncTopRuntime
 import Foundation
@@ -18,6 +19,10 @@ let arguments = CommandLine.arguments
 if arguments.contains("--global-executor") {
     // First, as the documentation asks: this may restart the program under the observer.
     let status = GlobalExecutorMonitor.install()
+    FileHandle.standardOutput.write(Data("global executor: \(status)\n".utf8))
+} else if arguments.contains("--global-executor-from-a-task") {
+    // From a thread of the cooperative pool, which blocks most signals.
+    let status = await Task.detached { GlobalExecutorMonitor.install() }.value
     FileHandle.standardOutput.write(Data("global executor: \(status)\n".utf8))
 }
 let fromEnvironment = arguments.contains("--from-environment")
@@ -81,7 +86,7 @@ if arguments.contains("--second-loop") { await startLoop(named: "workers") }
         }
     }
     if arguments.contains("--stacks") { try await spawnParkedTasks() }
-    if arguments.contains("--global-executor") { await startPlainTasks() }
+    if arguments.contains("--global-executor") || arguments.contains("--global-executor-from-a-task") { await startPlainTasks() }
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await sleep(3600)
 }

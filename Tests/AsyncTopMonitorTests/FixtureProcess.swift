@@ -49,6 +49,9 @@ final class FixtureProcess {
         throw Failure("the fixture did not become ready: \((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")")
     }
 
+    /// The child was reaped by the caller: nothing left to stop.
+    func forget() { pid = 0 }
+
     /// Sends `signal` and reaps the child. - Returns: its wait status.
     @discardableResult
     func stop(signal: Int32 = SIGKILL) -> Int32 {

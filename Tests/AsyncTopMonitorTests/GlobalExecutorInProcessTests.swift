@@ -28,13 +28,19 @@ struct GlobalExecutorInProcessTests {
         let environment = try String(contentsOfFile: "/proc/\(child.pid)/environ", encoding: .utf8)
         #expect(environment.split(separator: "\0").contains { $0.hasPrefix("LD_PRELOAD=") && $0.contains("libAsyncTopPreload.so") })
 
-        // The group's children are there once they ran: ask until they are.
+        // Every task is there, and has run to where it waits, a little after "ready": ask until so.
+        func settled(_ table: [ProcessTable.Row]) -> Bool {
+            let waiting = ["plain-sleeper", "plain-child-1", "plain-child-2", "plain-cancellable", "loop-group-child"]
+            return waiting.allSatisfy { name in table.contains { $0.name == name && $0.waitingOn?.hasPrefix("sleep until") == true } }
+                && table.contains { $0.name == "plain-group" }
+        }
         var table = try rows(child.socket)
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !table.contains(where: { $0.name == "plain-child-2" }) {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !settled(table) {
             Thread.sleep(forTimeInterval: 0.1)
             table = try rows(child.socket)
         }
+        #expect(settled(table), "\(table)")
         #expect(Set(table.compactMap(\.loop)) == ["fixture", "global executor"])
         let plain = table.filter { $0.loop == "global executor" }
         func row(_ name: String) throws -> ProcessTable.Row { try #require(plain.first { $0.name == name }, "\(plain.map(\.name))") }
@@ -110,6 +116,30 @@ struct GlobalExecutorInProcessTests {
         #expect(session.waitFor("asynctop-exit=0"))
     }
 
+    /// Called from a thread of the cooperative pool (which blocks most signals), the restart
+    /// leaves SIGTERM able to end the program. (The restart sets the main thread's mask before
+    /// `execve`; a Swift program's own start-up also clears its main thread's mask — a program
+    /// exec'd from a thread blocking every signal starts unblocked — so this holds either way.)
+    @Test func aRestartFromAPoolThreadKeepsTheProgramsSignals() throws {
+        let child = try FixtureProcess(extra: ["--global-executor-from-a-task"])
+        #expect(child.output.contains("global executor: watching the program's plain tasks"), "\(child.output)")
+        let status = try String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)
+        let blocked = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
+            .flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+        #expect(blocked.map { $0 & (1 << (UInt64(SIGTERM) - 1)) == 0 } == true, "\(status)")
+        let pid = child.pid
+        kill(pid, SIGTERM)
+        var ended: Int32 = 0, reaped: pid_t = 0
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, reaped == 0 {
+            reaped = waitpid(pid, &ended, WNOHANG)
+            if reaped == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(reaped == pid, "SIGTERM did not end the restarted program")
+        if reaped == 0 { kill(pid, SIGKILL); waitpid(pid, &ended, 0) }
+        child.forget()
+    }
+
     /// In this process (the test runner, not preloaded), told not to restart: off, with the
     /// way to turn it on, the same answer each time, and no socket started for nothing.
     @Test func withoutRestartItSaysHowToTurnItOn() throws {
@@ -129,10 +159,59 @@ struct GlobalExecutorInProcessTests {
             return copy
         }
         #expect(child.output.contains("global executor: not watching the program's plain tasks: libAsyncTopPreload.so is not loaded "
-                                      + "in this process, and libAsyncTopPreload.so was not found"), "\(child.output)")
+                                      + "in this process, and libAsyncTopPreload.so was not found beside the program or beside "
+                                      + "asynctop on PATH"), "\(child.output)")
         let table = try rows(child.socket)
         #expect(Set(table.compactMap(\.loop)).isSubset(of: ["fixture"]) && table.contains { $0.name == "sleeper-1" }, "\(table)")
         #expect(!table.contains { $0.name.hasPrefix("plain-") })
+
+        // A library named that is not there is said so, not looked for elsewhere.
+        let misnamed = try FixtureProcess(extra: ["--global-executor"], environment: ["ASYNCTOP_PRELOAD_LIBRARY=/nonexistent/libX.so"])
+        #expect(misnamed.output.contains("and ASYNCTOP_PRELOAD_LIBRARY names no readable file: /nonexistent/libX.so"),
+                "\(misnamed.output)")
+    }
+
+    /// Preloaded with a socket of its own that cannot be served (the environment-only form of
+    /// `asynctop run`): the observer turns off, and `install()` says so instead of watching
+    /// with nothing recorded.
+    @Test func anObserverThatCouldNotServeIsOffForInstallToo() throws {
+        let preload = (BuiltBinary.asynctop! as NSString).deletingLastPathComponent + "/libAsyncTopPreload.so"
+        let child = try FixtureProcess(extra: ["--global-executor"],
+                                       environment: ["LD_PRELOAD=\(preload)", "ASYNCTOP_OBSERVE_SOCKET=/nonexistent/dir/x.sock"])
+        #expect(child.output.contains("global executor: not watching the program's plain tasks: the observer's own socket "
+                                      + "(ASYNCTOP_OBSERVE_SOCKET) could not be served"), "\(child.output)")
+        #expect(try rows(child.socket).contains { $0.name == "sleeper-1" })
+    }
+
+    /// Under `asynctop run`, `install()` finds the observer on (no restart): the program's
+    /// plain tasks show on the run's socket and on its loop's.
+    @Test func underAsynctopRunInstallWatchesWithoutRestarting() throws {
+        let directory = "/tmp/at-gx-\(UUID().uuidString.prefix(8))"
+        mkdir(directory, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runSocket = directory + "/run.sock", loopSocket = directory + "/loop.sock", output = directory + "/out.txt"
+        let pid = try FixtureProcess.spawn([BuiltBinary.asynctop!, "run", "--no-dashboard", "--socket", runSocket, "--",
+                                            BuiltBinary.monitorFixture!, loopSocket, "--global-executor"], output: output)
+        defer {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        func said() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !said().contains("ready") || !FileManager.default.fileExists(atPath: runSocket) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(said().contains("global executor: watching the program's plain tasks"), "\(said())")
+        var onLoop = try rows(loopSocket), onRun = try rows(runSocket)
+        let settledBy = Date().addingTimeInterval(15)
+        while Date() < settledBy, !onLoop.contains(where: { $0.name == "plain-child-2" }) || !onRun.contains(where: { $0.name == "plain-child-2" }) {
+            Thread.sleep(forTimeInterval: 0.1)
+            (onLoop, onRun) = (try rows(loopSocket), try rows(runSocket))
+        }
+        #expect(onLoop.contains { $0.name == "plain-child-2" && $0.loop == "global executor" }, "\(onLoop)")
+        #expect(onRun.contains { $0.name == "plain-child-2" }, "\(onRun)")
+        #expect(!onRun.contains { $0.name == "sleeper-1" }, "the loop's tasks are the loop's")
     }
 
     @Test func aRuntimeTheObserverDoesNotKnowLeavesTheProgramAsItIs() throws {

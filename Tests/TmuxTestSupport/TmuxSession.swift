@@ -122,7 +122,8 @@ public final class TmuxSession {
     }
 
     /// Starts a program (found on PATH when the name has no slash) with standard input from
-    /// `stdinPath`, output and errors to `outputPath`, and `environment` added to ours.
+    /// `stdinPath`, output and errors to `outputPath`, and `environment` added to ours (or
+    /// replacing ours, name by name).
     /// - Returns: Its pid, or nil when it could not start.
     public static func spawn(_ arguments: [String], stdinPath: String = "/dev/null",
                              outputPath: String = "/dev/null", environment extra: [String] = []) -> pid_t? {
@@ -149,6 +150,10 @@ public final class TmuxSession {
             environment.append(String(cString: pointer))
             entry += 1
         }
+        // A variable given replaces ours of the same name (two entries would be read differently
+        // by C's getenv, the first, and Foundation, the last).
+        let replaced = Set(extra.map { $0.prefix { $0 != "=" } })
+        environment.removeAll { replaced.contains($0.prefix { $0 != "=" }) }
         var envp = (environment + extra).map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0

@@ -70,17 +70,22 @@ enum ProcessMonitor {
 
     /// Makes `server` the process's socket, when there is none, and serves on it every loop
     /// open now.
-    static func adopt(_ server: MonitorServer) {
-        let (loops, sources): ([EventLoop], [any MonitorSource]) = state.withLock { state in
-            if let current = state.server, current.isServing { return ([], []) }
+    /// Either way, it serves the process's sources (the global executor's) beside its loops.
+    /// - Returns: whether it is the process's socket now.
+    @discardableResult
+    static func adopt(_ server: MonitorServer) -> Bool {
+        let (adopted, loops, sources): (Bool, [EventLoop], [any MonitorSource]) = state.withLock { state in
+            if let current = state.server, current.isServing { return (false, [], state.sources) }
             state.server = server
-            return (state.started.compactMap(\.loop).filter { !$0.isClosed }, state.sources)
+            return (true, state.started.compactMap(\.loop).filter { !$0.isClosed }, state.sources)
         }
         for source in sources { server.add(source: source) }
         for loop in loops { server.serve(loop) }
+        return adopted
     }
 
-    /// Serves `source` on the process's socket, now if there is one, else once one starts.
+    /// Serves `source` on the process's socket, now if there is one, else once one starts
+    /// (and on every later socket that serves every loop).
     static func add(_ source: any MonitorSource) {
         let server: MonitorServer? = state.withLock { state in
             state.sources.append(source)

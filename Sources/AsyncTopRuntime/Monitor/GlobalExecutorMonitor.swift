@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import CAsyncTopObserverAPI
+import CAsyncTopSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +40,9 @@ public enum GlobalExecutorMonitor {
         }
     }
 
-    /// Set in the environment of the restarted program: it is not restarted again.
+    /// Set to the process id in the environment of the restarted program (`execve` keeps
+    /// it): that process is not restarted again; its children, which inherit the
+    /// environment, are other processes.
     static let restartedVariable = "ASYNCTOP_GLOBAL_RESTARTED"
 
     private struct State {
@@ -66,7 +69,9 @@ public enum GlobalExecutorMonitor {
         if let source, ProcessMonitor.server == nil, let configuration = MonitorConfiguration.fromEnvironment(),
            EnvironmentMonitor.claim() {
             do {
-                ProcessMonitor.adopt(try MonitorServer(source: source, configuration: configuration))
+                let server = try MonitorServer(source: source, configuration: configuration)
+                // A loop's socket came first meanwhile: the global executor is on it already.
+                if !ProcessMonitor.adopt(server) { server.stop() }
             } catch {
                 FileHandle.standardError.write(Data("asynctop: \(error); running without a monitor\n".utf8))
             }
@@ -82,7 +87,8 @@ public enum GlobalExecutorMonitor {
     public static func install(serving configuration: MonitorConfiguration, restart: Bool = true) throws -> Status {
         let (status, source) = turnOnOnce(restart: restart)
         if let source, ProcessMonitor.server == nil {
-            ProcessMonitor.adopt(try MonitorServer(source: source, configuration: configuration))
+            let server = try MonitorServer(source: source, configuration: configuration)
+            if !ProcessMonitor.adopt(server) { server.stop() }
         }
         return status
     }
@@ -106,51 +112,53 @@ public enum GlobalExecutorMonitor {
     /// Turns the observer on, restarting the program under it when it is not preloaded.
     private static func turnOn(restart: Bool) -> Status {
         var why = "libAsyncTopPreload.so is not loaded in this process"
-        if let observer = ObserverLibrary.loaded {
+        switch ObserverLibrary.find() {
+        case .found(let observer):
             switch Int(observer.enable()) {
             case ASYNCTOP_OBS_ENABLE_ON: return .watching
             case ASYNCTOP_OBS_ENABLE_NOT_PRELOADED: why = observer.whyOff
             default: return .off(observer.whyOff)
             }
+        case .incomplete(let missing):
+            return .off("the libAsyncTopPreload.so in this process is not this asynctop's (it has no \(missing)): "
+                        + "use the one built with this version")
+        case .absent: break
         }
         guard restart else { return .off(why + "; start it with LD_PRELOAD, or under `asynctop run`") }
-        if ProcessInfo.processInfo.environment[restartedVariable] != nil {
+        if ProcessInfo.processInfo.environment[restartedVariable] == String(getpid()) {
             return .off(why + ", even after restarting under LD_PRELOAD")
         }
-        guard let library = preloadLibrary() else {
-            return .off(why + ", and libAsyncTopPreload.so was not found (ASYNCTOP_PRELOAD_LIBRARY, next to the program, "
-                        + "next to asynctop on PATH): build the AsyncTopPreload product, or set ASYNCTOP_PRELOAD_LIBRARY")
+        let library: String
+        switch preloadLibrary() {
+        case .success(let found): library = found
+        case .failure(let missing): return .off(why + ", and " + missing.description)
         }
-        return .off(restartUnder(library))
+        fflush(nil)  // every stdio stream: what `print` buffered is written before the image goes
+        let error = asynctop_reexec_preloaded(library, "\(restartedVariable)=\(getpid())")
+        return .off("restarting the program with \(library) preloaded failed: \(String(cString: strerror(error)))")
     }
 
-    /// The preloaded library to restart with, if there is one.
-    static func preloadLibrary(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    struct LibraryNotFound: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The preloaded library to restart with: `ASYNCTOP_PRELOAD_LIBRARY` (which must then be
+    /// there), else beside the program, else beside an `asynctop` on `PATH`.
+    static func preloadLibrary(environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<String, LibraryNotFound> {
         let name = "libAsyncTopPreload.so"
+        if let given = environment["ASYNCTOP_PRELOAD_LIBRARY"], !given.isEmpty {
+            return FileManager.default.isReadableFile(atPath: given)
+                ? .success(given) : .failure(LibraryNotFound(description: "ASYNCTOP_PRELOAD_LIBRARY names no readable file: \(given)"))
+        }
         var candidates: [String] = []
-        if let given = environment["ASYNCTOP_PRELOAD_LIBRARY"], !given.isEmpty { candidates.append(given) }
         if let program = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             candidates.append((program as NSString).deletingLastPathComponent + "/" + name)
         }
         for directory in (environment["PATH"] ?? "").split(separator: ":") where !directory.isEmpty {
             if access("\(directory)/asynctop", X_OK) == 0 { candidates.append("\(directory)/\(name)") }
         }
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
-    }
-
-    /// Replaces this process's image with the same program, `library` preloaded; returns
-    /// only on failure, with the reason.
-    private static func restartUnder(_ library: String) -> String {
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = ([library] + (environment["LD_PRELOAD"].map { [$0] } ?? [])).joined(separator: ":")
-        environment[restartedVariable] = "1"
-        let program = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        fflush(nil)  // every stdio stream: what `print` buffered is written before the image goes
-        execve(program, arguments, variables)
-        let reason = "restarting \(program) under LD_PRELOAD failed: \(String(cString: strerror(errno)))"
-        for pointer in arguments + variables { free(pointer) }
-        return reason
+        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) { return .success(found) }
+        return .failure(LibraryNotFound(description: "\(name) was not found beside the program or beside asynctop on PATH: "
+                                        + "build the AsyncTopPreload product, or set ASYNCTOP_PRELOAD_LIBRARY"))
     }
 }

@@ -11,7 +11,8 @@ import Glibc
 /// launch, stacks, ping). See docs/PROTOCOL.md.
 ///
 /// It starts with one loop, the hello's; ``serve(_:)`` adds more, which clients that ask
-/// for every loop see beside it. The socket stays while one of its loops is open.
+/// for every loop see beside it. The socket stays while one of its loops is open (the global
+/// executor, once ``GlobalExecutorMonitor`` put it there, is open for the process's life).
 ///
 /// Each loop is only asked for a delta once per interval while clients are connected, on
 /// a thread of the server's own; a client that reads slowly gets fewer, coalesced updates

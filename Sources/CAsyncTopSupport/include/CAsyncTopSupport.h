@@ -170,4 +170,10 @@ int asynctop_eventfd(void);
 /// 0 when `path` is a regular file this process may execute; else an errno (ENOENT, EACCES).
 int asynctop_is_executable_file(const char *path);
 
+/// Replaces this process's image with the same program (`/proc/self/exe`), the same
+/// arguments (`/proc/self/cmdline`, byte for byte) and environment, with `library` put first
+/// in `LD_PRELOAD` and `marker` ("NAME=VALUE") added, and the main thread's signal mask
+/// (a thread of the cooperative pool blocks most signals). Returns only on failure: an errno.
+int asynctop_reexec_preloaded(const char *library, const char *marker);
+
 #endif
