@@ -29,7 +29,7 @@ public enum CancelAnswer: String, Hashable, Codable, Sendable {
         case .queued: "the loop is busy in a long step: the cancel of task \(id) runs when it returns"
         case .notConnected: "not connected: the cancel of task \(id) was not sent"
         case .unsupported: "a replay cannot cancel tasks"
-        case .noAnswer: "the cancel of task \(id) was sent; no answer came"
+        case .noAnswer: "the cancel of task \(id) was sent; no answer came in time (it may still take effect)"
         }
     }
 }
