@@ -22,8 +22,20 @@ final class FixtureProcess {
         outputPath = directory + "/out.txt"
         guard let fixture = BuiltBinary.monitorFixture else { throw Failure("fixture not built") }
         let binary = try prepare?(fixture, directory) ?? fixture
-        pid = try Self.spawn([binary, socket] + extra.map { $0.replacingOccurrences(of: "{dir}", with: directory) }, output: outputPath,
-                             environment: environment)
+        let arguments = [binary, socket] + extra.map { $0.replacingOccurrences(of: "{dir}", with: directory) }
+        // A binary written just now can be "busy" for a moment: a child another test forked
+        // meanwhile holds the written file open until it execs. Try again a little later.
+        var tries = prepare == nil ? 1 : 40
+        while true {
+            do {
+                pid = try Self.spawn(arguments, output: outputPath, environment: environment)
+                break
+            } catch {
+                tries -= 1
+                if tries == 0 { throw error }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
         try waitForSocket()
     }
 
