@@ -69,9 +69,7 @@ public enum GlobalExecutorMonitor {
         if let source, ProcessMonitor.server == nil, let configuration = MonitorConfiguration.fromEnvironment(),
            EnvironmentMonitor.claim() {
             do {
-                let server = try MonitorServer(source: source, configuration: configuration)
-                // A loop's socket came first meanwhile: the global executor is on it already.
-                if !ProcessMonitor.adopt(server) { server.stop() }
+                try startSocket(for: source, configuration)
             } catch {
                 FileHandle.standardError.write(Data("asynctop: \(error); running without a monitor\n".utf8))
             }
@@ -86,11 +84,15 @@ public enum GlobalExecutorMonitor {
     @discardableResult
     public static func install(serving configuration: MonitorConfiguration, restart: Bool = true) throws -> Status {
         let (status, source) = turnOnOnce(restart: restart)
-        if let source, ProcessMonitor.server == nil {
-            let server = try MonitorServer(source: source, configuration: configuration)
-            if !ProcessMonitor.adopt(server) { server.stop() }
-        }
+        if let source, ProcessMonitor.server == nil { try startSocket(for: source, configuration) }
         return status
+    }
+
+    /// Starts the process's socket with the global executor on it.
+    private static func startSocket(for source: GlobalExecutorSource, _ configuration: MonitorConfiguration) throws {
+        let server = try MonitorServer(source: source, configuration: configuration)
+        // A loop's socket came first meanwhile: the global executor is on it already.
+        if !ProcessMonitor.adopt(server) { server.stop() }
     }
 
     private static func turnOnOnce(restart: Bool) -> (Status, GlobalExecutorSource?) {
